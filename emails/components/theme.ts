@@ -1,0 +1,49 @@
+import type { NewsletterConfig } from '../../src/content/schema.ts';
+
+/** Dark palette used by clients that honour prefers-color-scheme; chosen to keep AA contrast. */
+export const DARK = {
+  background: '#0d1117',
+  surface: '#161b22',
+  text: '#e6edf3',
+  muted: '#9da7b3',
+  brand: '#6cb6ff',
+  buttonText: '#0d1117',
+  rule: '#30363d',
+} as const;
+
+export const FONT_SERIF = "Georgia, 'Times New Roman', Times, serif";
+export const FONT_SANS = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
+
+export type Colors = NewsletterConfig['colors'];
+
+/**
+ * Head CSS. Inline styles carry the light design for every client; this adds
+ * what only a stylesheet can: the phone layout and dark-mode overrides
+ * (Apple Mail, iOS, Outlook for Mac honour the media query; Outlook.com uses [data-ogsc]).
+ */
+export function headCss(colors: Colors): string {
+  const dark = `
+.nl-bg{background-color:${DARK.background}!important}
+.nl-surface{background-color:${DARK.surface}!important}
+.nl-text{color:${DARK.text}!important}
+.nl-muted{color:${DARK.muted}!important}
+.nl-link{color:${DARK.brand}!important}
+.nl-btn{background-color:${DARK.brand}!important;color:${DARK.buttonText}!important}
+.nl-rule{border-color:${DARK.rule}!important}
+.nl-quote{border-color:${DARK.brand}!important}`;
+  const ogsc = dark.replace(/^\./gm, '[data-ogsc] .');
+  return [
+    ':root{color-scheme:light dark;supported-color-schemes:light dark}',
+    'body{margin:0;padding:0;-webkit-text-size-adjust:100%;-ms-text-size-adjust:100%}',
+    'img{border:0;outline:none;text-decoration:none;-ms-interpolation-mode:bicubic}',
+    `a{color:${colors.brand}}`,
+    '@media only screen and (max-width:620px){',
+    '.nl-outer{padding:12px 0!important}',
+    '.nl-pad{padding-left:20px!important;padding-right:20px!important}',
+    '.nl-h1{font-size:25px!important;line-height:1.25!important}',
+    '.nl-btn{display:block!important;text-align:center!important}',
+    '}',
+    `@media (prefers-color-scheme:dark){${dark}}`,
+    ogsc,
+  ].join('\n');
+}

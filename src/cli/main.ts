@@ -1,0 +1,51 @@
+import { isNewsletterError } from '../errors.ts';
+
+/** Commands load lazily, so `newsletter build` never pays for nodemailer or the browser. */
+const COMMANDS = {
+  build: { summary: 'Render an issue to out/<slug>/ (HTML, text, meta.json).', load: () => import('./commands/build.ts') },
+  'preview-props': { summary: 'Write emails/preview-props.generated.ts from the newest issue (used by npm run dev).', load: () => import('./commands/preview-props.ts') },
+} as const satisfies Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }>;
+
+type CommandName = keyof typeof COMMANDS;
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'newsletter: write, preview, check, export and send an email newsletter.',
+    '',
+    'Usage: newsletter <command> [options]   (newsletter <command> --help for details)',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width + 2)}${c.summary}`),
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  if (!(name in COMMANDS)) {
+    console.error(`newsletter: unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  const command = await COMMANDS[name as CommandName].load();
+  return command.run(rest);
+}
+
+const debug = process.argv.includes('--debug');
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (isNewsletterError(error)) {
+    console.error(`✖ ${error.message}${error.where && !error.message.includes(error.where) ? `\n  at ${error.where}` : ''}`);
+    if (error.fix) console.error(`  fix: ${error.fix}`);
+    if (debug && error.stack) console.error(error.stack);
+    process.exitCode = error.exitCode;
+  } else {
+    console.error('✖ Internal error — this is a bug in newsletter. Please report it with the output below.');
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 70;
+  }
+}

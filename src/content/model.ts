@@ -1,0 +1,51 @@
+import type { FrontMatter, NewsletterConfig } from './schema.ts';
+
+/**
+ * The validated issue as templates see it. Every string is template text:
+ * merge fields are `{{field}}` placeholders and literal braces are escaped.
+ */
+export type Inline =
+  | { type: 'text'; value: string }
+  | { type: 'strong'; children: Inline[] }
+  | { type: 'emphasis'; children: Inline[] }
+  | { type: 'code'; value: string }
+  | { type: 'link'; url: string; children: Inline[] }
+  | { type: 'break' };
+
+export type Block =
+  | { type: 'paragraph'; children: Inline[] }
+  | { type: 'heading'; children: Inline[] }
+  | { type: 'list'; ordered: boolean; items: Block[][] }
+  | { type: 'blockquote'; children: Block[] }
+  | { type: 'image'; src: string; alt: string; title?: string }
+  | { type: 'rule' };
+
+export interface Section {
+  heading: Inline[];
+  blocks: Block[];
+}
+
+export interface IssueBody {
+  headline: Inline[];
+  lead: Block[];
+  sections: Section[];
+}
+
+export type IssueModel = FrontMatter &
+  IssueBody & {
+    slug: string;
+    /** The view-in-browser URL of this issue (config webVersionUrl with {slug} filled). */
+    webVersionUrl: string;
+  };
+
+/** Everything a newsletter template needs, as props. */
+export interface NewsletterProps {
+  newsletter: NewsletterConfig;
+  issue: IssueModel;
+}
+
+export function inlineText(nodes: readonly Inline[]): string {
+  return nodes
+    .map((n) => (n.type === 'text' || n.type === 'code' ? n.value : n.type === 'break' ? ' ' : inlineText(n.children)))
+    .join('');
+}

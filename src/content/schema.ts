@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/** http(s) only: the one rule for every URL a reader can follow or load. */
+export const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^https?:\/\/[^\s/?#]+\.[^\s]*$|^https?:\/\/localhost\b/i.test(v), {
+    message: 'must be an absolute http(s) URL',
+  });
+
+/** Links in content may also be mailto:. */
+export const linkUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^(https?:\/\/[^\s/?#]+|mailto:[^\s]*@)/i.test(v), {
+    message: 'must be an http(s) or mailto: URL',
+  });
+
+const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a 6-digit hex colour like "#0b5cad"');
+const email = z.email('must be an email address like "news@example.com"');
+const noNewline = (s: string) => !/[\r\n]/.test(s);
+
+export const imageSchema = z.strictObject({
+  src: httpUrl,
+  alt: z.string().trim().min(1, 'needs alt text describing the image (it is shown when images are blocked)'),
+  width: z.number().int().positive().max(1200),
+  height: z.number().int().positive().max(4000).optional(),
+});
+
+export const newsletterSchema = z.strictObject({
+  name: z.string().trim().min(1).max(80).refine(noNewline, 'must be one line'),
+  tagline: z.string().trim().max(160).optional(),
+  website: httpUrl,
+  logo: imageSchema.optional(),
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like "en" or "es-CO"').default('en'),
+  direction: z.enum(['ltr', 'rtl']).default('ltr'),
+  from: z.strictObject({
+    name: z.string().trim().min(1).refine(noNewline, 'must be one line'),
+    email,
+  }),
+  replyTo: email.optional(),
+  postalAddress: z.string().trim().min(10, 'must be the full postal address (bulk mail must carry one by law)').refine(noNewline, 'must be one line'),
+  colors: z
+    .strictObject({
+      brand: hexColor.default('#0b5cad'),
+      text: hexColor.default('#1f2328'),
+      muted: hexColor.default('#57606a'),
+      background: hexColor.default('#f3f4f6'),
+      surface: hexColor.default('#ffffff'),
+    })
+    .prefault({}),
+  listId: z.string().regex(/^[A-Za-z0-9._-]+\.[A-Za-z0-9.-]+$/, 'must look like "news.example.com" (RFC 2919 list id)'),
+  unsubscribeUrl: httpUrl,
+  webVersionUrl: httpUrl.refine((v) => v.includes('{slug}'), 'must contain {slug}, replaced by each issue\'s slug'),
+  greetingFallback: z.string().trim().min(1).max(40).default('there'),
+  utm: z
+    .strictObject({
+      source: z.string().min(1),
+      medium: z.string().min(1),
+      campaign: z.string().min(1).optional(),
+    })
+    .optional(),
+});
+
+export type NewsletterConfig = z.infer<typeof newsletterSchema>;
+
+export const storySchema = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+  summary: z.string().trim().min(1).max(600),
+  url: httpUrl,
+  image: imageSchema.optional(),
+});
+
+export const frontMatterSchema = z.strictObject({
+  number: z.number().int().positive(),
+  date: z.iso.date('must be a calendar date written as YYYY-MM-DD'),
+  subject: z.string().trim().min(1, 'must not be empty').max(150, 'must be at most 150 characters'),
+  preheader: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes').optional(),
+  hero: imageSchema.optional(),
+  canonicalUrl: httpUrl.optional(),
+  cta: z.strictObject({ label: z.string().trim().min(1).max(60), url: linkUrl }).optional(),
+  stories: z.array(storySchema).max(20).optional(),
+});
+
+export type FrontMatter = z.infer<typeof frontMatterSchema>;
+
+/** Examples shown in errors: the right form of each front-matter field. */
+export const FIELD_EXAMPLES: Record<string, string> = {
+  number: 'number: 12',
+  date: 'date: 2026-02-05',
+  subject: 'subject: Trump and Petro’s unlikely Oval Office meeting',
+  preheader: 'preheader: A sentence of 40–140 characters that adds to the subject.',
+  slug: 'slug: trump-petro-meeting',
+  hero: 'hero: { src: https://example.com/a.jpg, alt: "What the image shows", width: 600, height: 300 }',
+  canonicalUrl: 'canonicalUrl: https://example.com/issues/12',
+  cta: 'cta: { label: Read the full story, url: https://example.com/story }',
+  stories: 'stories: [{ title: …, summary: …, url: https://example.com/… }]',
+};

@@ -1,0 +1,139 @@
+import { basename } from 'node:path';
+import type { z } from 'zod';
+import { parseBody } from './markdown.ts';
+import { authoredToTemplate, findFieldUses, MERGE_FIELD_NAMES, templateToDisplay } from './merge-fields.ts';
+import type { IssueModel, NewsletterProps } from './model.ts';
+import { didYouMean, type ContentProblem } from './problems.ts';
+import { FIELD_EXAMPLES, frontMatterSchema, newsletterSchema, type FrontMatter, type NewsletterConfig } from './schema.ts';
+import { parseYaml, splitFrontMatter, type YamlSource } from './yaml-source.ts';
+import { zodProblems } from './zod-problems.ts';
+
+export type Validation<T> =
+  | { ok: true; value: T; warnings: ContentProblem[] }
+  | { ok: false; errors: ContentProblem[]; warnings: ContentProblem[] };
+
+function finish<T>(problems: ContentProblem[], value: () => T): Validation<T> {
+  const errors = problems.filter((p) => p.severity === 'error');
+  const warnings = problems.filter((p) => p.severity === 'warning');
+  return errors.length ? { ok: false, errors, warnings } : { ok: true, value: value(), warnings };
+}
+
+function parseYamlObject(text: string, file: string, firstLine: number, problems: ContentProblem[]): YamlSource | undefined {
+  const source = parseYaml(text, firstLine);
+  for (const e of source.syntaxErrors) {
+    problems.push({ severity: 'error', file, line: e.line, field: '(YAML)', message: `YAML syntax: ${e.message}`, fix: 'Fix the YAML syntax; quote values that contain ": " or start with a special character.' });
+  }
+  if (source.syntaxErrors.length) return undefined;
+  if (source.data === null || typeof source.data !== 'object' || Array.isArray(source.data)) {
+    problems.push({ severity: 'error', file, line: firstLine, field: '(top level)', message: 'expected "key: value" pairs', received: JSON.stringify(source.data), fix: 'Write one "key: value" per line.' });
+    return undefined;
+  }
+  return source;
+}
+
+function parseWith<S extends z.ZodType>(schema: S, source: YamlSource, file: string, problems: ContentProblem[], examples: Record<string, string>) {
+  const parsed = schema.safeParse(source.data);
+  if (!parsed.success) problems.push(...zodProblems(parsed.error, schema, source, file, examples));
+  return parsed.success ? (parsed.data as z.infer<S>) : undefined;
+}
+
+/** Validate `content/newsletter.yml`. Pure: the caller reads the file. */
+export function validateNewsletter(text: string, file: string): Validation<NewsletterConfig> {
+  const problems: ContentProblem[] = [];
+  const source = parseYamlObject(text, file, 1, problems);
+  const config = source && parseWith(newsletterSchema, source, file, problems, {});
+  return finish(problems, () => config!);
+}
+
+const lengthWarnings = (fm: FrontMatter, file: string, source: YamlSource): ContentProblem[] => {
+  const out: ContentProblem[] = [];
+  const subjectLength = [...fm.subject].length;
+  if (subjectLength > 60)
+    out.push({ severity: 'warning', file, line: source.lineOf(['subject']), field: 'subject', message: `subject is ${subjectLength} characters; phones show about 40–60 before cutting it off`, expected: 'at most 60 characters', received: String(subjectLength), fix: 'Put the point of the issue in the first 60 characters.' });
+  const preheaderLength = [...fm.preheader].length;
+  if (preheaderLength < 40 || preheaderLength > 140)
+    out.push({ severity: 'warning', file, line: source.lineOf(['preheader']), field: 'preheader', message: `preheader is ${preheaderLength} characters; inboxes show 40–140`, expected: '40–140 characters', received: String(preheaderLength), fix: preheaderLength < 40 ? 'Add a sentence that adds to the subject, so the inbox does not fill the preview with body text.' : 'Shorten it; the rest is cut off in the inbox.' });
+  return out;
+};
+
+/** Every authored string in front matter, with its path, for the merge-field scan. */
+function authoredStrings(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; text: string }[] {
+  if (typeof value === 'string') return [{ path, text: value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => authoredStrings(v, [...path, i]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => authoredStrings(v, [...path, k]));
+  return [];
+}
+
+function unknownFieldProblem(name: string, file: string, line: number | undefined, field: string): ContentProblem {
+  const guess = didYouMean(name, MERGE_FIELD_NAMES);
+  return {
+    severity: 'error',
+    file,
+    line,
+    field,
+    message: `unknown merge field {{${name}}}${guess ? ` — did you mean {{${guess}}}?` : ''}`,
+    expected: `one of: ${MERGE_FIELD_NAMES.map((f) => `{{${f}}}`).join(', ')}`,
+    received: `{{${name}}}`,
+    fix: guess ? `Write {{${guess}}}. To show braces literally, write \\{{${name}}}.` : `Use a known field, or write \\{{${name}}} to show the braces literally.`,
+  };
+}
+
+/** Turn template strings in front matter into template text (merge fields kept, other braces escaped). */
+function templateStrings<T>(value: T): T {
+  if (typeof value === 'string') return authoredToTemplate(value) as T;
+  if (Array.isArray(value)) return value.map(templateStrings) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, templateStrings(v)])) as T;
+  return value;
+}
+
+export interface ValidateIssueOptions {
+  file: string;
+  config: NewsletterConfig;
+}
+
+/** Validate one issue file (front matter + Markdown body). Pure: returns every problem, throws nothing. */
+export function validateIssue(text: string, { file, config }: ValidateIssueOptions): Validation<NewsletterProps> {
+  const problems: ContentProblem[] = [];
+  const split = splitFrontMatter(text);
+  if (!split) {
+    problems.push({ severity: 'error', file, line: 1, field: '(front matter)', message: 'the file does not start with "---" front matter', fix: 'Start the file with:\n---\nnumber: 1\ndate: 2026-02-05\nsubject: …\npreheader: …\n---' });
+    return finish(problems, () => undefined as never);
+  }
+  const source = parseYamlObject(split.frontMatter, file, 2, problems);
+  const frontMatter = source && parseWith(frontMatterSchema, source, file, problems, FIELD_EXAMPLES);
+  if (frontMatter && source) problems.push(...lengthWarnings(frontMatter, file, source));
+
+  if (source) {
+    for (const { path, text: value } of authoredStrings(source.data)) {
+      for (const use of findFieldUses(value)) {
+        if (!use.known) problems.push(unknownFieldProblem(use.name, file, source.lineOf(path), path.join('.')));
+      }
+    }
+  }
+  for (const use of findFieldUses(split.body)) {
+    if (use.known) continue;
+    const line = split.bodyLine + (split.body.slice(0, use.index).match(/\n/g)?.length ?? 0);
+    problems.push(unknownFieldProblem(use.name, file, line, 'body'));
+  }
+
+  const { body, problems: bodyProblems } = parseBody(split.body, split.bodyLine);
+  problems.push(...bodyProblems.map((p): ContentProblem => ({ severity: 'error', file, ...p })));
+
+  return finish(problems, () => {
+    const fm = frontMatter!;
+    const slug = fm.slug ?? slugFromFile(file);
+    const issue: IssueModel = {
+      ...templateStrings(fm),
+      ...body,
+      slug,
+      webVersionUrl: config.webVersionUrl.replace('{slug}', slug),
+    };
+    return { newsletter: config, issue };
+  });
+}
+
+export function slugFromFile(file: string): string {
+  return basename(file).replace(/\.(md|markdown)$/i, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+export { templateToDisplay };

@@ -1,0 +1,27 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { NewsletterError } from '../errors.ts';
+
+/**
+ * Write a folder of files all-or-nothing: files go to a hidden sibling first,
+ * which then replaces the target. A failure leaves the previous folder (or none).
+ */
+export async function writeDirAtomic(target: string, files: Record<string, string | Uint8Array>): Promise<void> {
+  const staging = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    await mkdir(staging, { recursive: true });
+    for (const [name, content] of Object.entries(files)) {
+      await mkdir(dirname(join(staging, name)), { recursive: true });
+      await writeFile(join(staging, name), content);
+    }
+    await rm(target, { recursive: true, force: true });
+    await rename(staging, target);
+  } catch (cause) {
+    await rm(staging, { recursive: true, force: true }).catch(() => {});
+    throw new NewsletterError('EOUTPUT', `Could not write ${target}: ${(cause as Error).message}`, {
+      where: target,
+      fix: 'Check that the output folder is writable and the disk is not full, or pass --out DIR.',
+      cause,
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { loadIssue, type LoadOptions } from '../content/index.ts';
+import type { ContentProblem } from '../content/problems.ts';
+import type { NewsletterProps } from '../content/model.ts';
+import { templateToDisplay } from '../content/merge-fields.ts';
+import { mergeFieldsUsed } from '../personalize/index.ts';
+import { renderIssue } from './render-issue.ts';
+
+export interface BuildMeta {
+  slug: string;
+  number: number;
+  date: string;
+  subject: string;
+  preheader: string;
+  from: string;
+  replyTo: string | null;
+  sizes: { html: number; text: number };
+  mergeFields: string[];
+  /** sha256 of the rendered HTML + text templates: same content, same hash. */
+  contentHash: string;
+}
+
+export interface BuiltIssue {
+  file: string;
+  props: NewsletterProps;
+  html: string;
+  text: string;
+  meta: BuildMeta;
+  warnings: ContentProblem[];
+}
+
+/** Load, validate and render one issue (in memory; nothing written). */
+export async function buildIssue(options: LoadOptions = {}): Promise<BuiltIssue> {
+  const { props, file, warnings } = await loadIssue(options);
+  const { html, text } = await renderIssue(props);
+  const { issue, newsletter } = props;
+  const meta: BuildMeta = {
+    slug: issue.slug,
+    number: issue.number,
+    date: issue.date,
+    subject: templateToDisplay(issue.subject),
+    preheader: templateToDisplay(issue.preheader),
+    from: `${newsletter.from.name} <${newsletter.from.email}>`,
+    replyTo: newsletter.replyTo ?? null,
+    sizes: { html: Buffer.byteLength(html), text: Buffer.byteLength(text) },
+    mergeFields: mergeFieldsUsed(html, text, issue.subject),
+    contentHash: createHash('sha256').update(html).update('\0').update(text).digest('hex'),
+  };
+  return { file, props, html, text, meta, warnings };
+}

@@ -1,0 +1,2 @@
+export { renderIssue, type RenderedIssue } from './render-issue.ts';
+export { PLAIN_TEXT_OPTIONS } from './plain-text.ts';

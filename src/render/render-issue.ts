@@ -1,0 +1,22 @@
+import { render, toPlainText } from '@react-email/render';
+import { createElement } from 'react';
+import { Newsletter } from '../../emails/newsletter.tsx';
+import type { NewsletterProps } from '../content/model.ts';
+import { PLAIN_TEXT_OPTIONS } from './plain-text.ts';
+
+export interface RenderedIssue {
+  /** Handlebars template text of the HTML part (merge fields as {{field}}). */
+  html: string;
+  /** Handlebars template text of the plain-text part. */
+  text: string;
+}
+
+/**
+ * Render an issue once and derive the plain text from that same HTML.
+ * Never pretty-printed: reformatting breaks Outlook's conditional comments.
+ */
+export async function renderIssue(props: NewsletterProps): Promise<RenderedIssue> {
+  const html = await render(createElement(Newsletter, props));
+  const text = toPlainText(html, PLAIN_TEXT_OPTIONS).trim() + '\n';
+  return { html, text };
+}
