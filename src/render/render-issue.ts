@@ -3,6 +3,7 @@ import { createElement } from 'react';
 import { Newsletter } from '../../emails/newsletter.tsx';
 import type { NewsletterProps } from '../content/model.ts';
 import { PLAIN_TEXT_OPTIONS } from './plain-text.ts';
+import { withUtm } from './utm.ts';
 
 export interface RenderedIssue {
   /** Handlebars template text of the HTML part (merge fields as {{field}}). */
@@ -14,9 +15,11 @@ export interface RenderedIssue {
 /**
  * Render an issue once and derive the plain text from that same HTML.
  * Never pretty-printed: reformatting breaks Outlook's conditional comments.
+ * Content links get the newsletter's UTM parameters here, so build, send and
+ * export all carry them.
  */
 export async function renderIssue(props: NewsletterProps): Promise<RenderedIssue> {
-  const html = await render(createElement(Newsletter, props));
+  const html = await render(createElement(Newsletter, withUtm(props)));
   const text = toPlainText(html, PLAIN_TEXT_OPTIONS).trim() + '\n';
   return { html, text };
 }
