@@ -23,7 +23,9 @@ export function Newsletter({ newsletter, issue }: NewsletterProps) {
       <Head>
         <meta name="color-scheme" content="light dark" />
         <meta name="supported-color-schemes" content="light dark" />
-        <meta name="x-apple-disable-message-reformatting" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* Stop iOS turning the postal address and dates into blue links that ignore dark mode. */}
+        <meta name="format-detection" content="telephone=no, date=no, address=no, email=no, url=no" />
         <title>{issue.subject}</title>
         <style>{headCss(c)}</style>
       </Head>

@@ -79,9 +79,9 @@ export function Blocks({ blocks, colors }: { blocks: readonly Block[]; colors: C
       }
       case 'blockquote':
         return (
-          <div key={i} className="nl-quote" style={{ borderLeft: `4px solid ${colors.brand}`, padding: '2px 0 2px 18px', margin: '0 0 18px' }}>
+          <blockquote key={i} className="nl-quote" style={{ borderLeft: `4px solid ${colors.brand}`, padding: '2px 0 2px 18px', margin: '0 0 18px' }}>
             <Blocks blocks={block.children} colors={colors} />
-          </div>
+          </blockquote>
         );
       case 'image':
         return (

@@ -22,16 +22,17 @@ export type Colors = NewsletterConfig['colors'];
  * (Apple Mail, iOS, Outlook for Mac honour the media query; Outlook.com uses [data-ogsc]).
  */
 export function headCss(colors: Colors): string {
-  const dark = `
-.nl-bg{background-color:${DARK.background}!important}
-.nl-surface{background-color:${DARK.surface}!important}
-.nl-text{color:${DARK.text}!important}
-.nl-muted{color:${DARK.muted}!important}
-.nl-link{color:${DARK.brand}!important}
-.nl-btn{background-color:${DARK.brand}!important;color:${DARK.buttonText}!important}
-.nl-rule{border-color:${DARK.rule}!important}
-.nl-quote{border-color:${DARK.brand}!important}`;
-  const ogsc = dark.replace(/^\./gm, '[data-ogsc] .');
+  const overrides: [string, string][] = [
+    ['.nl-bg', `background-color:${DARK.background}`],
+    ['.nl-surface', `background-color:${DARK.surface}`],
+    ['.nl-text', `color:${DARK.text}`],
+    ['.nl-muted', `color:${DARK.muted}`],
+    ['.nl-link', `color:${DARK.brand}`],
+    ['.nl-btn', `background-color:${DARK.brand}!important;color:${DARK.buttonText}`],
+    ['.nl-rule', `border-color:${DARK.rule}`],
+    ['.nl-quote', `border-color:${DARK.brand}`],
+  ];
+  const rules = (prefix: string) => overrides.map(([sel, decl]) => `${prefix}${sel}{${decl}!important}`).join('');
   return [
     ':root{color-scheme:light dark;supported-color-schemes:light dark}',
     'body{margin:0;padding:0;-webkit-text-size-adjust:100%;-ms-text-size-adjust:100%}',
@@ -43,7 +44,7 @@ export function headCss(colors: Colors): string {
     '.nl-h1{font-size:25px!important;line-height:1.25!important}',
     '.nl-btn{display:block!important;text-align:center!important}',
     '}',
-    `@media (prefers-color-scheme:dark){${dark}}`,
-    ogsc,
-  ].join('\n');
+    `@media (prefers-color-scheme:dark){${rules('')}}`,
+    rules('[data-ogsc] '),
+  ].join('');
 }

@@ -37,8 +37,8 @@ export const PLAIN_TEXT_OPTIONS: HtmlToTextOptions = {
     heading('h1', '='),
     heading('h2', '-'),
     heading('h3', undefined),
-    // Links as "text <url>"; a URL-as-text link is printed once, not twice.
-    { selector: 'a', options: { linkBrackets: ['<', '>'], hideLinkHrefIfSameAsText: true } },
+    // Links as "text (url)"; a URL-as-text link is printed once, not twice.
+    { selector: 'a', options: { linkBrackets: ['(', ')'], hideLinkHrefIfSameAsText: true } },
     { selector: 'p', options: { leadingLineBreaks: 2, trailingLineBreaks: 2 } },
   ],
 };

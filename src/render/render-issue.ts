@@ -20,6 +20,7 @@ export interface RenderedIssue {
  */
 export async function renderIssue(props: NewsletterProps): Promise<RenderedIssue> {
   const html = await render(createElement(Newsletter, withUtm(props)));
-  const text = toPlainText(html, PLAIN_TEXT_OPTIONS).trim() + '\n';
+  // Skipped blocks (images, rules) leave runs of blank lines; one blank line is enough.
+  const text = toPlainText(html, PLAIN_TEXT_OPTIONS).replace(/\n{3,}/g, '\n\n').trim() + '\n';
   return { html, text };
 }
