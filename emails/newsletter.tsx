@@ -31,6 +31,9 @@ export function Newsletter({ newsletter, issue }: NewsletterProps) {
       </Head>
       <Preview>{issue.preheader}</Preview>
       <Body className="nl-bg" style={{ backgroundColor: c.background, margin: 0, padding: 0 }}>
+        {/* Body copies its style onto an inner <td> without the class, so a full-width
+            wrapper carries the background that dark mode can override. */}
+        <Section className="nl-bg" style={{ backgroundColor: c.background }}>
         <Container className="nl-outer" style={{ maxWidth: '600px', width: '100%', padding: '24px 0' }}>
           {/* Header: name (or logo), then "Issue N · date" */}
           <Section className="nl-pad" style={{ padding: '8px 40px 20px' }}>
@@ -142,6 +145,7 @@ export function Newsletter({ newsletter, issue }: NewsletterProps) {
             </Text>
           </Section>
         </Container>
+        </Section>
       </Body>
     </Html>
   );
