@@ -1,0 +1,53 @@
+import type { BuildOutcome } from '../../preview/index.ts';
+import { commandHelp, intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
+
+export const spec = {
+  name: 'preview',
+  summary: 'Serve a live preview of an issue as readers will get it; reloads when content/ or emails/ change.',
+  usage: 'preview [ISSUE.md] [--content DIR] [--port N] [--host 127.0.0.1]',
+  options: { content: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+  help: {
+    'ISSUE.md': 'The issue to preview (default: the newest by date in content/issues/).',
+    '--content DIR': 'Folder with newsletter.yml and issues/ (default: content).',
+    '--port N': 'Port to listen on (default: 3030; 0 picks a free one).',
+    '--host HOST': 'Address to listen on (default: 127.0.0.1, this machine only).',
+    '--debug': 'Show stack traces.',
+  },
+  examples: ['newsletter preview', 'newsletter preview content/issues/2026-02-05-trump-petro-oval-office.md --port 4000'],
+} satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
+
+function report(outcome: BuildOutcome, ms: number): void {
+  const took = `${(ms / 1000).toFixed(1)} s`;
+  if (outcome.ok) console.log(`✔ Rendered issue ${outcome.built.meta.number} from ${outcome.built.file} (${took})`);
+  else console.error(`✖ ${outcome.error.message}${outcome.error.fix ? `\n  fix: ${outcome.error.fix}` : ''}\n  (the preview page shows this too; it reloads when you save a fix)`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(spec, argv);
+  if (values.help) {
+    console.log(commandHelp(spec));
+    return 0;
+  }
+  const port = intFlag(values.port, '--port', 3030, 0);
+  const { startPreviewServer } = await import('../../preview/index.ts');
+  const env = process.env;
+  const server = await startPreviewServer({
+    file: positionals[0],
+    contentDir: values.content,
+    port,
+    host: values.host,
+    sender: { from: env.MAIL_FROM, replyTo: env.REPLY_TO, unsubscribeUrl: env.UNSUBSCRIBE_URL, unsubscribeMailto: env.UNSUBSCRIBE_MAILTO },
+    onBuild: report,
+  });
+  console.log(`Preview at ${server.url}  (watching content/ and emails/; Ctrl+C to stop)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -1,0 +1,60 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BuiltIssue } from '../render/build.ts';
+
+export interface BuildRequest {
+  file?: string | undefined;
+  contentDir?: string | undefined;
+}
+
+/** What the page shows: a built issue, or why there is none (content problems, a broken template). */
+export type BuildOutcome =
+  | { ok: true; built: BuiltIssue }
+  | { ok: false; error: { code?: string | undefined; message: string; where?: string | undefined; fix?: string | undefined; stack?: string | undefined } };
+
+const CHILD = fileURLToPath(new URL('./render-child.ts', import.meta.url));
+// Absolute, so the child finds tsx even when run from a folder without node_modules.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+// The project's tsconfig (automatic JSX runtime) whatever the working directory is.
+const TSCONFIG = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
+
+/**
+ * Build the issue in a child process. Each build gets a fresh module graph:
+ * ESM modules cannot be unloaded, and a cache-busting query on the template
+ * would only reload that one file, not emails/components/* it imports.
+ * A new process costs a second or two and is always right.
+ */
+export function buildInChild(request: BuildRequest, cwd: string): { outcome: Promise<BuildOutcome>; child: ChildProcess } {
+  const child = fork(CHILD, [JSON.stringify(request)], {
+    cwd,
+    execArgv: ['--import', TSX],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced',
+    env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 20_000) stderr += chunk.toString();
+  });
+  child.stdout?.resume(); // a template that logs must not block on a full pipe
+  const outcome = new Promise<BuildOutcome>((resolve) => {
+    let result: BuildOutcome | undefined;
+    child.on('message', (message) => {
+      result = message as BuildOutcome;
+    });
+    child.on('error', (cause) => resolve({ ok: false, error: { message: `Could not start the render process: ${cause.message}` } }));
+    child.on('exit', (code, signal) => {
+      resolve(
+        result ?? {
+          ok: false,
+          error: {
+            message: `The render process ended without a result (${signal ?? `exit code ${String(code)}`}).`,
+            stack: stderr.trim() || undefined,
+          },
+        },
+      );
+    });
+  });
+  return { outcome, child };
+}

@@ -1,0 +1,49 @@
+import type { BuiltIssue } from '../render/build.ts';
+import { compileIssue, mergeValues, personalize, type CompiledIssue, type MergeValues, type Personalized, type RecipientFields } from '../personalize/index.ts';
+
+/** The two sample subscribers the preview switches between. */
+export const SAMPLES = {
+  named: { label: 'Ana María', recipient: { email: 'ana.maria@example.com', firstName: 'Ana María', lastName: 'Rodríguez' } },
+  anonymous: { label: 'No first name', recipient: { email: 'reader@example.com' } },
+} as const satisfies Record<string, { label: string; recipient: RecipientFields }>;
+
+export type SampleId = keyof typeof SAMPLES;
+
+export function sampleId(value: string | null | undefined): SampleId {
+  return value === 'anonymous' ? 'anonymous' : 'named';
+}
+
+/** Per-sender settings the CLI reads from the environment (MAIL_FROM, REPLY_TO, UNSUBSCRIBE_*). */
+export interface SenderSettings {
+  from?: string | undefined;
+  replyTo?: string | undefined;
+  unsubscribeUrl?: string | undefined;
+  unsubscribeMailto?: string | undefined;
+}
+
+export interface SampleMessage {
+  recipient: RecipientFields;
+  values: MergeValues;
+  personalized: Personalized;
+  unsubscribeUrl: string;
+}
+
+const compiled = new WeakMap<BuiltIssue, CompiledIssue>();
+
+/**
+ * The issue as one sample subscriber would get it. The unsubscribe link
+ * carries a visibly fake token: the preview has no secret and signs nothing.
+ */
+export function sampleMessage(built: BuiltIssue, id: SampleId, sender: SenderSettings = {}): SampleMessage {
+  let c = compiled.get(built);
+  if (!c) {
+    c = compileIssue({ html: built.html, text: built.text, subject: built.props.issue.subject, preheader: built.props.issue.preheader });
+    compiled.set(built, c);
+  }
+  const { newsletter, issue } = built.props;
+  const unsubscribe = new URL(sender.unsubscribeUrl ?? newsletter.unsubscribeUrl);
+  unsubscribe.searchParams.set('token', 'preview-sample-token');
+  const recipient: RecipientFields = SAMPLES[id].recipient;
+  const values = mergeValues(recipient, { unsubscribeUrl: unsubscribe.href, webVersionUrl: issue.webVersionUrl }, newsletter.greetingFallback);
+  return { recipient, values, personalized: personalize(c, values), unsubscribeUrl: unsubscribe.href };
+}

@@ -1,0 +1,97 @@
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPreviewServer, type PreviewServer } from '../../src/preview/index.ts';
+import { tempDir } from '../helpers/cli.ts';
+import { FIXTURES, ROOT } from '../helpers/content.ts';
+import { fetchText, openEvents } from './http.ts';
+
+describe('newsletter preview serves the seed issue over HTTP', () => {
+  let server: PreviewServer;
+  beforeAll(async () => {
+    server = await startPreviewServer({ cwd: ROOT, contentDir: 'content', port: 0 });
+  });
+  afterAll(() => server.close());
+
+  it('listens on 127.0.0.1 and serves the page with every view and both sample subscribers', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetchText(server.url);
+    expect(page.status).toBe(200);
+    expect(page.type).toContain('text/html');
+    for (const view of ['desktop', 'mobile', 'dark', 'text', 'source', 'headers', 'check', 'screenshots']) expect(page.body).toContain(`data-view="${view}"`);
+    expect(page.body).toContain('data-who="named"');
+    expect(page.body).toContain('data-who="anonymous"');
+    expect(page.body).toContain('Trump and Petro’s unlikely Oval Office meeting');
+  });
+
+  it('renders the email for the subscriber with a first name, every merge field filled', async () => {
+    const email = await fetchText(new URL('/email.html?who=named', server.url).href);
+    expect(email.status).toBe(200);
+    expect(email.body).toContain('Hi Ana María,');
+    expect(email.body).toContain('ana.maria@example.com');
+    expect(email.body).not.toContain('{{');
+  });
+
+  it('renders the email for the subscriber without a name with the greeting fallback', async () => {
+    const email = await fetchText(new URL('/email.html?who=anonymous', server.url).href);
+    expect(email.body).toContain('Hi there,');
+    expect(email.body).not.toContain('Ana María');
+  });
+
+  it('serves the plain-text part as text', async () => {
+    const text = await fetchText(new URL('/email.txt?who=anonymous', server.url).href);
+    expect(text.type).toContain('text/plain');
+    expect(text.body).toContain('Hi there,');
+    expect(text.body).toContain('https://hemispherebrief.example.com/unsubscribe?token=preview-sample-token');
+    expect(text.body).not.toMatch(/<[a-z]/i);
+  });
+
+  it('shows the headers as send would write them, with List-Unsubscribe', async () => {
+    const headers = await fetchText(new URL('/headers?who=named', server.url).href);
+    expect(headers.body).toMatch(/^From: The Hemisphere Brief <brief@hemispherebrief\.example\.com>$/m);
+    expect(headers.body).toMatch(/^To: .*<ana\.maria@example\.com>$/m);
+    expect(headers.body).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(headers.body).toContain('Content-Type: multipart/alternative');
+  });
+
+  it('serves a dark variant with the template’s dark rules switched on', async () => {
+    const dark = await fetchText(new URL('/email.html?scheme=dark', server.url).href);
+    expect(dark.body).toMatch(/<style data-preview="dark-emulation">:root\{color-scheme:dark\}\s*\S/);
+  });
+
+  it('refuses requests for a foreign host name (DNS rebinding) and unknown paths', async () => {
+    expect((await fetchText(server.url, { headers: { host: 'attacker.example' } })).status).toBe(403);
+    expect((await fetchText(new URL('/nope', server.url).href)).status).toBe(404);
+  });
+});
+
+describe('newsletter preview with bad content', () => {
+  it('shows the validation errors on the page, keeps serving, and shows the issue once it is fixed', async () => {
+    const dir = await tempDir(join(FIXTURES, 'preview', 'bad-content'));
+    const server = await startPreviewServer({ cwd: dir, contentDir: '.', port: 0 });
+    const events = openEvents(server.url);
+    try {
+      const bad = await fetchText(server.url);
+      expect(bad.status).toBe(200);
+      expect(bad.body).toContain('The issue cannot be built');
+      expect(bad.body).toContain('2026-03-01-ports.md:4  error in `subject`: must not be empty');
+      expect(bad.body).toContain('Write it like `subject:');
+      const text = await fetchText(new URL('/email.txt', server.url).href);
+      expect(text.status).toBe(200);
+      expect(text.body).toContain('must not be empty');
+
+      const before = await events.buildAfter(0);
+      await copyFile(join(FIXTURES, 'preview', 'fixed-issue.md'), join(dir, 'issues', '2026-03-01-ports.md'));
+      await events.buildAfter(before);
+
+      const good = await fetchText(server.url);
+      expect(good.status).toBe(200);
+      expect(good.body).not.toContain('The issue cannot be built');
+      expect(good.body).toContain('Pacific ports are busy again');
+      expect((await fetchText(new URL('/email.txt?who=named', server.url).href)).body).toContain('Hi Ana María,');
+    } finally {
+      events.close();
+      await server.close();
+    }
+  });
+});
