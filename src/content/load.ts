@@ -32,9 +32,9 @@ export function contentError<T>(result: Validation<T>): NewsletterError | undefi
   if (result.ok) return undefined;
   const [first] = result.errors;
   const count = result.errors.length;
+  // Each problem carries its own place and fix, so the error adds none of its own.
   return new NewsletterError('ECONTENT', `${count} problem${count === 1 ? '' : 's'} in content:\n${result.errors.map(formatProblem).join('\n')}`, {
     where: first && (first.line ? `${first.file}:${first.line}` : first.file),
-    fix: first?.fix,
   });
 }
 

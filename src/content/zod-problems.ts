@@ -77,7 +77,7 @@ export function zodProblems(
         line: source.lineOf(path),
         field,
         message: missing ? 'is required but missing' : issue.message.replace(/^Invalid input: /, ''),
-        expected: expectedFrom(issue),
+        ...(expectedFrom(issue) === undefined ? {} : { expected: expectedFrom(issue) }),
         received: quote(received),
         fix: missing
           ? `Add it${example ? `, e.g. \`${example}\`` : ''}.`
@@ -89,7 +89,8 @@ export function zodProblems(
   });
 }
 
-function expectedFrom(issue: z.core.$ZodIssue): string {
+/** What was expected, when the message does not already say it. */
+function expectedFrom(issue: z.core.$ZodIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       return issue.expected;
@@ -100,6 +101,6 @@ function expectedFrom(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:
-      return issue.message.replace(/^Invalid input: /, '');
+      return undefined; // formats and custom rules: the message says what is expected
   }
 }
