@@ -79,7 +79,7 @@ export function parseBody(source: string, bodyLine: number): { body: IssueBody; 
     problems.push({
       line: lineOf(node),
       field: 'body',
-      message: `Markdown "${node.type}" is not supported in a newsletter`,
+      message: `Markdown ${node.type === 'code' ? 'code blocks are' : `"${node.type}" is`} not supported in a newsletter`,
       fix: 'Use paragraphs, lists, block quotes, links, emphasis and images on their own line.',
     });
 

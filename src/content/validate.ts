@@ -96,7 +96,7 @@ export function validateIssue(text: string, { file, config }: ValidateIssueOptio
   const problems: ContentProblem[] = [];
   const split = splitFrontMatter(text);
   if (!split) {
-    problems.push({ severity: 'error', file, line: 1, field: '(front matter)', message: 'the file does not start with "---" front matter', fix: 'Start the file with:\n---\nnumber: 1\ndate: 2026-02-05\nsubject: …\npreheader: …\n---' });
+    problems.push({ severity: 'error', file, line: 1, field: '(front matter)', message: 'the file does not start with "---" front matter', fix: 'Start the file with a front-matter block: a line "---", then "number: 1", "date: 2026-02-05", "subject: …", "preheader: …", then a closing "---".' });
     return finish(problems, () => undefined as never);
   }
   const source = parseYamlObject(split.frontMatter, file, 2, problems);

@@ -95,9 +95,9 @@ function expectedFrom(issue: z.core.$ZodIssue): string | undefined {
     case 'invalid_type':
       return issue.expected;
     case 'too_big':
-      return `at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
+      return `${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
     case 'too_small':
-      return `at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
+      return `${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
     case 'invalid_value':
       return `one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:
