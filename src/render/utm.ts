@@ -3,13 +3,22 @@ import type { NewsletterConfig } from '../content/schema.ts';
 
 type Utm = NonNullable<NewsletterConfig['utm']>;
 
+/** The unsubscribe page itself or anything under it (`…/unsubscribe?token=…`), not `…/unsubscribe-faq`. */
+function isUnder(url: string, base: string): boolean {
+  if (!url.startsWith(base)) return false;
+  const rest = url.slice(base.length);
+  return rest === '' || base.endsWith('/') || /^[/?#]/.test(rest);
+}
+
 /**
- * Append utm_* parameters to an outbound http(s) link. Existing query
- * parameters (including utm_* already set by the author) are kept; mailto,
- * unsubscribe and templated links are left alone.
+ * Append utm_* parameters to an outbound http(s) link. The link's own query
+ * string is kept byte for byte (including utm_* already set by the author):
+ * the parameters are added as text, never by re-serialising the URL, which
+ * would turn `%20` into `+` or `/` into `%2F`. mailto:, unsubscribe and
+ * templated links are left alone.
  */
 export function addUtm(url: string, utm: Utm, campaign: string, unsubscribeBase: string): string {
-  if (!/^https?:\/\//i.test(url) || url.includes('{{') || url.startsWith(unsubscribeBase)) return url;
+  if (!/^https?:\/\//i.test(url) || url.includes('{{') || isUnder(url, unsubscribeBase)) return url;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -21,8 +30,15 @@ export function addUtm(url: string, utm: Utm, campaign: string, unsubscribeBase:
     ['utm_medium', utm.medium],
     ['utm_campaign', utm.campaign ?? campaign],
   ];
-  for (const [key, value] of params) if (!parsed.searchParams.has(key)) parsed.searchParams.append(key, value);
-  return parsed.toString();
+  const added = params
+    .filter(([key]) => !parsed.searchParams.has(key))
+    .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+    .join('&');
+  if (!added) return url;
+  const hashAt = url.indexOf('#');
+  const [beforeHash, hash] = hashAt < 0 ? [url, ''] : [url.slice(0, hashAt), url.slice(hashAt)];
+  const joiner = !beforeHash.includes('?') ? '?' : /[?&]$/.test(beforeHash) ? '' : '&';
+  return `${beforeHash}${joiner}${added}${hash}`;
 }
 
 /** The same props with UTM parameters on every content link (body, call to action, stories). */

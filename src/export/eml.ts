@@ -1,0 +1,26 @@
+import type { NewsletterProps } from '../content/model.ts';
+import { compileIssue, mergeValues, personalize, type RecipientFields } from '../personalize/index.ts';
+import { composeMessage, toRfc822 } from '../send/message.ts';
+
+/** Who the sample .eml is addressed to. */
+export const SAMPLE_RECIPIENT = { email: 'ana@example.com', firstName: 'Ana' } satisfies RecipientFields;
+
+/**
+ * The message one subscriber would receive, as RFC 5322 bytes: personalized
+ * exactly as `send` does it, composed by the same code (headers included).
+ * Dated at the issue's date so the same issue always gives the same file.
+ */
+export async function sampleEml(props: NewsletterProps, templates: { html: string; text: string; subject: string }): Promise<Buffer> {
+  const recipient = SAMPLE_RECIPIENT;
+  // The newsletter's unsubscribe page itself: a preview file carries no real subscriber token.
+  const urls = { unsubscribeUrl: props.newsletter.unsubscribeUrl, webVersionUrl: props.issue.webVersionUrl };
+  const personalized = personalize(compileIssue({ ...templates, preheader: props.issue.preheader }), mergeValues(recipient, urls, props.newsletter.greetingFallback));
+  const options = composeMessage({
+    props,
+    personalized,
+    recipient,
+    unsubscribe: { url: urls.unsubscribeUrl },
+    date: new Date(`${props.issue.date}T00:00:00Z`),
+  });
+  return toRfc822(options);
+}

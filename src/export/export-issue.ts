@@ -1,0 +1,134 @@
+import type { ContentProblem } from '../content/problems.ts';
+import type { NewsletterProps } from '../content/model.ts';
+import type { LoadOptions } from '../content/load.ts';
+import { NewsletterError } from '../errors.ts';
+import { buildIssue } from '../render/build.ts';
+import { sampleEml, SAMPLE_RECIPIENT } from './eml.ts';
+import { emlGuide, importGuide, webVersionGuide } from './import-guide.ts';
+import { PLATFORMS } from './platforms/index.ts';
+import type { Platform, TagInput } from './platforms/types.ts';
+import { translateIssue, type IssueTemplates } from './translate.ts';
+import { internalLeftovers } from './verify.ts';
+import { webVersionTarget } from './web-version.ts';
+
+/** Gmail clips a message whose HTML reaches about 102 KB, hiding the rest (the unsubscribe link too). Same figure as `check`. */
+export const GMAIL_CLIP_BYTES = 102_000;
+
+/** Every --platform value: the mail platforms, then the web version and the sample .eml. */
+export const EXPORT_TARGETS: readonly string[] = [...PLATFORMS.map((p) => p.name), 'html', 'eml'];
+
+export interface ExportedTarget {
+  /** Folder name under out/<slug>/. */
+  target: string;
+  title: string;
+  files: Record<string, string | Uint8Array>;
+  /** Bytes of the HTML (email.html, or the HTML part of the .eml). */
+  htmlBytes: number;
+  warnings: string[];
+}
+
+export interface ExportedIssue {
+  file: string;
+  slug: string;
+  number: number;
+  subject: string;
+  targets: ExportedTarget[];
+  /** Content warnings from validation, as `build` reports them. */
+  warnings: ContentProblem[];
+}
+
+/** `--platform NAME`, `all`, or a comma-separated list → target names; anything else is a usage error naming the choices. */
+export function resolveTargets(value: string | undefined): string[] {
+  const choices = `${EXPORT_TARGETS.join(', ')} or all`;
+  if (!value) throw new NewsletterError('EUSAGE', `--platform is required: ${choices}`, { fix: 'Example: newsletter export --platform mailchimp' });
+  const names = value.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  if (names.includes('all')) return [...EXPORT_TARGETS];
+  const unknown = names.filter((n) => !EXPORT_TARGETS.includes(n));
+  if (unknown.length || !names.length)
+    throw new NewsletterError('EUSAGE', `Unknown --platform "${unknown.join(', ') || value}"; choose ${choices}`, { fix: 'Example: newsletter export --platform sendgrid' });
+  return [...new Set(names)];
+}
+
+// Characters that have a meaning in some platform's tag syntax; a fallback is written into tags as is.
+const FALLBACK_UNSAFE = /[{}|*%"'`<>\\]/;
+
+function tagInput(props: NewsletterProps): TagInput {
+  const fallback = props.newsletter.greetingFallback;
+  if (FALLBACK_UNSAFE.test(fallback))
+    throw new NewsletterError('ECONTENT', `greetingFallback "${fallback}" contains a character that some platforms read as template syntax ({ } | * % " ' \` < > \\)`, {
+      where: 'newsletter.yml greetingFallback',
+      fix: 'Use plain words, e.g. greetingFallback: there',
+    });
+  return { fallback, webVersionUrl: props.issue.webVersionUrl };
+}
+
+function checkSize(target: string, bytes: number): void {
+  if (bytes >= GMAIL_CLIP_BYTES)
+    throw new NewsletterError('ECONTENT', `The ${target} export's HTML is ${bytes.toLocaleString('en')} bytes; Gmail clips messages from ${GMAIL_CLIP_BYTES.toLocaleString('en')} bytes and hides the rest, including the unsubscribe link`, {
+      fix: 'Shorten the issue (fewer sections or stories, smaller inline content) and export again.',
+    });
+}
+
+function checkClean(target: Platform, parts: { html: string; text: string; subject: string; preheader: string }, input: TagInput): void {
+  const left = [
+    ...internalLeftovers(parts.html, 'html', target, input),
+    ...internalLeftovers(parts.text, 'text', target, input),
+    ...internalLeftovers(parts.subject, 'text', target, input),
+    ...internalLeftovers(parts.preheader, 'text', target, input),
+  ];
+  // Our own translation failed to translate: a bug, not something the author can fix.
+  if (left.length) throw new Error(`export ${target.name}: internal merge syntax left in the output: ${[...new Set(left)].join(', ')}`);
+}
+
+function platformTarget(platform: Platform, templates: IssueTemplates, props: NewsletterProps, input: TagInput): ExportedTarget {
+  const out = translateIssue(templates, platform, input, props.newsletter.postalAddress);
+  checkClean(platform, out, input);
+  const htmlBytes = Buffer.byteLength(out.html);
+  checkSize(platform.name, htmlBytes);
+  const isWeb = platform.name === 'html';
+  return {
+    target: platform.name,
+    title: platform.title,
+    files: {
+      'email.html': out.html,
+      'email.txt': out.text,
+      'subject.txt': out.subject + '\n',
+      'preheader.txt': out.preheader + '\n',
+      'IMPORT.md': isWeb ? webVersionGuide(props.issue.webVersionUrl) : importGuide(platform, input, props.issue.subject.replaceAll('\\{{', '{{')),
+    },
+    htmlBytes,
+    warnings: out.warnings,
+  };
+}
+
+async function emlTarget(props: NewsletterProps, templates: IssueTemplates): Promise<ExportedTarget> {
+  const eml = await sampleEml(props, templates);
+  const htmlBytes = Buffer.byteLength(templates.html); // the personalized HTML differs by a few bytes at most
+  checkSize('eml', htmlBytes);
+  return {
+    target: 'eml',
+    title: 'Sample message (.eml)',
+    files: { 'email.eml': eml, 'IMPORT.md': emlGuide(`${SAMPLE_RECIPIENT.firstName} <${SAMPLE_RECIPIENT.email}>`) },
+    htmlBytes,
+    warnings: [],
+  };
+}
+
+/** Build an issue and translate it for each target (in memory; `writeExports` puts it on disk). */
+export async function exportIssue(options: LoadOptions & { targets: readonly string[] }): Promise<ExportedIssue> {
+  const built = await buildIssue(options);
+  const { props } = built;
+  const templates: IssueTemplates = { html: built.html, text: built.text, subject: props.issue.subject, preheader: props.issue.preheader };
+  const input = tagInput(props);
+  const targets: ExportedTarget[] = [];
+  for (const name of options.targets) {
+    if (name === 'eml') targets.push(await emlTarget(props, templates));
+    else if (name === 'html') targets.push(platformTarget(webVersionTarget(props), templates, props, input));
+    else {
+      const platform = PLATFORMS.find((p) => p.name === name);
+      if (!platform) throw new NewsletterError('EUSAGE', `Unknown export target "${name}"`, { fix: `Choose one of ${EXPORT_TARGETS.join(', ')}.` });
+      targets.push(platformTarget(platform, templates, props, input));
+    }
+  }
+  return { file: built.file, slug: built.meta.slug, number: built.meta.number, subject: built.meta.subject, targets, warnings: built.warnings };
+}

@@ -1,0 +1,16 @@
+import { brevo } from './brevo.ts';
+import { kit } from './kit.ts';
+import { listmonk } from './listmonk.ts';
+import { mailchimp } from './mailchimp.ts';
+import { mailgun } from './mailgun.ts';
+import { postmark } from './postmark.ts';
+import { resend } from './resend.ts';
+import { sendgrid } from './sendgrid.ts';
+import { ses } from './ses.ts';
+import type { Platform } from './types.ts';
+
+/** Every mail platform export knows, in the order `--platform all` writes them. */
+export const PLATFORMS: readonly Platform[] = [mailchimp, sendgrid, mailgun, postmark, brevo, ses, resend, listmonk, kit];
+
+export { mailgunRecipientVariables, type MailgunRecipient } from './mailgun.ts';
+export type { Platform, TagContext, TagInput, TagTable } from './types.ts';

@@ -1,0 +1,39 @@
+import { joinerBreaker } from '../literal.ts';
+import { curlyHtml, staticWebVersion } from './shared.ts';
+import type { Platform, TagContext } from './types.ts';
+
+/** Mustachio HTML-escapes `{{ x }}`; the plain-text part wants the value as is: `{{{ x }}}`. */
+const value = (name: string, ctx: TagContext) => (ctx === 'text' ? `{{{ ${name} }}}` : `{{ ${name} }}`);
+
+export const postmark: Platform = {
+  name: 'postmark',
+  title: 'Postmark',
+  syntax: 'Mustachio (Postmark templates)',
+  engine: 'mustache',
+  docs: {
+    // {{ person.first_name }}, sections {{#x}}…{{/x}}, inverted sections {{^x}}…{{/x}}.
+    'Template syntax (Mustachio)': 'https://postmarkapp.com/support/article/1077-template-syntax',
+    // <a href="{{{ pm:unsubscribe }}}">Unsubscribe from this list</a>
+    'Unsubscribe placeholder {{{ pm:unsubscribe }}}': 'https://postmarkapp.com/support/article/1208-how-to-add-an-unsubscribe-link',
+  },
+  tags: ({ fallback, webVersionUrl }) => ({
+    // The value (empty when missing), then the fallback in an inverted section that only renders when the value is empty.
+    firstName: (ctx) => `${value('first_name', ctx)}{{^first_name}}${fallback}{{/first_name}}`,
+    lastName: (ctx) => value('last_name', ctx),
+    email: (ctx) => value('email', ctx),
+    unsubscribeUrl: () => '{{{ pm:unsubscribe }}}',
+    webVersionUrl: staticWebVersion(webVersionUrl),
+  }),
+  // Mustachio has no documented escape for literal braces: a word joiner keeps `{{` from opening a tag.
+  escapeLiteral: { html: curlyHtml, text: joinerBreaker(/\{(?=\{)/g) },
+  importSteps: () => [
+    'Templates → Add template → Code your own; layout: none (email.html is a complete document).',
+    'Subject: `subject.txt`; HTML: `email.html`; Text: `email.txt`.',
+    'Send through a Broadcast message stream with `TemplateModel: { first_name, last_name, email }`.',
+  ],
+  notes: ({ fallback }) => [
+    `Subscribers without a first name read “${fallback}” ({{^first_name}} section): send first_name empty or leave it out.`,
+    'Because {{{ pm:unsubscribe }}} stands in the footer link, Postmark does not append its own unsubscribe footer.',
+    'Literal `{{` written in the issue’s text part carries an invisible word joiner (U+2060) between the braces, because Mustachio has no escape for them.',
+  ],
+};

@@ -1,0 +1,45 @@
+import { handlebarsText, joinerBreaker } from '../literal.ts';
+import { curlyHtml, staticWebVersion } from './shared.ts';
+import type { Platform, TagContext } from './types.ts';
+
+/** `<%…%>` is SendGrid's substitution-tag syntax (the unsubscribe tags use it); HTML already has `&lt;`. */
+const SUBSTITUTION = /<(?=%)/g;
+
+/** Handlebars HTML-escapes `{{x}}`; a plain-text part wants the value as is: `{{{x}}}`. */
+const value = (name: string, ctx: TagContext) => (ctx === 'text' ? `{{{${name}}}}` : `{{${name}}}`);
+
+export const sendgrid: Platform = {
+  name: 'sendgrid',
+  title: 'SendGrid (dynamic templates)',
+  syntax: 'Handlebars (dynamic templates) plus SendGrid substitution tags',
+  engine: 'handlebars',
+  docs: {
+    // {{ name }}, {{#if}} … {{else}} … {{/if}}, triple-stash {{{ }}} for unescaped values.
+    'Using Handlebars (dynamic templates)': 'https://www.twilio.com/docs/sendgrid/for-developers/sending-email/using-handlebars',
+    // <%asm_group_unsubscribe_raw_url%> / <%asm_preferences_raw_url%>: only the URL, for your own <a href>.
+    'Unsubscribe substitution tags (<%asm_…_raw_url%>)': 'https://docs.sendgrid.com/ui/sending-email/global-unsubscribes',
+    'Suppression (unsubscribe) groups: asm.group_id when sending': 'https://sendgrid.com/docs/for-developers/sending-email/suppressions',
+  },
+  tags: ({ fallback, webVersionUrl }) => ({
+    // The fallback is written raw, so it is only ever plain words (checked before export).
+    firstName: (ctx) => `{{#if first_name}}${value('first_name', ctx)}{{else}}${fallback}{{/if}}`,
+    lastName: (ctx) => value('last_name', ctx),
+    email: (ctx) => value('email', ctx),
+    unsubscribeUrl: () => '<%asm_group_unsubscribe_raw_url%>',
+    webVersionUrl: staticWebVersion(webVersionUrl), // SendGrid hosts no web version of a dynamic-template message
+  }),
+  escapeLiteral: {
+    html: curlyHtml,
+    text: (text) => joinerBreaker(SUBSTITUTION)(handlebarsText(text)),
+  },
+  importSteps: () => [
+    'Email API → Dynamic Templates → Create a Dynamic Template → Add Version → Blank Template → Code Editor: paste `email.html`.',
+    'In the version’s Settings: Subject = the line in `subject.txt`; plain-text content = `email.txt` (turn off the automatic plain-text version).',
+    'Send with the Mail Send API: `template_id`, one personalization per subscriber with `dynamic_template_data: { first_name, last_name, email }`, and `asm: { group_id: <your unsubscribe group> }`.',
+  ],
+  notes: ({ fallback }) => [
+    `Leave \`first_name\` empty or out for subscribers without one: the template prints “${fallback}”.`,
+    'SendGrid replaces <%asm_group_unsubscribe_raw_url%> only when the message names an unsubscribe group (`asm.group_id`); without one the link stays literal.',
+    'The preheader is already in the HTML (hidden preview text); `preheader.txt` is for reference.',
+  ],
+};

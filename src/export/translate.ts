@@ -1,0 +1,97 @@
+import Handlebars from 'handlebars';
+import { MERGE_FIELD_NAMES, type MergeField } from '../content/merge-fields.ts';
+import { NewsletterError } from '../errors.ts';
+import { escapeHtml } from './literal.ts';
+import type { Platform, TagContext, TagInput, TagTable } from './platforms/types.ts';
+
+/** The rendered issue as template text (merge fields as `{{field}}`, literal braces as `\{{`). */
+export interface IssueTemplates {
+  html: string;
+  text: string;
+  subject: string;
+  preheader: string;
+}
+
+export type Part = 'html' | 'text';
+
+// Private-use characters stand in for tags while literal text is escaped, so an
+// escape can never touch a tag and a tag can never be mistaken for content.
+const OPEN = '\uE010';
+const CLOSE = '\uE011';
+const SENTINEL = /\uE010([A-Za-z]+)\uE011/g;
+const sentinel = (name: string) => OPEN + name + CLOSE;
+const POSTAL = 'postalAddress';
+
+const hbs = Handlebars.create();
+
+/**
+ * Evaluate our own template syntax once, with Handlebars itself (so `\{{` and
+ * `{{field}}` mean exactly what they mean when sending), putting a sentinel
+ * where each field goes. What comes out is literal text plus sentinels.
+ */
+function toSentinels(template: string): string {
+  if (template.includes(OPEN) || template.includes(CLOSE)) {
+    throw new NewsletterError('ECONTENT', 'The issue contains the private-use characters U+E010/U+E011, which export reserves', {
+      fix: 'Remove those invisible characters from the issue.',
+    });
+  }
+  const values = Object.fromEntries(MERGE_FIELD_NAMES.map((f) => [f, sentinel(f)]));
+  return hbs.compile(template, { strict: true, knownHelpersOnly: true, noEscape: true })(values);
+}
+
+/** Inside a start tag (an attribute value) or in HTML text? React escapes < and > everywhere else. */
+function htmlContextAt(html: string, offset: number): TagContext {
+  return html.lastIndexOf('<', offset) > html.lastIndexOf('>', offset) ? 'attr' : 'html';
+}
+
+export interface Translated {
+  output: string;
+  /** Footer replacements that could not be made (e.g. the postal address was not found exactly once). */
+  warnings: string[];
+}
+
+/** One part of the issue (HTML, plain text, subject or preheader) in a platform's syntax. */
+export function translatePart(template: string, part: Part, platform: Platform, input: TagInput, postalAddress?: string): Translated {
+  const warnings: string[] = [];
+  let literal = toSentinels(template);
+
+  const postalTag = platform.footer?.postalAddress;
+  if (part === 'html' && postalTag && postalAddress) {
+    const rendered = escapeHtml(postalAddress);
+    const count = literal.split(rendered).length - 1;
+    if (count === 1) literal = literal.replace(rendered, sentinel(POSTAL));
+    else warnings.push(`${platform.title}: the postal address appears ${count} times in the HTML, so it was left as written instead of ${postalTag}`);
+  }
+
+  const escaped = part === 'html' ? platform.escapeLiteral.html(literal) : platform.escapeLiteral.text(literal);
+  const tags: TagTable = platform.tags(input);
+  const output = escaped.replace(SENTINEL, (_m, name: string, offset: number) => {
+    if (name === POSTAL && postalTag) return postalTag;
+    const write = tags[name as MergeField];
+    if (!write) throw new Error(`export: no ${platform.name} tag for "${name}"`); // a bug: every field has a tag
+    return write(part === 'html' ? htmlContextAt(escaped, offset) : 'text');
+  });
+  return { output, warnings };
+}
+
+export interface TranslatedIssue {
+  html: string;
+  text: string;
+  subject: string;
+  preheader: string;
+  warnings: string[];
+}
+
+export function translateIssue(templates: IssueTemplates, platform: Platform, input: TagInput, postalAddress?: string): TranslatedIssue {
+  const html = translatePart(templates.html, 'html', platform, input, postalAddress);
+  const text = translatePart(templates.text, 'text', platform, input);
+  const subject = translatePart(templates.subject, 'text', platform, input);
+  const preheader = translatePart(templates.preheader, 'text', platform, input);
+  return {
+    html: html.output,
+    text: text.output,
+    subject: subject.output,
+    preheader: preheader.output,
+    warnings: [...html.warnings, ...text.warnings],
+  };
+}
