@@ -1,0 +1,240 @@
+import { createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import addressparser from 'nodemailer/lib/addressparser';
+import { z } from 'zod';
+import { NewsletterError } from '../errors.ts';
+
+/**
+ * Sending config from the environment (and `.env`), validated once at the CLI
+ * edge. Every problem names the variable and the fix; secret values (SMTP
+ * password, SMTP_URL, UNSUBSCRIBE_SECRET, the DKIM key) are never quoted.
+ */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** TLS from the first byte (smtps://, port 465). */
+  secure: boolean;
+  auth?: { user: string; pass: string };
+  /** Refuse to send without STARTTLS. */
+  requireTLS: boolean;
+  /** host:port, safe to print. */
+  display: string;
+}
+
+export interface DkimConfig {
+  domainName: string;
+  keySelector: string;
+  privateKey: string;
+  keyFile: string;
+}
+
+export interface SendEnv {
+  smtp?: SmtpConfig;
+  from?: string;
+  replyTo?: string;
+  unsubscribeUrl?: string;
+  unsubscribeMailto?: string;
+  unsubscribeSecret?: string;
+  dkim?: DkimConfig;
+}
+
+export const ENV_VARS = [
+  'SMTP_URL', 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD', 'SMTP_REQUIRE_TLS',
+  'MAIL_FROM', 'REPLY_TO', 'UNSUBSCRIBE_URL', 'UNSUBSCRIBE_MAILTO', 'UNSUBSCRIBE_SECRET',
+  'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE',
+] as const;
+type EnvVar = (typeof ENV_VARS)[number];
+export type EnvVars = Partial<Record<EnvVar, string>>;
+
+/**
+ * The variables from `.env` in `cwd` (when present) under the real environment,
+ * which wins. Parsed with Node's own `.env` parser (util.parseEnv, the one
+ * process.loadEnvFile uses) rather than loadEnvFile itself, so process.env is
+ * never mutated and tests can pass their own environment.
+ */
+export function readEnv(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): EnvVars {
+  const file = resolve(cwd, '.env');
+  let fromFile: NodeJS.Dict<string> = {};
+  if (existsSync(file)) {
+    try {
+      fromFile = parseEnv(readFileSync(file, 'utf8'));
+    } catch (cause) {
+      throw new NewsletterError('ECONFIG', `Cannot read ${file}: ${(cause as Error).message}`, { where: file, fix: 'Check the file permissions, or copy .env.example to .env again.' });
+    }
+  }
+  const out: EnvVars = {};
+  for (const name of ENV_VARS) {
+    const value = env[name] ?? fromFile[name];
+    if (value !== undefined && value.trim() !== '') out[name] = value.trim();
+  }
+  return out;
+}
+
+const FIX: Record<EnvVar, string> = {
+  SMTP_URL: 'Write it as smtp://user:password@smtp.example.com:587 (STARTTLS) or smtps://user:password@smtp.example.com:465 (TLS); URL-encode special characters in the password; see .env.example.',
+  SMTP_HOST: 'Set it to your provider\'s SMTP host name, e.g. SMTP_HOST=smtp.example.com; see .env.example.',
+  SMTP_PORT: 'SMTP_PORT must be a number (465 or 587 usually); see .env.example.',
+  SMTP_USER: 'Set SMTP_USER and SMTP_PASSWORD together (or neither, for a relay without login); see .env.example.',
+  SMTP_PASSWORD: 'Set SMTP_USER and SMTP_PASSWORD together (or neither, for a relay without login); see .env.example.',
+  SMTP_REQUIRE_TLS: 'Use SMTP_REQUIRE_TLS=true (the default) or false (only for a trusted relay).',
+  MAIL_FROM: 'Write it as MAIL_FROM="Newsletter Name <news@example.com>" or a bare address.',
+  REPLY_TO: 'Write it as an email address, e.g. REPLY_TO=editors@example.com.',
+  UNSUBSCRIBE_URL: 'Write the https:// URL of your unsubscribe endpoint, e.g. UNSUBSCRIBE_URL=https://example.com/unsubscribe.',
+  UNSUBSCRIBE_MAILTO: 'Write an email address that handles unsubscribe requests, e.g. UNSUBSCRIBE_MAILTO=unsubscribe@example.com.',
+  UNSUBSCRIBE_SECRET: 'Generate one with `openssl rand -hex 32` and set UNSUBSCRIBE_SECRET in .env; see .env.example.',
+  DKIM_DOMAIN: 'Set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together, or none of them.',
+  DKIM_SELECTOR: 'Set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together, or none of them.',
+  DKIM_PRIVATE_KEY_FILE: 'Point it at a readable PEM private key file, e.g. DKIM_PRIVATE_KEY_FILE=./dkim-private.pem.',
+};
+const SECRET: ReadonlySet<EnvVar> = new Set(['SMTP_URL', 'SMTP_PASSWORD', 'UNSUBSCRIBE_SECRET']);
+
+const oneAddress = (v: string) => {
+  const list = addressparser(v, { flatten: true });
+  return list.length === 1 && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(list[0]!.address);
+};
+const noBreak = (v: string) => !/[\r\n]/.test(v);
+
+const schema = z.object({
+  SMTP_URL: z.string().refine((v) => /^smtps?:\/\/[^/?#]+/i.test(v) && URL.canParse(v), 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').optional(),
+  SMTP_PORT: z.string().regex(/^\d{1,5}$/, 'must be a number').refine((v) => Number(v) > 0 && Number(v) < 65536, 'must be between 1 and 65535').optional(),
+  SMTP_USER: z.string().refine(noBreak, 'must be one line').optional(),
+  SMTP_PASSWORD: z.string().refine(noBreak, 'must be one line').optional(),
+  SMTP_REQUIRE_TLS: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
+  MAIL_FROM: z.string().refine(noBreak, 'must be one line').refine(oneAddress, 'must be one address like "Name <news@example.com>"').optional(),
+  REPLY_TO: z.string().refine(noBreak, 'must be one line').refine(oneAddress, 'must be one email address').optional(),
+  UNSUBSCRIBE_URL: z.string().refine((v) => /^https:\/\/[^\s/?#]+[^\s]*$|^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/[^\s]*)?$/i.test(v), 'must be an https:// URL (http:// only for localhost)').optional(),
+  UNSUBSCRIBE_MAILTO: z.email('must be an email address').optional(),
+  UNSUBSCRIBE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DKIM_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'must be a domain like example.com').optional(),
+  DKIM_SELECTOR: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a selector like "mail"').optional(),
+  DKIM_PRIVATE_KEY_FILE: z.string().optional(),
+});
+
+interface EnvProblem {
+  variable: EnvVar;
+  message: string;
+}
+
+function problemsError(problems: EnvProblem[], vars: EnvVars): NewsletterError {
+  const lines = problems.map((p) => {
+    const received = SECRET.has(p.variable) ? '' : ` (received ${JSON.stringify(vars[p.variable] ?? '')})`;
+    return `  ${p.variable} ${p.message}${received}\n    fix: ${FIX[p.variable]}`;
+  });
+  const first = problems[0]!;
+  return new NewsletterError('ECONFIG', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the sending config (environment / .env):\n${lines.join('\n')}`, {
+    where: first.variable,
+    fix: 'Correct the variables above in .env (see .env.example) or the environment.',
+  });
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+function smtpFrom(vars: EnvVars, problems: EnvProblem[]): SmtpConfig | undefined {
+  const tlsFlag = vars.SMTP_REQUIRE_TLS;
+  const tlsOff = tlsFlag === 'false' || tlsFlag === '0' || tlsFlag === 'no';
+  let host: string;
+  let port: number;
+  let secure: boolean;
+  let user: string | undefined;
+  let pass: string | undefined;
+  if (vars.SMTP_URL) {
+    const url = new URL(vars.SMTP_URL);
+    secure = url.protocol.toLowerCase() === 'smtps:';
+    host = url.hostname;
+    port = url.port ? Number(url.port) : secure ? 465 : 587;
+    user = url.username ? decodeURIComponent(url.username) : undefined;
+    pass = url.password ? decodeURIComponent(url.password) : undefined;
+    if (user && !pass) problems.push({ variable: 'SMTP_URL', message: 'has a user but no password' });
+  } else if (vars.SMTP_HOST) {
+    host = vars.SMTP_HOST;
+    port = vars.SMTP_PORT ? Number(vars.SMTP_PORT) : 587;
+    secure = port === 465;
+    user = vars.SMTP_USER;
+    pass = vars.SMTP_PASSWORD;
+    if (Boolean(user) !== Boolean(pass)) problems.push({ variable: user ? 'SMTP_PASSWORD' : 'SMTP_USER', message: 'is missing; the other one is set' });
+  } else {
+    if (vars.SMTP_PORT || vars.SMTP_USER || vars.SMTP_PASSWORD) problems.push({ variable: 'SMTP_HOST', message: 'is missing; SMTP_PORT/SMTP_USER/SMTP_PASSWORD are set without it' });
+    return undefined;
+  }
+  const loopback = isLoopback(host);
+  return {
+    host,
+    port,
+    secure,
+    ...(user && pass ? { auth: { user, pass } } : {}),
+    // STARTTLS is required unless the server is on this machine or TLS was explicitly turned off.
+    requireTLS: !secure && !tlsOff && !loopback,
+    display: `${host}:${port}`,
+  };
+}
+
+function dkimFrom(vars: EnvVars, cwd: string, problems: EnvProblem[]): DkimConfig | undefined {
+  const { DKIM_DOMAIN: domainName, DKIM_SELECTOR: keySelector, DKIM_PRIVATE_KEY_FILE: keyFile } = vars;
+  if (!domainName && !keySelector && !keyFile) return undefined;
+  if (!domainName) problems.push({ variable: 'DKIM_DOMAIN', message: 'is missing; the other DKIM_* variables are set' });
+  if (!keySelector) problems.push({ variable: 'DKIM_SELECTOR', message: 'is missing; the other DKIM_* variables are set' });
+  if (!keyFile) problems.push({ variable: 'DKIM_PRIVATE_KEY_FILE', message: 'is missing; the other DKIM_* variables are set' });
+  if (!domainName || !keySelector || !keyFile) return undefined;
+  const path = resolve(cwd, keyFile);
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(path, 'utf8');
+  } catch (cause) {
+    problems.push({ variable: 'DKIM_PRIVATE_KEY_FILE', message: `cannot be read: ${(cause as NodeJS.ErrnoException).code ?? 'error'}` });
+    return undefined;
+  }
+  try {
+    createPrivateKey(privateKey);
+  } catch {
+    problems.push({ variable: 'DKIM_PRIVATE_KEY_FILE', message: 'is not a PEM private key' });
+    return undefined;
+  }
+  return { domainName, keySelector, privateKey, keyFile: path };
+}
+
+/** Validate every variable; one error lists all problems. Does not require SMTP (see requireSmtp). */
+export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd()): SendEnv {
+  const problems: EnvProblem[] = [];
+  const parsed = schema.safeParse(vars);
+  if (!parsed.success)
+    for (const issue of parsed.error.issues) problems.push({ variable: issue.path[0] as EnvVar, message: issue.message });
+  if (problems.length) throw problemsError(problems, vars);
+  const smtp = smtpFrom(vars, problems);
+  const dkim = dkimFrom(vars, cwd, problems);
+  if (problems.length) throw problemsError(problems, vars);
+  return {
+    ...(smtp ? { smtp } : {}),
+    ...(vars.MAIL_FROM ? { from: vars.MAIL_FROM } : {}),
+    ...(vars.REPLY_TO ? { replyTo: vars.REPLY_TO } : {}),
+    ...(vars.UNSUBSCRIBE_URL ? { unsubscribeUrl: vars.UNSUBSCRIBE_URL } : {}),
+    ...(vars.UNSUBSCRIBE_MAILTO ? { unsubscribeMailto: vars.UNSUBSCRIBE_MAILTO } : {}),
+    ...(vars.UNSUBSCRIBE_SECRET ? { unsubscribeSecret: vars.UNSUBSCRIBE_SECRET } : {}),
+    ...(dkim ? { dkim } : {}),
+  };
+}
+
+/** The SMTP server, or an error naming the variables to set. Called before anything is sent. */
+export function requireSmtp(env: SendEnv): SmtpConfig {
+  if (env.smtp) return env.smtp;
+  throw new NewsletterError('ECONFIG', 'No SMTP server is configured, so nothing was sent', {
+    where: 'SMTP_URL',
+    fix: 'Set SMTP_URL (e.g. smtp://user:password@smtp.example.com:587), or SMTP_HOST, SMTP_PORT, SMTP_USER and SMTP_PASSWORD, in .env or the environment (copy .env.example to .env). To try without a server: --dry-run.',
+  });
+}
+
+/** The unsubscribe token secret, or an error naming the variable. */
+export function requireSecret(env: SendEnv): string {
+  if (env.unsubscribeSecret) return env.unsubscribeSecret;
+  throw new NewsletterError('ECONFIG', 'UNSUBSCRIBE_SECRET is not set; every message needs its own signed unsubscribe link', {
+    where: 'UNSUBSCRIBE_SECRET',
+    fix: FIX.UNSUBSCRIBE_SECRET,
+  });
+}

@@ -1,0 +1,243 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { NewsletterError } from '../errors.ts';
+import { acquireLock, type Lock } from './lock.ts';
+import { STATE, StateIndex, type StateCode } from './state-index.ts';
+
+/**
+ * The send journal: one append-only file of JSON lines per (issue, list) in
+ * the state directory, fsynced (fdatasync: the data and the file size) in
+ * group commits. Why not SQLite? An append-only log needs no native build
+ * (better-sqlite3 compiles from source here), is crash-safe by construction
+ * (a record is either wholly before the last newline or it is the torn tail,
+ * which is dropped on open), and costs O(1) per record with one fsync shared
+ * by every record written in the same moment. Lookups go through a compact
+ * in-memory index rebuilt from the file on open.
+ *
+ * States: nothing recorded = pending (never tried); `pending` = a transient
+ * failure waiting for its retry; `sending` = handed to the server (in flight);
+ * `sent` (with the server's reply); `failed` (code, reply, permanent or
+ * transient); `skipped` (the reason). The last record for an address wins.
+ * No secrets are ever written here.
+ */
+export type JournalRecord =
+  | { s: 'run'; t: number; issue: string; list: string; pid: number; concurrency: number; rate: number | null }
+  | { s: 'sending'; e: string; n: number; t: number }
+  | { s: 'sent'; e: string; r: string; t: number }
+  | { s: 'pending'; e: string; n: number; why: string; t: number }
+  | { s: 'failed'; e: string; k: 'permanent' | 'transient'; code: string; rc?: number; cmd?: string; m: string; t: number }
+  | { s: 'skipped'; e: string; why: string; t: number };
+
+export type FailedRecord = Extract<JournalRecord, { s: 'failed' }>;
+
+export function journalPath(stateDir: string, issueSlug: string, listPath: string): string {
+  const abs = resolve(listPath);
+  const name = basename(abs).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40) || 'list';
+  const hash = createHash('sha256').update(abs).digest('hex').slice(0, 10);
+  return join(resolve(stateDir), `${issueSlug}--${name}-${hash}.journal.jsonl`);
+}
+
+function stateOf(record: JournalRecord): Exclude<StateCode, 0> | undefined {
+  switch (record.s) {
+    case 'sending': return STATE.sending;
+    case 'sent': return STATE.sent;
+    case 'pending': return STATE.pending;
+    case 'failed': return record.k === 'permanent' ? STATE.failedPermanent : STATE.failedTransient;
+    case 'skipped': return STATE.skipped;
+    default: return undefined;
+  }
+}
+
+export class Journal {
+  readonly path: string;
+  readonly index = new StateIndex(4096);
+  /** Earlier runs found in the file. */
+  runs = 0;
+  /** Bytes of a torn last line dropped on open (a crash mid-write). */
+  tornBytes = 0;
+  #fh: FileHandle | undefined;
+  #lock: Lock | undefined;
+  #buffer: string[] = [];
+  #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #flushing: Promise<void> | undefined;
+  #failed: unknown;
+
+  private constructor(path: string) {
+    this.path = path;
+  }
+
+  /** Open (or create) the journal, take its lock, and rebuild the index. */
+  static async open(path: string): Promise<Journal> {
+    const journal = new Journal(path);
+    try {
+      await mkdir(resolve(path, '..'), { recursive: true });
+    } catch (cause) {
+      throw new NewsletterError('EOUTPUT', `Cannot create the state folder for the send journal: ${(cause as Error).message}`, { where: path, fix: 'Check permissions, or pass --state DIR.', cause });
+    }
+    journal.#lock = await acquireLock(`${path}.lock`);
+    try {
+      const validBytes = await journal.#load();
+      if (validBytes !== undefined && journal.tornBytes) await truncate(path, validBytes);
+      journal.#fh = await open(path, 'a');
+      if (validBytes === undefined) await syncDir(resolve(path, '..'));
+    } catch (error) {
+      await journal.#lock.release();
+      throw error;
+    }
+    return journal;
+  }
+
+  stateOf(key: string): StateCode {
+    return this.index.get(key);
+  }
+
+  /**
+   * Append a record. The index changes at once; the promise resolves when the
+   * record is on disk. Awaiting it is what makes `sent` durable before the
+   * sender takes another message, so only in-flight messages can repeat.
+   */
+  record(record: JournalRecord): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const state = stateOf(record);
+    if (state && 'e' in record) this.index.set(record.e, state);
+    this.#buffer.push(JSON.stringify(record) + '\n');
+    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    this.#flushing ??= this.#flush();
+    return done;
+  }
+
+  async #flush(): Promise<void> {
+    const fh = this.#fh;
+    if (!fh) throw new Error('journal is closed');
+    try {
+      while (this.#buffer.length) {
+        await nextTurn(); // gather the records written in the same moment: one write, one fsync
+        const data = this.#buffer.join('');
+        const waiters = this.#waiters;
+        this.#buffer = [];
+        this.#waiters = [];
+        try {
+          await fh.write(data);
+          await fh.datasync();
+        } catch (cause) {
+          this.#failed = new NewsletterError('ESEND', `Cannot write the send journal: ${(cause as Error).message}`, {
+            where: this.path,
+            fix: 'Free disk space or fix permissions, then run the same command again to resume.',
+            exitCode: 3,
+            cause,
+          });
+          for (const w of [...waiters, ...this.#waiters]) w.reject(this.#failed);
+          this.#waiters = [];
+          this.#buffer = [];
+          return;
+        }
+        for (const w of waiters) w.resolve();
+      }
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  /** Wait until everything recorded so far is on disk. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    if (this.#failed) throw this.#failed;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush().catch(() => {});
+      await this.#fh?.close();
+      this.#fh = undefined;
+    } finally {
+      await this.#lock?.release();
+    }
+  }
+
+  /** The last failure of every address whose final state is failed (failures are few: kept in a Map). */
+  async failures(): Promise<FailedRecord[]> {
+    await this.flush();
+    const last = new Map<string, FailedRecord>();
+    await this.#scan((record) => {
+      if (record.s === 'failed') last.set(record.e, record);
+    });
+    return [...last.values()].filter((r) => {
+      const s = this.index.get(r.e);
+      return s === STATE.failedPermanent || s === STATE.failedTransient;
+    });
+  }
+
+  /** Rebuild the index. Returns the length of the valid prefix, or undefined when the file is new. */
+  async #load(): Promise<number | undefined> {
+    let bad: { line: number; offset: number } | undefined;
+    try {
+      const end = await this.#scan((record) => {
+        if (record.s === 'run') this.runs++;
+        const state = stateOf(record);
+        if (state && 'e' in record) this.index.set(record.e, state);
+      }, (line, offset) => {
+        bad ??= { line, offset };
+      }, (line) => {
+        if (bad)
+          throw new NewsletterError('ESEND', `The send journal is damaged at line ${bad.line} (line ${line} after it is fine)`, {
+            where: `${this.path}:${bad.line}`,
+            fix: 'Do not edit the journal by hand. Restore it from a backup, or move it away to start this send afresh (everyone on the list would be sent again).',
+          });
+      });
+      if (bad) {
+        this.tornBytes = end.size - bad.offset;
+        return bad.offset;
+      }
+      this.tornBytes = end.size - end.valid;
+      return end.valid;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Read the file line by line. A line that does not parse goes to `onBad`;
+   * the bytes after the last newline (a torn write) are not a line at all.
+   */
+  async #scan(
+    onRecord: (r: JournalRecord) => void,
+    onBad: (line: number, offset: number) => void = () => {},
+    onGood: (line: number) => void = () => {},
+  ): Promise<{ valid: number; size: number }> {
+    let base = 0;
+    let carry: Buffer = Buffer.alloc(0);
+    let lineNo = 0;
+    for await (const chunk of createReadStream(this.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      let start = 0;
+      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+        lineNo++;
+        let record: JournalRecord | undefined;
+        try {
+          record = JSON.parse(buf.toString('utf8', start, nl)) as JournalRecord;
+        } catch {
+          record = undefined;
+        }
+        if (record && typeof record === 'object' && typeof record.s === 'string') {
+          onGood(lineNo);
+          onRecord(record);
+        } else onBad(lineNo, base + start);
+        start = nl + 1;
+      }
+      carry = buf.subarray(start);
+      base += start;
+    }
+    return { valid: base, size: base + carry.length };
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Make the new file's directory entry durable too (not supported on every platform: best effort).
+  const fh = await open(dir, 'r').catch(() => undefined);
+  await fh?.sync().catch(() => {});
+  await fh?.close();
+}
