@@ -47,7 +47,7 @@ export const CLIENT_SCRIPT = String.raw`
       frame.onload = function () { fit(frame); };
       frame.src = source();
     } else if (pre) {
-      pre.textContent = 'Loading…';
+      pre.textContent = view === 'check' ? 'Running newsletter check (the spam score takes a few seconds)…' : 'Loading…';
       fetch(source()).then(function (r) { return r.text(); }).then(function (t) { pre.textContent = t; },
         function (err) { pre.textContent = 'Could not load: ' + err; });
     }

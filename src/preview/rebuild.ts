@@ -8,10 +8,26 @@ export interface BuildRequest {
   contentDir?: string | undefined;
 }
 
+/** What the child does: render the issue, or run `newsletter check` on it and format the report. */
+export type ChildTask = 'build' | 'check';
+
+export interface ChildError {
+  code?: string | undefined;
+  message: string;
+  where?: string | undefined;
+  fix?: string | undefined;
+  stack?: string | undefined;
+}
+
 /** What the page shows: a built issue, or why there is none (content problems, a broken template). */
-export type BuildOutcome =
-  | { ok: true; built: BuiltIssue }
-  | { ok: false; error: { code?: string | undefined; message: string; where?: string | undefined; fix?: string | undefined; stack?: string | undefined } };
+export type BuildOutcome = { ok: true; built: BuiltIssue } | { ok: false; error: ChildError };
+/** The check report as text (with its error count), or why it could not run. */
+export type CheckOutcome = { ok: true; text: string; errors: number } | { ok: false; error: ChildError };
+
+interface Outcomes {
+  build: BuildOutcome;
+  check: CheckOutcome;
+}
 
 const CHILD = fileURLToPath(new URL('./render-child.ts', import.meta.url));
 // Absolute, so the child finds tsx even when run from a folder without node_modules.
@@ -20,13 +36,13 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const TSCONFIG = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
 
 /**
- * Build the issue in a child process. Each build gets a fresh module graph:
+ * Run a task in a child process. Each run gets a fresh module graph:
  * ESM modules cannot be unloaded, and a cache-busting query on the template
  * would only reload that one file, not emails/components/* it imports.
  * A new process costs a second or two and is always right.
  */
-export function buildInChild(request: BuildRequest, cwd: string): { outcome: Promise<BuildOutcome>; child: ChildProcess } {
-  const child = fork(CHILD, [JSON.stringify(request)], {
+export function runInChild<T extends ChildTask>(task: T, request: BuildRequest, cwd: string): { outcome: Promise<Outcomes[T]>; child: ChildProcess } {
+  const child = fork(CHILD, [task, JSON.stringify(request)], {
     cwd,
     execArgv: ['--import', TSX],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -38,23 +54,18 @@ export function buildInChild(request: BuildRequest, cwd: string): { outcome: Pro
     if (stderr.length < 20_000) stderr += chunk.toString();
   });
   child.stdout?.resume(); // a template that logs must not block on a full pipe
-  const outcome = new Promise<BuildOutcome>((resolve) => {
-    let result: BuildOutcome | undefined;
+  const outcome = new Promise<Outcomes[T]>((resolve) => {
+    let result: Outcomes[T] | undefined;
     child.on('message', (message) => {
-      result = message as BuildOutcome;
+      result = message as Outcomes[T];
     });
-    child.on('error', (cause) => resolve({ ok: false, error: { message: `Could not start the render process: ${cause.message}` } }));
+    const failed = (error: ChildError) => ({ ok: false, error }) as Outcomes[T];
+    child.on('error', (cause) => resolve(failed({ message: `Could not start the render process: ${cause.message}` })));
     child.on('exit', (code, signal) => {
-      resolve(
-        result ?? {
-          ok: false,
-          error: {
-            message: `The render process ended without a result (${signal ?? `exit code ${String(code)}`}).`,
-            stack: stderr.trim() || undefined,
-          },
-        },
-      );
+      resolve(result ?? failed({ message: `The render process ended without a result (${signal ?? `exit code ${String(code)}`}).`, stack: stderr.trim() || undefined }));
     });
   });
   return { outcome, child };
 }
+
+export const buildInChild = (request: BuildRequest, cwd: string) => runInChild('build', request, cwd);

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkReportText } from './check-view.ts';
+import { CheckView } from './check-view.ts';
 import { forceDarkScheme } from './dark.ts';
 import { headersAsSent } from './headers.ts';
 import { escapeHtml } from './html.ts';
@@ -64,6 +64,7 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
   if (options.file) folders.push(dirname(resolve(cwd, options.file)));
   const stopWatching = watchFolders([...new Set(folders)], () => void live.rebuild());
   const screenshots = screenshotsFor(cwd, options.screenshotsDir);
+  const checks = new CheckView({ file: options.file, contentDir }, cwd);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(`http://preview.invalid${req.url ?? '/'}`); // never base-relative: "//x" must not become a host
@@ -103,7 +104,7 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
       case 'GET /headers':
         return send(res, 200, 'text/plain; charset=utf-8', outcome.ok ? await headersAsSent(outcome.built, who, options.sender ?? {}) : problemText(outcome));
       case 'GET /check':
-        return send(res, 200, 'text/plain; charset=utf-8', outcome.ok ? await checkReportText(outcome.built) : problemText(outcome));
+        return send(res, 200, 'text/plain; charset=utf-8', outcome.ok ? await checks.text(live.generation) : problemText(outcome));
       case 'POST /screenshots': {
         if (!outcome.ok) return send(res, 409, 'application/json', JSON.stringify({ error: 'The issue cannot be built; fix the problems first.' }));
         const result = await screenshots.take(outcome.built, sampleMessage(outcome.built, who, options.sender).personalized.html);
@@ -136,6 +137,7 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
     close: async () => {
       stopWatching();
       live.close();
+      checks.close();
       for (const s of streams) s.end();
       await new Promise<void>((done) => {
         server.close(() => done());

@@ -59,6 +59,13 @@ describe('newsletter preview serves the seed issue over HTTP', () => {
     expect(dark.body).toMatch(/<style data-preview="dark-emulation">:root\{color-scheme:dark\}\s*\S/);
   });
 
+  it('shows the check report of the seed issue, with 0 errors', { timeout: 120_000 }, async () => {
+    const check = await fetchText(new URL('/check', server.url).href);
+    expect(check.status).toBe(200);
+    expect(check.body).toContain('Content validation');
+    expect(check.body).toMatch(/^✔ 0 errors, /m);
+  });
+
   it('refuses requests for a foreign host name (DNS rebinding) and unknown paths', async () => {
     expect((await fetchText(server.url, { headers: { host: 'attacker.example' } })).status).toBe(403);
     expect((await fetchText(new URL('/nope', server.url).href)).status).toBe(404);
