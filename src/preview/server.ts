@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NewsletterError } from '../errors.ts';
 import { CheckView } from './check-view.ts';
 import { forceDarkScheme } from './dark.ts';
 import { headersAsSent } from './headers.ts';
@@ -123,13 +124,23 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
       else res.end();
     });
   });
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolveListen();
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => {
+        server.off('error', reject);
+        resolveListen();
+      });
     });
-  });
+  } catch (cause) {
+    stopWatching();
+    live.close();
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new NewsletterError('EUSAGE', code === 'EADDRINUSE' ? `Port ${options.port} on ${host} is already in use` : `Cannot listen on ${host}:${options.port}: ${(cause as Error).message}`, {
+      fix: code === 'EADDRINUSE' ? 'Stop the other server or pick another port: newsletter preview --port 0 (any free port).' : 'Use --host 127.0.0.1 and a port above 1024.',
+      cause,
+    });
+  }
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
