@@ -1,0 +1,209 @@
+/**
+ * A real SMTP server for tests: `smtp-server` on 127.0.0.1, port 0, that
+ * parses every accepted message with mailparser and can misbehave on demand
+ * (temporary failures, throttling, permanent rejections, dropped connections,
+ * slowness, auth trouble), deterministically when given a seed.
+ *
+ *   const smtp = await startSmtpTestServer({ tempFailRate: 0.3, seed: 7 });
+ *   // … send to smtp://127.0.0.1:${smtp.port} …
+ *   expect(smtp.count('ada@example.com')).toBe(1);
+ *   await smtp.close();
+ */
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import type { Socket } from 'node:net';
+
+export interface FaultPlan {
+  /** 0..1: probability of answering a temporary failure to each RCPT TO and each DATA. */
+  tempFailRate?: number;
+  /** The code used for those temporary failures (default 451). 421 also closes the connection, as real servers do. */
+  throttleCode?: 421 | 451 | 454;
+  /** Answer 550 to RCPT TO for these recipients. */
+  permanentFail?: (rcpt: string) => boolean;
+  /** Destroy the socket after the first chunk of DATA for message attempt n (1-based, counting every DATA command). */
+  dropMidData?: (n: number) => boolean;
+  /**
+   * Accept (store) message attempt n, then destroy the socket before answering 250:
+   * the "was it delivered?" case where a client cannot know, and a retry duplicates.
+   */
+  dropAfterAccept?: (n: number) => boolean;
+  /** Wait this long before answering the greeting, MAIL, RCPT and the end of DATA (a slow server). */
+  delayMs?: number;
+  /** Answer 535 to every AUTH. */
+  rejectAuth?: boolean;
+  /** Require AUTH with exactly these credentials (535 otherwise; 530 for mail without AUTH). */
+  requireAuth?: { user: string; pass: string };
+  /** Seed for the temporary-failure dice (default 1): the same plan and seed fail the same attempts. */
+  seed?: number;
+  /** Skip mailparser and keep only envelopes and counts (for benchmarks: parsing costs far more than receiving). */
+  countOnly?: boolean;
+}
+
+export interface ReceivedMessage {
+  /** Ordinal of the DATA attempt that delivered it (see FaultPlan.dropMidData). */
+  n: number;
+  envelopeFrom: string;
+  envelopeTo: string[];
+  parsed: ParsedMail;
+  /** The message source exactly as received (CRLF line endings, dot-unstuffed). */
+  raw: string;
+}
+
+/** Every reply the fault plan decided, for asserting on what the client was told. */
+export interface Reply {
+  command: 'AUTH' | 'MAIL' | 'RCPT' | 'DATA';
+  code: number;
+  rcpt?: string;
+  n?: number;
+}
+
+export interface SmtpTestServer {
+  port: number;
+  host: '127.0.0.1';
+  /** Accepted messages in order of acceptance (empty with countOnly). */
+  received: ReceivedMessage[];
+  /** Refusals and drops, in order. */
+  replies: Reply[];
+  /** Messages accepted for this recipient (case-insensitive). */
+  count(rcpt: string): number;
+  /** Messages accepted in total. */
+  total(): number;
+  close(): Promise<void>;
+}
+
+/** Deterministic PRNG (mulberry32): tests that fail on a given seed fail every time. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MESSAGES: Record<number, string> = {
+  421: '4.7.0 Too many messages, slow down; closing connection',
+  451: '4.3.0 Temporary local problem, try again later',
+  454: '4.7.0 Temporary service failure, try again later',
+};
+
+function smtpError(code: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTestServer> {
+  const rng = random(plan.seed ?? 1);
+  const received: ReceivedMessage[] = [];
+  const replies: Reply[] = [];
+  const counts = new Map<string, number>();
+  let accepted = 0;
+  let dataAttempts = 0;
+  const delay = (fn: () => void) => (plan.delayMs ? setTimeout(fn, plan.delayMs) : fn());
+  const tempFail = () => plan.tempFailRate !== undefined && plan.tempFailRate > 0 && rng() < plan.tempFailRate;
+  const tempCode = plan.throttleCode ?? 451;
+
+  // smtp-server gives onData no socket; find the connection of the session to drop it.
+  const socketOf = (session: SMTPServerSession): Socket | undefined => {
+    for (const c of (server as unknown as { connections: Set<{ id: string; _socket: Socket }> }).connections) if (c.id === session.id) return c._socket;
+    return undefined;
+  };
+
+  const server: SMTPServer = new SMTPServer({
+    secure: false,
+    // Loopback only: no TLS needed, so the client never tries STARTTLS.
+    disabledCommands: ['STARTTLS'],
+    authOptional: !plan.requireAuth,
+    allowInsecureAuth: true,
+    size: 50 * 1024 * 1024,
+    logger: false,
+    // Pooled clients keep connections open; do not wait 30 s for them on close().
+    closeTimeout: 50,
+    onConnect(_session, callback) {
+      delay(() => callback());
+    },
+    onAuth(auth, _session, callback) {
+      const ok = !plan.rejectAuth && (!plan.requireAuth || (auth.username === plan.requireAuth.user && auth.password === plan.requireAuth.pass));
+      if (!ok) {
+        replies.push({ command: 'AUTH', code: 535 });
+        return callback(smtpError(535, '5.7.8 Authentication credentials invalid'));
+      }
+      callback(null, { user: auth.username });
+    },
+    onMailFrom(_address, _session, callback) {
+      delay(() => callback());
+    },
+    onRcptTo(address, _session, callback) {
+      const rcpt = address.address;
+      delay(() => {
+        if (plan.permanentFail?.(rcpt)) {
+          replies.push({ command: 'RCPT', code: 550, rcpt });
+          return callback(smtpError(550, `5.1.1 <${rcpt}>: Recipient address rejected: User unknown`));
+        }
+        if (tempFail()) {
+          replies.push({ command: 'RCPT', code: tempCode, rcpt });
+          return callback(smtpError(tempCode, MESSAGES[tempCode]!));
+        }
+        callback();
+      });
+    },
+    onData(stream, session, callback) {
+      const n = ++dataAttempts;
+      const socket = socketOf(session);
+      const envelopeTo = session.envelope.rcptTo.map((a) => a.address);
+      const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      if (plan.dropMidData?.(n)) {
+        replies.push({ command: 'DATA', code: 0, n });
+        stream.once('data', () => socket?.destroy());
+        stream.resume();
+        stream.on('end', () => callback(smtpError(451, '4.4.2 connection dropped')));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        void (async () => {
+          if (tempFail()) {
+            replies.push({ command: 'DATA', code: tempCode, n });
+            return delay(() => callback(smtpError(tempCode, MESSAGES[tempCode]!)));
+          }
+          const raw = Buffer.concat(chunks).toString('utf8');
+          if (!plan.countOnly) received.push({ n, envelopeFrom, envelopeTo, parsed: await simpleParser(raw), raw });
+          accepted++;
+          for (const rcpt of envelopeTo) counts.set(rcpt.toLowerCase(), (counts.get(rcpt.toLowerCase()) ?? 0) + 1);
+          if (plan.dropAfterAccept?.(n)) {
+            replies.push({ command: 'DATA', code: 0, n });
+            socket?.destroy();
+            return;
+          }
+          delay(() => callback(null, `2.0.0 Ok: queued as test-${n}`));
+        })().catch((error: unknown) => callback(error as Error));
+      });
+    },
+  });
+  server.on('error', () => {
+    // A client vanishing mid-session (what dropMidData provokes) is not a test failure.
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.server.address();
+  if (!address || typeof address === 'string') throw new Error('smtp test server has no port');
+
+  return {
+    port: address.port,
+    host: '127.0.0.1',
+    received,
+    replies,
+    count: (rcpt) => counts.get(rcpt.toLowerCase()) ?? 0,
+    total: () => accepted,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export type { SMTPServerSession };
