@@ -5,6 +5,7 @@ const COMMANDS = {
   build: { summary: 'Render an issue to out/<slug>/ (HTML, text, meta.json).', load: () => import('./commands/build.ts') },
   'preview-props': { summary: 'Write emails/preview-props.generated.ts from the newest issue (used by npm run dev).', load: () => import('./commands/preview-props.ts') },
   export: { summary: 'Export an issue for a mail platform (Mailchimp, SendGrid, Mailgun, Postmark, Brevo, SES, Resend, listmonk, Kit), a web version or an .eml.', load: () => import('./commands/export.ts') },
+  check: { summary: 'Check an issue before sending: size, client support, links, images, accessibility, compliance, spam score.', load: () => import('./commands/check.ts') },
   preview: { summary: 'Serve a live preview of an issue (desktop, mobile, dark, text, headers, check, screenshots).', load: () => import('./commands/preview.ts') },
 } as const satisfies Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }>;
 

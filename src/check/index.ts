@@ -1,0 +1,18 @@
+export { checkIssue, type CheckOptions } from './run.ts';
+export { formatReport, SYMBOLS, type FormatOptions } from './format.ts';
+export { SECTIONS, type CheckReport, type Finding, type Figures, type SectionId, type Severity, type SpamResult, type SpamRule } from './report.ts';
+export { parseHtml, type HtmlDoc } from './html-doc.ts';
+export { checkSize, GMAIL_CLIP_BYTES, SIZE_WARNING_BYTES } from './size.ts';
+export { checkClientSupport, clientNames, featuresUsed, supportIn, TARGET_CLIENTS, type TargetClient } from './client-support.ts';
+export { HANDLED_FEATURES } from './handled-features.ts';
+export { checkLinks, classifyUrl } from './links.ts';
+export { checkImages } from './images.ts';
+export { checkOnline, IMAGE_MAX_BYTES } from './online.ts';
+export { checkAccessibility, VAGUE_LINK_TEXT } from './accessibility.ts';
+export { checkContrast, contrastRatio, relativeLuminance, requiredRatio, templatePairs } from './contrast.ts';
+export { checkCompliance, type ComplianceInput } from './compliance.ts';
+export { parseHeaders } from './headers.ts';
+export { checkPlainText } from './plain-text.ts';
+export { parseSpamReport, spamassassinPath, spamFindings, spamScore } from './spam.ts';
+export { LONG_RECIPIENT, TYPICAL_RECIPIENT, SAMPLE_SECRET } from './sample.ts';
+export { runScreenshots, type ScreenshotsModule } from './screenshot-step.ts';

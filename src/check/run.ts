@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { formatProblem } from '../content/index.ts';
+import { isNewsletterError } from '../errors.ts';
+import { buildIssue, type BuiltIssue } from '../render/build.ts';
+import { composeMessage, toRfc822 } from '../send/message.ts';
+import { unsubscribeUrl } from '../unsubscribe/token.ts';
+import { checkAccessibility } from './accessibility.ts';
+import { checkClientSupport } from './client-support.ts';
+import { checkCompliance } from './compliance.ts';
+import { checkContrast } from './contrast.ts';
+import { parseHeaders } from './headers.ts';
+import { parseHtml } from './html-doc.ts';
+import { checkImages } from './images.ts';
+import { checkLinks } from './links.ts';
+import { checkOnline } from './online.ts';
+import { checkPlainText } from './plain-text.ts';
+import { finding, makeReport, type CheckReport, type Figures, type Finding } from './report.ts';
+import { LONG_RECIPIENT, SAMPLE_SECRET, sampleCopy, TYPICAL_RECIPIENT, type SampleRecipient } from './sample.ts';
+import { runScreenshots } from './screenshot-step.ts';
+import { checkSize } from './size.ts';
+import { spamassassinPath, spamFindings, spamScore } from './spam.ts';
+
+export interface CheckOptions {
+  /** The issue file; default: the newest in content/issues/. */
+  file?: string;
+  /** Folder with newsletter.yml and issues/ (default: content). */
+  contentDir?: string;
+  cwd?: string;
+  /** Fetch every link and image (off by default: many machines are offline). */
+  online?: boolean;
+  /** Take screenshots into <screenshotsOut>/<slug>/screenshots/ and fail on sideways overflow at 375 px. */
+  screenshotsOut?: string;
+  /** UNSUBSCRIBE_SECRET and SPAMASSASSIN_PATH are read from here (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Set false to skip the spam score (e.g. in a preview that re-checks on every save). */
+  spam?: boolean;
+}
+
+/**
+ * Check one issue as it would be sent: validate, render, personalize with
+ * sample readers, compose the message, and run every check on the result.
+ * Content that does not validate gives a report with the same messages as
+ * `build`, and nothing else is checked.
+ */
+export async function checkIssue(options: CheckOptions = {}): Promise<CheckReport> {
+  let built: BuiltIssue;
+  try {
+    built = await buildIssue({ file: options.file, contentDir: options.contentDir, cwd: options.cwd });
+  } catch (error) {
+    if (!isNewsletterError(error) || error.code !== 'ECONTENT') throw error;
+    return makeReport([finding('content', 'error', 'invalid', error.message, { where: error.where, fix: error.fix })], {});
+  }
+  const env = options.env ?? process.env;
+  const { props } = built;
+  const findings: Finding[] = [
+    ...built.warnings.map((w) => finding('content', 'warning', 'warning', formatProblem(w), { where: w.line ? `${w.file}:${w.line}` : w.file, fix: w.fix })),
+    finding('content', 'info', 'valid', `${built.file} is valid`),
+  ];
+  const secret = env.UNSUBSCRIBE_SECRET || SAMPLE_SECRET;
+  if (!env.UNSUBSCRIBE_SECRET)
+    findings.push(finding('compliance', 'info', 'sample-secret', 'UNSUBSCRIBE_SECRET is not set: the sample unsubscribe links are signed with a sample secret (fine for checking, never for sending)'));
+  const urlFor = (r: SampleRecipient) => unsubscribeUrl(props.newsletter.unsubscribeUrl, r.email, props.newsletter.listId, secret);
+  const long = sampleCopy(props, built, LONG_RECIPIENT, urlFor);
+  const reader = sampleCopy(props, built, TYPICAL_RECIPIENT, urlFor);
+  const figures: Figures = { htmlBytes: Buffer.byteLength(long.personalized.html), textBytes: Buffer.byteLength(long.personalized.text) };
+
+  findings.push(...checkSize(long.personalized.html));
+  const doc = parseHtml(reader.personalized.html);
+  const clients = checkClientSupport(reader.personalized.html);
+  figures.clients = clients.summary;
+  findings.push(...clients.findings, ...checkLinks(doc), ...checkImages(doc), ...checkAccessibility(doc), ...checkContrast(props.newsletter.colors));
+
+  const message = await toRfc822(
+    composeMessage({ props, personalized: reader.personalized, recipient: reader.recipient, unsubscribe: { url: reader.unsubscribeUrl } }),
+  );
+  findings.push(...checkCompliance({ doc, postalAddress: props.newsletter.postalAddress, unsubscribeUrl: reader.unsubscribeUrl, headers: parseHeaders(message) }));
+
+  if (options.spam !== false) {
+    const executable = spamassassinPath(env);
+    if (!executable)
+      findings.push(finding('spam', 'info', 'skipped', 'spamassassin is not installed: spam score skipped', { fix: 'Install it to get a score: sudo apt-get install spamassassin (or set SPAMASSASSIN_PATH).' }));
+    else {
+      try {
+        figures.spam = await spamScore(message, executable);
+        findings.push(...spamFindings(figures.spam));
+      } catch (error) {
+        findings.push(finding('spam', 'warning', 'failed', `spamassassin failed: ${(error as Error).message}`, { fix: 'Run `spamassassin -L -t < message.eml` by hand to see why; `sudo sa-update` refreshes its rules.' }));
+      }
+    }
+  }
+  findings.push(...checkPlainText(doc, reader.personalized.text));
+  if (options.online) findings.push(...(await checkOnline(doc, { unsubscribeBase: props.newsletter.unsubscribeUrl })));
+  if (options.screenshotsOut) {
+    const shots = await runScreenshots(reader.personalized.html, join(options.screenshotsOut, props.issue.slug, 'screenshots'));
+    findings.push(...shots.findings);
+    if (shots.files) figures.screenshots = shots.files;
+  }
+  return makeReport(findings, figures, { file: built.file, subject: built.meta.subject });
+}

@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import { checkIssue, formatReport } from '../../check/index.ts';
+import { commandHelp, parseCommandArgs, type CommandSpec } from '../command.ts';
+
+export const spec = {
+  name: 'check',
+  summary: 'Check an issue before sending: content, Gmail clipping size, client support, links, images, accessibility, compliance, spam score, plain text.',
+  usage: 'check [ISSUE.md] [--content DIR] [--json] [--online] [--screenshots] [--out DIR] [--verbose]',
+  options: {
+    content: { type: 'string' },
+    json: { type: 'boolean' },
+    online: { type: 'boolean' },
+    screenshots: { type: 'boolean' },
+    out: { type: 'string' },
+    verbose: { type: 'boolean' },
+  },
+  help: {
+    'ISSUE.md': 'The issue to check (default: the newest issue by date in content/issues/).',
+    '--content DIR': 'Folder with newsletter.yml and issues/ (default: content).',
+    '--json': 'Print the report as JSON (findings with id, severity, message, fix).',
+    '--online': 'Also fetch every link and image and report its HTTP status (off by default).',
+    '--screenshots': 'Write PNGs at 375 and 1024 px, light and dark (needs chromium); fails on sideways scrolling at 375 px.',
+    '--out DIR': 'Where screenshots go (default: out): DIR/<slug>/screenshots/.',
+    '--verbose': 'List every partly supported client feature with its caniemail note.',
+    '--debug': 'Show stack traces.',
+  },
+  examples: ['newsletter check', 'newsletter check --json > report.json', 'newsletter check content/issues/2026-02-05-trump-petro-oval-office.md --online --screenshots'],
+} satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
+
+/** Exit 0 when the report has no errors, 1 otherwise (invalid content included). */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(spec, argv);
+  if (values.help) {
+    console.log(commandHelp(spec));
+    return 0;
+  }
+  const report = await checkIssue({
+    file: positionals[0],
+    contentDir: values.content,
+    online: values.online,
+    screenshotsOut: values.screenshots ? resolve(values.out ?? 'out') : undefined,
+  });
+  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, { verbose: values.verbose }));
+  return report.ok ? 0 : 1;
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { runScreenshots, type ScreenshotsModule } from '../../src/check/index.ts';
+import { chromiumPath } from '../../src/browser/launch.ts';
+import { tempDir } from '../helpers/cli.ts';
+import { fixtureHtml } from './fixtures.ts';
+
+const fake = (overflowing: boolean, scrollWidth: number): (() => Promise<ScreenshotsModule>) => async () => ({
+  takeScreenshots: async ({ outDir }) => ({ files: [`${outDir}/375-light.png`], overflow375: { overflowing, scrollWidth } }),
+});
+
+const chromium = chromiumPath();
+if (!chromium) console.warn('real screenshot test skipped: chromium is not installed (sudo apt-get install chromium)');
+
+describe('--screenshots', () => {
+  it('turns sideways overflow at 375 px into an error', async () => {
+    const { findings } = await runScreenshots('<p>x</p>', '/tmp/unused', fake(true, 812));
+    expect(findings.map((f) => [f.id, f.severity])).toEqual([
+      ['screenshots.overflow', 'error'],
+      ['screenshots.files', 'info'],
+    ]);
+    expect(findings[0]?.message).toContain('812 px');
+  });
+
+  it('passes a page that fits', async () => {
+    const { findings, files } = await runScreenshots('<p>x</p>', '/tmp/unused', fake(false, 375));
+    expect(findings.map((f) => f.severity)).toEqual(['info']);
+    expect(files).toEqual(['/tmp/unused/375-light.png']);
+  });
+
+  it('reports a missing screenshots module as a warning, not a crash', async () => {
+    const { findings } = await runScreenshots('<p>x</p>', '/tmp/unused', () => Promise.reject(new Error('Cannot find module')));
+    expect(findings.map((f) => [f.id, f.severity])).toEqual([['screenshots.unavailable', 'warning']]);
+  });
+
+  it.skipIf(!chromium)('finds the overflow of an 800 px fixed-width table with the real browser', async () => {
+    const dir = await tempDir();
+    const wide = await runScreenshots(fixtureHtml('wide-table.html'), dir);
+    expect(wide.findings.map((f) => [f.id, f.severity])).toContainEqual(['screenshots.overflow', 'error']);
+    const good = await runScreenshots(fixtureHtml('good.html'), dir);
+    expect(good.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+});
