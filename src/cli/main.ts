@@ -7,6 +7,7 @@ const COMMANDS = {
   export: { summary: 'Export an issue for a mail platform (Mailchimp, SendGrid, Mailgun, Postmark, Brevo, SES, Resend, listmonk, Kit), a web version or an .eml.', load: () => import('./commands/export.ts') },
   check: { summary: 'Check an issue before sending: size, client support, links, images, accessibility, compliance, spam score.', load: () => import('./commands/check.ts') },
   preview: { summary: 'Serve a live preview of an issue (desktop, mobile, dark, text, headers, check, screenshots).', load: () => import('./commands/preview.ts') },
+  send: { summary: 'Send an issue to a subscriber list over SMTP (personalized, rate-limited, retried, resumable; --dry-run, --test).', load: () => import('./commands/send.ts') },
 } as const satisfies Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }>;
 
 type CommandName = keyof typeof COMMANDS;

@@ -1,0 +1,223 @@
+import { isNewsletterError } from '../errors.ts';
+import { classifySmtpError, describeFailure, type SmtpFailure } from './classify.ts';
+import type { JobQueue } from './job-queue.ts';
+import type { Journal } from './journal.ts';
+import type { Pacer } from './pacer.ts';
+import { messageFor, type PreparedIssue } from './personalized-message.ts';
+import type { Job } from './recipients.ts';
+import type { SmtpTransport } from './transport.ts';
+
+export interface DeliveryTuning {
+  /** Attempts per message for transient failures (4xx, drops, timeouts) before it is recorded as failed. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Throttle replies per message before it is recorded as failed transiently. */
+  maxThrottles: number;
+  /** Stop when more than `failureRate` of the last `failureWindow` attempts failed (once `failureMinSamples` are in). */
+  failureWindow: number;
+  failureMinSamples: number;
+  failureRate: number;
+  /** Stop after this many connection failures in a row with nothing delivered in between. */
+  unreachableStop: number;
+}
+
+export const DEFAULT_TUNING: DeliveryTuning = {
+  maxAttempts: 5,
+  retryBaseMs: 2_000,
+  retryMaxMs: 5 * 60_000,
+  maxThrottles: 20,
+  failureWindow: 50,
+  failureMinSamples: 20,
+  failureRate: 0.5,
+  unreachableStop: 3,
+};
+
+/** journal: the journal cannot be written; list: the CSV broke mid-way; error: a bug (rethrown by the caller). */
+export type StopReason = 'interrupted' | 'auth' | 'unreachable' | 'failure-rate' | 'journal' | 'list' | 'error';
+
+export interface Stop {
+  reason: StopReason;
+  message: string;
+  failure?: SmtpFailure;
+  error?: unknown;
+}
+
+export interface DeliveryStats {
+  sent: number;
+  failedPermanent: number;
+  failedTransient: number;
+  /** Recipients whose values would inject a header (recorded as skipped). */
+  skippedInvalid: number;
+  throttled: number;
+  retried: number;
+  inFlight: number;
+}
+
+export function emptyDeliveryStats(): DeliveryStats {
+  return { sent: 0, failedPermanent: 0, failedTransient: 0, skippedInvalid: 0, throttled: 0, retried: 0, inFlight: 0 };
+}
+
+export interface DeliverInput {
+  prepared: PreparedIssue;
+  transport: SmtpTransport;
+  journal: Journal;
+  queue: JobQueue<Job>;
+  pacer: Pacer;
+  concurrency: number;
+  tuning: DeliveryTuning;
+  stats: DeliveryStats;
+  /** Ctrl-C: stop taking messages; the ones in flight finish and are recorded. */
+  signal?: AbortSignal | undefined;
+  /** Second Ctrl-C: close connections now; messages in flight stay recorded as `sending` (resent on resume). */
+  forceSignal?: AbortSignal | undefined;
+  onProgress?: (() => void) | undefined;
+}
+
+/**
+ * Send every job from the queue with `concurrency` workers. A worker takes
+ * another message only after the last one's outcome is on disk, so at any
+ * moment at most `concurrency` messages can have reached the server without
+ * being recorded: the bound on duplicates after a crash.
+ * Returns why it stopped early, or undefined when the queue ran dry.
+ */
+export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
+  const { prepared, transport, journal, queue, pacer, tuning, stats } = input;
+  const stopping = new AbortController();
+  let stopped: Stop | undefined;
+  let forced = false;
+  let unreachableStreak = 0;
+  const window: boolean[] = [];
+
+  const stop = (s: Stop) => {
+    stopped ??= s;
+    stopping.abort();
+    queue.close();
+  };
+  const onAbort = () => stop({ reason: 'interrupted', message: 'Interrupted (Ctrl-C); the messages in flight were finished and recorded' });
+  const onForce = () => {
+    forced = true;
+    stop({ reason: 'interrupted', message: 'Interrupted twice (Ctrl-C): connections were closed; messages in flight stay recorded as sending and go again on resume' });
+    transport.close({ force: true });
+  };
+  if (input.signal?.aborted) onAbort();
+  input.signal?.addEventListener('abort', onAbort, { once: true });
+  input.forceSignal?.addEventListener('abort', onForce, { once: true });
+  // The pool reports connection trouble per message too; an unhandled 'error' event would crash the process.
+  transport.on('error', () => {});
+
+  const outcome = (ok: boolean) => {
+    window.push(ok);
+    if (window.length > tuning.failureWindow) window.shift();
+    const failures = window.reduce((n, w) => n + (w ? 0 : 1), 0);
+    if (!ok && window.length >= tuning.failureMinSamples && failures / window.length > tuning.failureRate)
+      stop({ reason: 'failure-rate', message: `${failures} of the last ${window.length} attempts failed (the limit is ${Math.round(tuning.failureRate * 100)}%); the server or the list needs a look before going on` });
+  };
+
+  const backoff = (attempt: number) => Math.min(tuning.retryMaxMs, tuning.retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() * 0.5);
+
+  async function fail(job: Job, f: SmtpFailure, kind: 'permanent' | 'transient'): Promise<void> {
+    await journal.record({ s: 'failed', e: job.sub.key, k: kind, code: f.code, ...(f.responseCode ? { rc: f.responseCode } : {}), ...(f.command ? { cmd: f.command } : {}), m: f.message, t: Date.now() });
+    if (kind === 'permanent') stats.failedPermanent++;
+    else stats.failedTransient++;
+  }
+
+  async function retryLater(job: Job, f: SmtpFailure, due: number): Promise<void> {
+    await journal.record({ s: 'pending', e: job.sub.key, n: job.attempts, why: describeFailure(f), t: Date.now() });
+    stats.retried++;
+    queue.retryAt(job, due);
+  }
+
+  async function onFailure(job: Job, error: unknown): Promise<void> {
+    // Closed on purpose by a forced stop: the outcome is unknown, so `sending` stays.
+    if (forced) return;
+    const f = classifySmtpError(error);
+    switch (f.outcome) {
+      case 'throttle': {
+        stats.throttled++;
+        job.throttles++;
+        const resume = pacer.throttled();
+        if (job.throttles > tuning.maxThrottles) return fail(job, { ...f, message: `${f.message} (the server kept throttling; gave up after ${tuning.maxThrottles} tries)` }, 'transient');
+        return retryLater(job, f, resume);
+      }
+      case 'auth':
+        await journal.record({ s: 'pending', e: job.sub.key, n: job.attempts, why: describeFailure(f), t: Date.now() });
+        return stop({ reason: 'auth', message: `The SMTP server refused the login: ${describeFailure(f)}`, failure: f });
+      case 'permanent':
+        outcome(false);
+        return fail(job, f, 'permanent');
+      case 'unreachable':
+        if (++unreachableStreak >= tuning.unreachableStop) {
+          await journal.record({ s: 'pending', e: job.sub.key, n: job.attempts, why: describeFailure(f), t: Date.now() });
+          return stop({ reason: 'unreachable', message: `Cannot reach the SMTP server: ${describeFailure(f)}`, failure: f });
+        }
+      // fall through: a passing network problem is retried like any transient failure
+      case 'transient': {
+        outcome(false);
+        job.attempts++;
+        if (job.attempts >= tuning.maxAttempts) return fail(job, { ...f, message: `${f.message} (gave up after ${job.attempts} attempts)` }, 'transient');
+        return retryLater(job, f, Date.now() + backoff(job.attempts));
+      }
+    }
+  }
+
+  async function attempt(job: Job): Promise<void> {
+    if (!(await pacer.acquire(stopping.signal))) return;
+    const key = job.sub.key;
+    let mail;
+    try {
+      mail = messageFor(prepared, job.sub);
+    } catch (error) {
+      if (!isNewsletterError(error)) throw error;
+      stats.skippedInvalid++;
+      await journal.record({ s: 'skipped', e: key, why: `invalid: ${error.message}`, t: Date.now() });
+      return;
+    }
+    // Not awaited: a crash before it lands leaves no record, which resumes the same way.
+    journal.record({ s: 'sending', e: key, n: job.attempts + 1, t: Date.now() }).catch(() => {});
+    stats.inFlight++;
+    let response: string;
+    try {
+      const info = await transport.sendMail(mail);
+      response = String(info.response ?? '').replace(/\s+/g, ' ').trim();
+    } catch (error) {
+      stats.inFlight--;
+      return onFailure(job, error);
+    }
+    stats.inFlight--;
+    unreachableStreak = 0;
+    pacer.delivered();
+    outcome(true);
+    await journal.record({ s: 'sent', e: key, r: response, t: Date.now() });
+    stats.sent++;
+  }
+
+  async function worker(): Promise<void> {
+    for (;;) {
+      let job: Job | undefined;
+      try {
+        job = await queue.next();
+      } catch (error) {
+        return stop({ reason: 'list', message: isNewsletterError(error) ? error.message : String(error), error });
+      }
+      if (!job) return;
+      try {
+        await attempt(job);
+      } catch (error) {
+        stop(isNewsletterError(error) ? { reason: 'journal', message: error.message, error } : { reason: 'error', message: String(error), error });
+      } finally {
+        queue.finished();
+        input.onProgress?.();
+      }
+    }
+  }
+
+  try {
+    await Promise.all(Array.from({ length: input.concurrency }, worker));
+    await journal.flush().catch((error: unknown) => stop({ reason: 'journal', message: String((error as Error).message), error }));
+  } finally {
+    input.signal?.removeEventListener('abort', onAbort);
+    input.forceSignal?.removeEventListener('abort', onForce);
+  }
+  return stopped;
+}

@@ -1,0 +1,105 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { NewsletterError, isNewsletterError } from '../errors.ts';
+import { requireSecret, type SendEnv } from './config.ts';
+import { emptyDeliveryStats } from './deliver.ts';
+import { FailuresCsv } from './failures-csv.ts';
+import { openListSource } from './list-source.ts';
+import { toRfc822 } from './message.ts';
+import { messageFor, prepareIssue } from './personalized-message.ts';
+import type { Job } from './recipients.ts';
+import type { BuiltForSend } from './run.ts';
+import { estimateRows, skippedTotal, type Progress, type SendSummary } from './summary.ts';
+
+export interface DryRunOptions {
+  built: BuiltForSend;
+  listPath: string;
+  env: SendEnv;
+  stateDir: string;
+  /** Output root; the .eml files go to <outDir>/<slug>/outbox/. */
+  outDir: string;
+  strict?: boolean;
+  limit?: number | undefined;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Files written at once: enough to keep the disk busy, few enough to keep memory flat. */
+const WRITERS = 16;
+
+function emlName(job: Job): string {
+  const safe = job.sub.key.replace(/[^a-z0-9@._+-]+/g, '_').slice(0, 80);
+  return `${String(job.sub.row).padStart(7, '0')}-${safe}.eml`;
+}
+
+/**
+ * Render every message exactly as it would be sent (bytes from nodemailer's
+ * composer; no DKIM signature) into .eml files, without touching SMTP or the
+ * journal. Suppression, CSV status, --strict and --limit apply as in a send.
+ */
+export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
+  const started = Date.now();
+  const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env));
+  const { slug, number } = opts.built.props.issue;
+  const outbox = resolve(opts.outDir, slug, 'outbox');
+  const failures = new FailuresCsv(resolve(opts.outDir, slug, 'dry-run-failures.csv'));
+  const stats = emptyDeliveryStats();
+  const total = await estimateRows(opts.listPath);
+  const source = await openListSource({ listPath: opts.listPath, strict: opts.strict, stateDir: opts.stateDir, limit: opts.limit, failures });
+  try {
+    await rm(outbox, { recursive: true, force: true });
+    await mkdir(outbox, { recursive: true });
+  } catch (cause) {
+    throw new NewsletterError('EOUTPUT', `Cannot prepare ${outbox}: ${(cause as Error).message}`, { where: outbox, fix: 'Check that the folder is writable, or pass --out DIR.', cause });
+  }
+  const date = new Date();
+  const t = source.tally;
+  const progress = () =>
+    opts.onProgress?.({ done: stats.sent + skippedTotal(t, stats) + t.leftByLimit, total, sent: stats.sent, failed: 0, skipped: skippedTotal(t, stats), inFlight: 0, retrying: 0, startedAt: started });
+
+  let interrupted = false;
+  async function writer(): Promise<void> {
+    for (;;) {
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        return;
+      }
+      const r = await source.jobs.next();
+      if (r.done) return;
+      let bytes: Buffer;
+      try {
+        bytes = await toRfc822(messageFor(prepared, r.value.sub, date));
+      } catch (error) {
+        if (!isNewsletterError(error)) throw error;
+        stats.skippedInvalid++;
+        continue;
+      }
+      try {
+        await writeFile(join(outbox, emlName(r.value)), bytes);
+      } catch (cause) {
+        throw new NewsletterError('EOUTPUT', `Cannot write to ${outbox}: ${(cause as Error).message}`, { where: outbox, fix: 'Free disk space or pass --out DIR.', cause });
+      }
+      stats.sent++;
+      progress();
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: WRITERS }, writer));
+  } finally {
+    await failures.close();
+  }
+  progress();
+  return {
+    mode: 'dry-run',
+    issue: { slug, number },
+    list: opts.listPath,
+    tally: t,
+    stats,
+    durationMs: Date.now() - started,
+    stop: interrupted ? { reason: 'interrupted', message: 'Interrupted (Ctrl-C); the outbox is incomplete' } : undefined,
+    retriesWaiting: 0,
+    journal: undefined,
+    failuresCsv: failures.count ? failures.path : undefined,
+    outbox,
+  };
+}

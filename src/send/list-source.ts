@@ -1,0 +1,47 @@
+import { loadSuppression } from './suppression.ts';
+import { readSubscribers } from './subscribers/index.ts';
+import type { FailuresCsv } from './failures-csv.ts';
+import type { Journal } from './journal.ts';
+import { emptyTally, sendable, type Job, type ListTally } from './recipients.ts';
+
+export interface ListSourceOptions {
+  listPath: string;
+  strict?: boolean | undefined;
+  stateDir: string;
+  journal?: Journal | undefined;
+  retryFailed?: boolean | undefined;
+  limit?: number | undefined;
+  failures?: FailuresCsv | undefined;
+}
+
+export interface ListSource {
+  tally: ListTally;
+  jobs: AsyncIterator<Job>;
+}
+
+/**
+ * The recipients to attempt, as a stream. With --strict the whole list is
+ * read once first (nothing kept), so a bad row refuses the list before anyone
+ * is sent anything. The first recipient is fetched here, so an unreadable
+ * file or a missing header fails now (exit 1), not mid-run.
+ */
+export async function openListSource(opts: ListSourceOptions): Promise<ListSource> {
+  if (opts.strict) for await (const _ of readSubscribers(opts.listPath, { strict: true }));
+  const suppression = await loadSuppression(opts.stateDir);
+  const tally = emptyTally();
+  const it = sendable(readSubscribers(opts.listPath), {
+    suppression,
+    journal: opts.journal,
+    retryFailed: opts.retryFailed ?? false,
+    limit: opts.limit,
+    tally,
+    onProblem: (kind, problem) => opts.failures?.rowProblem(kind, problem),
+  });
+  const first = await it.next();
+  async function* jobs(): AsyncGenerator<Job, void, undefined> {
+    if (first.done) return;
+    yield first.value;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { tally, jobs: jobs() };
+}

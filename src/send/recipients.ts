@@ -1,0 +1,91 @@
+import type { RowProblem, Subscriber, SubscriberEvent } from './subscribers/index.ts';
+import type { Journal } from './journal.ts';
+import { STATE } from './state-index.ts';
+
+/** One recipient on its way to the server, with its retry bookkeeping. */
+export interface Job {
+  sub: Subscriber;
+  /** Failed attempts so far (throttles not counted). */
+  attempts: number;
+  throttles: number;
+}
+
+/** What the list filter decided, row by row. */
+export interface ListTally {
+  rows: number;
+  invalid: number;
+  duplicate: number;
+  suppressed: number;
+  /** status unsubscribed / bounced / complained in the CSV. */
+  byStatus: number;
+  /** Recorded as sent by an earlier run: never sent again. */
+  sentEarlier: number;
+  failedEarlierPermanent: number;
+  failedEarlierTransient: number;
+  /** Recorded as in flight when an earlier run died: sent again (they may get a second copy). */
+  resentAfterCrash: number;
+  /** Left for a later run by --limit. */
+  leftByLimit: number;
+}
+
+export function emptyTally(): ListTally {
+  return { rows: 0, invalid: 0, duplicate: 0, suppressed: 0, byStatus: 0, sentEarlier: 0, failedEarlierPermanent: 0, failedEarlierTransient: 0, resentAfterCrash: 0, leftByLimit: 0 };
+}
+
+export interface FilterOptions {
+  suppression: { has(email: string): boolean };
+  /** Absent in dry runs and --test: nothing is recorded. */
+  journal?: Journal | undefined;
+  retryFailed?: boolean;
+  limit?: number | undefined;
+  tally: ListTally;
+  onProblem?: (kind: 'invalid' | 'duplicate', problem: RowProblem) => void;
+}
+
+/**
+ * The recipients to attempt, streamed from the list: invalid and duplicate
+ * rows, unsubscribed/bounced/complained statuses, suppressed addresses and
+ * anyone the journal has settled (sent, failed permanently, failed
+ * transiently unless --retry-failed) are counted and skipped.
+ */
+export async function* sendable(events: AsyncIterable<SubscriberEvent>, opts: FilterOptions): AsyncGenerator<Job, void, undefined> {
+  const { tally, journal } = opts;
+  let yielded = 0;
+  for await (const event of events) {
+    tally.rows++;
+    if (event.kind !== 'subscriber') {
+      tally[event.kind]++;
+      opts.onProblem?.(event.kind, event.problem);
+      continue;
+    }
+    const sub = event.subscriber;
+    const state = journal ? journal.stateOf(sub.key) : STATE.none;
+    if (state === STATE.sent) {
+      tally.sentEarlier++;
+      continue;
+    }
+    if (state === STATE.failedPermanent) {
+      tally.failedEarlierPermanent++;
+      continue;
+    }
+    const why = sub.status !== 'subscribed' ? `status ${sub.status}` : opts.suppression.has(sub.key) ? 'suppressed' : undefined;
+    if (why) {
+      if (why === 'suppressed') tally.suppressed++;
+      else tally.byStatus++;
+      // Not awaited: a skip needs no fsync of its own; a write error resurfaces on the next record or the final flush.
+      if (journal && state !== STATE.skipped) journal.record({ s: 'skipped', e: sub.key, why, t: Date.now() }).catch(() => {});
+      continue;
+    }
+    if (state === STATE.failedTransient && !opts.retryFailed) {
+      tally.failedEarlierTransient++;
+      continue;
+    }
+    if (opts.limit !== undefined && yielded >= opts.limit) {
+      tally.leftByLimit++;
+      continue;
+    }
+    if (state === STATE.sending) tally.resentAfterCrash++;
+    yielded++;
+    yield { sub, attempts: 0, throttles: 0 };
+  }
+}

@@ -1,0 +1,89 @@
+import { createReadStream } from 'node:fs';
+import { NewsletterError } from '../errors.ts';
+import type { SmtpFailure } from './classify.ts';
+import type { DeliveryStats, Stop } from './deliver.ts';
+import type { ListTally } from './recipients.ts';
+
+export type SendMode = 'send' | 'dry-run' | 'test';
+
+/** Everything the CLI prints at the end; also what a program calling sendIssue gets back. */
+export interface SendSummary {
+  mode: SendMode;
+  issue: { slug: string; number: number };
+  list: string | undefined;
+  tally: ListTally;
+  stats: DeliveryStats;
+  durationMs: number;
+  /** Why the run stopped early (exit 3), if it did. */
+  stop: Stop | undefined;
+  /** Messages waiting for a retry when the run stopped (recorded as pending; a rerun sends them). */
+  retriesWaiting: number;
+  journal: string | undefined;
+  failuresCsv: string | undefined;
+  outbox: string | undefined;
+}
+
+/** Live figures for the progress display. */
+export interface Progress {
+  /** Rows settled so far (sent, failed, skipped, already done). */
+  done: number;
+  /** Rows in the list (estimated from its line count), when known. */
+  total: number | undefined;
+  sent: number;
+  failed: number;
+  skipped: number;
+  inFlight: number;
+  retrying: number;
+  startedAt: number;
+}
+
+export function failedTotal(s: SendSummary): { permanent: number; transient: number } {
+  return {
+    permanent: s.stats.failedPermanent + s.tally.failedEarlierPermanent,
+    transient: s.stats.failedTransient + s.tally.failedEarlierTransient,
+  };
+}
+
+export function skippedTotal(t: ListTally, stats: DeliveryStats): number {
+  return t.invalid + t.duplicate + t.suppressed + t.byStatus + stats.skippedInvalid;
+}
+
+/** 0 everyone delivered or skipped by a rule; 2 finished with failures; 3 stopped early (resumable). */
+export function exitCodeOf(s: SendSummary): 0 | 2 | 3 {
+  if (s.stop) return 3;
+  const f = failedTotal(s);
+  return f.permanent + f.transient > 0 ? 2 : 0;
+}
+
+/** Lines in the list minus its header: the progress total. Quoted line breaks make it an estimate. */
+export async function estimateRows(path: string): Promise<number | undefined> {
+  try {
+    let lines = 0;
+    let last = 10;
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      last = chunk[chunk.length - 1] ?? last;
+    }
+    if (last !== 10) lines++;
+    return Math.max(0, lines - 1);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A delivery failure as a NewsletterError that keeps nodemailer's `code`,
+ * `responseCode` and `command` (for --test, where one message is the run).
+ */
+export class SmtpSendError extends NewsletterError {
+  readonly smtpCode: string;
+  readonly responseCode: number | undefined;
+  readonly command: string | undefined;
+
+  constructor(failure: SmtpFailure, message: string, details: { where: string; fix: string; exitCode: number; cause: unknown }) {
+    super('ESEND', message, details);
+    this.smtpCode = failure.code;
+    this.responseCode = failure.responseCode;
+    this.command = failure.command;
+  }
+}

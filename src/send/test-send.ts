@@ -1,0 +1,60 @@
+import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
+import { NewsletterError } from '../errors.ts';
+import { classifySmtpError, describeFailure } from './classify.ts';
+import { requireSecret, requireSmtp, type SendEnv } from './config.ts';
+import { emptyDeliveryStats } from './deliver.ts';
+import { messageFor, prepareIssue, type RecipientLike } from './personalized-message.ts';
+import { emptyTally } from './recipients.ts';
+import { readSubscribers } from './subscribers/index.ts';
+import type { BuiltForSend } from './run.ts';
+import { SmtpSendError, type SendSummary } from './summary.ts';
+import { createSmtpTransport } from './transport.ts';
+
+export interface TestSendOptions {
+  built: BuiltForSend;
+  to: string;
+  /** When given and the address is on it, its names personalize the copy. */
+  listPath?: string | undefined;
+  env: SendEnv;
+  transportOverrides?: Partial<SMTPPoolOptions>;
+}
+
+async function findOnList(listPath: string, key: string): Promise<RecipientLike | undefined> {
+  for await (const event of readSubscribers(listPath)) if (event.kind === 'subscriber' && event.subscriber.key === key) return event.subscriber;
+  return undefined;
+}
+
+/**
+ * One personalized copy to one address, for a look before the real send.
+ * Not recorded in the journal: the list's send is unaffected.
+ */
+export async function testSend(opts: TestSendOptions): Promise<SendSummary> {
+  const started = Date.now();
+  const smtp = requireSmtp(opts.env);
+  const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env));
+  const address = opts.to.trim();
+  if (!/^[^@\s]+@[^@\s]+$/.test(address) || /[\r\n]/.test(address))
+    throw new NewsletterError('EUSAGE', `--test needs one email address; got "${address}"`, { fix: 'Example: --test you@example.com' });
+  const onList = opts.listPath ? await findOnList(opts.listPath, address.toLowerCase()) : undefined;
+  const recipient: RecipientLike = { ...onList, email: address };
+  const transport = createSmtpTransport(smtp, { concurrency: 1, dkim: opts.env.dkim, overrides: opts.transportOverrides });
+  transport.on('error', () => {});
+  const stats = emptyDeliveryStats();
+  try {
+    await transport.sendMail(messageFor(prepared, recipient));
+    stats.sent = 1;
+  } catch (error) {
+    const f = classifySmtpError(error);
+    const stopped = f.outcome === 'auth' || f.outcome === 'unreachable';
+    throw new SmtpSendError(f, `The test message to ${address} was not sent: ${describeFailure(f)}`, {
+      where: address,
+      fix: f.outcome === 'auth' ? 'Check SMTP_USER/SMTP_PASSWORD (or the credentials in SMTP_URL).' : f.outcome === 'unreachable' ? `Check that ${smtp.display} is reachable and the SMTP_* settings are right.` : 'Read the server reply above; try another address or ask your provider.',
+      exitCode: stopped ? 3 : 2,
+      cause: error,
+    });
+  } finally {
+    transport.close();
+  }
+  const { slug, number } = opts.built.props.issue;
+  return { mode: 'test', issue: { slug, number }, list: opts.listPath, tally: emptyTally(), stats, durationMs: Date.now() - started, stop: undefined, retriesWaiting: 0, journal: undefined, failuresCsv: undefined, outbox: undefined };
+}
