@@ -8,6 +8,7 @@ const COMMANDS = {
   check: { summary: 'Check an issue before sending: size, client support, links, images, accessibility, compliance, spam score.', load: () => import('./commands/check.ts') },
   preview: { summary: 'Serve a live preview of an issue (desktop, mobile, dark, text, headers, check, screenshots).', load: () => import('./commands/preview.ts') },
   send: { summary: 'Send an issue to a subscriber list over SMTP (personalized, rate-limited, retried, resumable; --dry-run, --test).', load: () => import('./commands/send.ts') },
+  'unsubscribe-server': { summary: 'Run the one-click unsubscribe endpoint that List-Unsubscribe links point at (RFC 8058).', load: () => import('./commands/unsubscribe-server.ts') },
 } as const satisfies Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }>;
 
 type CommandName = keyof typeof COMMANDS;

@@ -1,0 +1,163 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NewsletterError } from '../errors.ts';
+import { loadSuppression, type Suppression } from '../send/suppression.ts';
+import { BodyTooLarge, isOneClick, readBody } from './body.ts';
+import { confirmPage, donePage, invalidPage } from './page.ts';
+import { verifyUnsubscribeToken } from './token.ts';
+
+export interface UnsubscribeServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Default 127.0.0.1: put an HTTPS reverse proxy in front for the public URL. */
+  host?: string;
+  /** Where suppression.csv lives (default .newsletter). */
+  stateDir?: string;
+  /** The UNSUBSCRIBE_SECRET the links were signed with. */
+  secret: string;
+  /** The newsletter's listId (newsletter.yml): part of every token. */
+  listId: string;
+  /** Shown on the pages (default: the listId). */
+  listName?: string;
+  /** Told about every request that was acted on or refused, for the CLI to log. */
+  onEvent?: (event: UnsubscribeEvent) => void;
+}
+
+export type UnsubscribeEvent =
+  | { kind: 'unsubscribed'; email: string }
+  | { kind: 'already-unsubscribed'; email: string }
+  | { kind: 'refused'; status: number; reason: string }
+  | { kind: 'error'; error: unknown };
+
+export interface UnsubscribeServer {
+  /** Base URL, e.g. http://127.0.0.1:8025/ */
+  url: string;
+  suppression: Suppression;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS = {
+  // The page loads nothing, runs nothing, and can only post back to itself.
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  // The URL carries the address and its token: never hand it to another site.
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+/**
+ * The one-click unsubscribe endpoint (RFC 8058) that List-Unsubscribe points at.
+ *
+ *   POST ?e=<address>&t=<token>  body List-Unsubscribe=One-Click
+ *        → token checked, address added to the suppression list (fsync'd), 200, no redirect.
+ *   GET  ?e=…&t=…  → a confirmation page whose button makes that POST. A GET
+ *        never unsubscribes: mail scanners and link previews fetch every URL.
+ *   A missing, forged or altered token → 400, and nothing changes.
+ *
+ * Any path is accepted, so the public URL can be /unsubscribe behind a proxy.
+ */
+export async function startUnsubscribeServer(options: UnsubscribeServerOptions): Promise<UnsubscribeServer> {
+  const { secret, listId } = options;
+  if (!secret) throw new NewsletterError('ECONFIG', 'The unsubscribe server needs UNSUBSCRIBE_SECRET', { where: 'UNSUBSCRIBE_SECRET', fix: 'Set UNSUBSCRIBE_SECRET in .env; see .env.example.' });
+  const listName = options.listName ?? listId;
+  const host = options.host ?? '127.0.0.1';
+  const suppression = await loadSuppression(options.stateDir ?? '.newsletter');
+  const emit = options.onEvent ?? (() => {});
+
+  function send(res: ServerResponse, req: IncomingMessage, status: number, body: string, type: 'html' | 'text', extra: Record<string, string> = {}) {
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'Content-Type': type === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(body)),
+      ...extra,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  const wantsHtml = (req: IncomingMessage) => /\btext\/html\b/.test(req.headers.accept ?? '');
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return send(res, req, 405, 'Method not allowed\n', 'text', { Allow: 'GET, HEAD, POST' });
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const email = url.searchParams.get('e') ?? '';
+    const token = url.searchParams.get('t') ?? '';
+    if (!email || !token || !verifyUnsubscribeToken(token, email, listId, secret)) {
+      emit({ kind: 'refused', status: 400, reason: !email || !token ? 'no address or token in the URL' : 'token does not match the address' });
+      if (method === 'POST') req.resume();
+      return method === 'POST' && !wantsHtml(req) ? send(res, req, 400, 'This unsubscribe link is not valid.\n', 'text') : send(res, req, 400, invalidPage(), 'html');
+    }
+
+    if (method !== 'POST') {
+      if (suppression.has(email)) return send(res, req, 200, donePage(email, listName, true), 'html');
+      // Post back to this same URL, relative, so it works behind a proxy that rewrites the path.
+      const action = `?${new URLSearchParams({ e: email, t: token }).toString()}`;
+      return send(res, req, 200, confirmPage(email, listName, action), 'html');
+    }
+
+    let body: string;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        emit({ kind: 'refused', status: 413, reason: error.message });
+        res.setHeader('Connection', 'close');
+        return send(res, req, 413, 'Request body too large.\n', 'text');
+      }
+      throw error;
+    }
+    if (!isOneClick(req.headers['content-type'], body)) {
+      emit({ kind: 'refused', status: 400, reason: 'POST body is not List-Unsubscribe=One-Click' });
+      return send(res, req, 400, 'Expected a form body List-Unsubscribe=One-Click (RFC 8058).\n', 'text');
+    }
+    const added = await suppression.add(email, 'unsubscribed', 'unsubscribe-server (one-click)');
+    emit({ kind: added ? 'unsubscribed' : 'already-unsubscribed', email });
+    // RFC 8058: answer the POST itself, no redirect.
+    if (wantsHtml(req)) return send(res, req, 200, donePage(email, listName, !added), 'html');
+    return send(res, req, 200, `${email} is unsubscribed from ${listName}.\n`, 'text');
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      emit({ kind: 'error', error });
+      // Never claim success when the address was not recorded: the client can retry.
+      if (!res.headersSent) send(res, req, 500, 'Could not record the unsubscribe; please try again.\n', 'text');
+      else res.destroy();
+    });
+  });
+  // Bounded waits for slow or idle clients.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (cause) {
+    await suppression.close();
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new NewsletterError('EUSAGE', `Cannot listen on ${host}:${options.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (cause as Error).message}`, {
+      where: `--port ${options.port}`,
+      fix: code === 'EADDRINUSE' ? 'Stop whatever uses it, or pass another --port.' : 'Pass a port above 1024 with --port, and a local address with --host.',
+      cause,
+    });
+  }
+
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}/`,
+    suppression,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await suppression.close();
+    },
+  };
+}
