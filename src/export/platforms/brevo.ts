@@ -29,6 +29,7 @@ export const brevo: Platform = {
   ],
   notes: ({ fallback }) => [
     `FIRSTNAME, LASTNAME and EMAIL are Brevo's default contact attributes (accounts created in French may name them PRENOM and NOM: rename the tags). Contacts without a first name read “${fallback}”.`,
-    '{{ mirror }} is Brevo’s hosted “view in browser” page; {{ unsubscribe }} its unsubscribe link.',
+    '`{{ mirror }}` is Brevo’s hosted “view in browser” page; `{{ unsubscribe }}` its unsubscribe link.',
+    'The first-name tag follows Brevo’s filter documentation (https://help.brevo.com/hc/fr/articles/4405381108626): `|default:\'…\'` with no spaces around `|` and single quotes, rather than `| default:"…"`.',
   ],
 };

@@ -9,7 +9,7 @@ export const kit: Platform = {
   engine: 'liquid',
   docs: {
     // {{ unsubscribe_url }} "must be used as the value of" a link's href; templates need {{ message_content }}.
-    'Custom HTML email templates: {{ unsubscribe_url }}, {{ message_content }}': 'https://intercom.help/convertkit/en/articles/2810454-custom-html-email-templates-faqs-troubleshooting',
+    'Custom HTML email templates: `{{ unsubscribe_url }}`, `{{ message_content }}`': 'https://intercom.help/convertkit/en/articles/2810454-custom-html-email-templates-faqs-troubleshooting',
     'Subscriber preferences link (first name, last name, email fields)': 'https://help.convertkit.com/en/articles/4600311-subscriber-preferences-link',
     'Liquid `default` filter': 'https://shopify.github.io/liquid/filters/default/',
   },

@@ -30,7 +30,7 @@ export const listmonk: Platform = {
     'Add an alternate plain-text body and paste `email.txt`.',
   ],
   notes: ({ fallback }) => [
-    `.Subscriber.FirstName and .LastName come from the subscriber's name; an empty first name reads “${fallback}” (Sprig default).`,
-    '{{ MessageURL }} is listmonk’s hosted copy of the message (“View in browser”).',
+    `\`.Subscriber.FirstName\` and \`.LastName\` come from the subscriber's name; an empty first name reads “${fallback}” (Sprig default).`,
+    '`{{ MessageURL }}` is listmonk’s hosted copy of the message (“View in browser”).',
   ],
 };

@@ -12,11 +12,11 @@ export const mailchimp: Platform = {
   engine: 'mailchimp',
   docs: {
     // <a href="*|UNSUB|*">, *|EMAIL|*, *|HTML:LIST_ADDRESS_HTML|* in a custom-coded footer.
-    'Footer tags for your own HTML (*|UNSUB|*, *|EMAIL|*, *|HTML:LIST_ADDRESS_HTML|*)': 'http://kb.mailchimp.com/tag/unsubscribe',
+    'Footer tags for your own HTML (`*|UNSUB|*`, `*|EMAIL|*`, `*|HTML:LIST_ADDRESS_HTML|*`)': 'http://kb.mailchimp.com/tag/unsubscribe',
     // *|IF:MERGE|* … *|ELSE:|* … *|END:IF|* — the Mailchimp merge language, documented on the Transactional (Mandrill) help centre.
-    'Conditional merge tags (*|IF:…|*, *|ELSE:|*, *|END:IF|*)': 'https://mandrill.zendesk.com/hc/en-us/articles/360039278713-About-Dynamic-and-Conditional-Merge-Tags',
+    'Conditional merge tags (`*|IF:…|*`, `*|ELSE:|*`, `*|END:IF|*`)': 'https://mandrill.zendesk.com/hc/en-us/articles/360039278713-About-Dynamic-and-Conditional-Merge-Tags',
     // Mailchimp's own template blueprints link "view this in your browser" to *|ARCHIVE|*.
-    'View in browser (*|ARCHIVE|*) in Mailchimp’s template blueprints': 'https://github.com/mailchimp/email-blueprints',
+    'View in browser (`*|ARCHIVE|*`) in Mailchimp’s template blueprints': 'https://github.com/mailchimp/email-blueprints',
   },
   tags: ({ fallback }) => ({
     firstName: (ctx) => `*|IF:FNAME|**|FNAME|**|ELSE:|*${literalValue(fallback, ctx)}*|END:IF|*`,
@@ -33,7 +33,7 @@ export const mailchimp: Platform = {
     'Optional: paste `email.txt` as the plain-text version (Mailchimp otherwise generates one from the HTML).',
   ],
   notes: ({ fallback }) => [
-    `FNAME, LNAME and EMAIL are the default audience field tags; if your audience uses other tags, rename them in the HTML. A subscriber without a first name reads “${fallback}” (the *|IF:FNAME|* … *|ELSE:|* block).`,
-    'The footer’s postal address is *|HTML:LIST_ADDRESS_HTML|*, the address in your audience settings, so Mailchimp does not add its own footer.',
+    `FNAME, LNAME and EMAIL are the default audience field tags; if your audience uses other tags, rename them in the HTML. A subscriber without a first name reads “${fallback}” (the \`*|IF:FNAME|*\` … \`*|ELSE:|*\` block).`,
+    'The HTML footer’s postal address is `*|HTML:LIST_ADDRESS_HTML|*`, the address in your audience settings, so Mailchimp does not add its own footer; the plain text keeps the address from newsletter.yml.',
   ],
 };

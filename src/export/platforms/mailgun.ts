@@ -41,7 +41,7 @@ export const mailgun: Platform = {
   }),
   escapeLiteral: { html: entityBreaker(OPENER), text: joinerBreaker(OPENER) },
   importSteps: () => [
-    'Enable unsubscribe tracking for your sending domain (Sending → Domain settings → Tracking), so Mailgun fills in %unsubscribe_url%.',
+    'Enable unsubscribe tracking for your sending domain (Sending → Domain settings → Tracking), so Mailgun fills in `%unsubscribe_url%`.',
     'Send through the Messages API: `subject` = `subject.txt`, `html` = `email.html`, `text` = `email.txt`, one `to` per subscriber (up to 1,000 per call).',
     'Pass `recipient-variables` with `first_name`, `last_name` and `email` for every address.',
   ],

@@ -14,7 +14,7 @@ export const postmark: Platform = {
     // {{ person.first_name }}, sections {{#x}}…{{/x}}, inverted sections {{^x}}…{{/x}}.
     'Template syntax (Mustachio)': 'https://postmarkapp.com/support/article/1077-template-syntax',
     // <a href="{{{ pm:unsubscribe }}}">Unsubscribe from this list</a>
-    'Unsubscribe placeholder {{{ pm:unsubscribe }}}': 'https://postmarkapp.com/support/article/1208-how-to-add-an-unsubscribe-link',
+    'Unsubscribe placeholder `{{{ pm:unsubscribe }}}`': 'https://postmarkapp.com/support/article/1208-how-to-add-an-unsubscribe-link',
   },
   tags: ({ fallback, webVersionUrl }) => ({
     // The value (empty when missing), then the fallback in an inverted section that only renders when the value is empty.
@@ -32,8 +32,9 @@ export const postmark: Platform = {
     'Send through a Broadcast message stream with `TemplateModel: { first_name, last_name, email }`.',
   ],
   notes: ({ fallback }) => [
-    `Subscribers without a first name read “${fallback}” ({{^first_name}} section): send first_name empty or leave it out.`,
-    'Because {{{ pm:unsubscribe }}} stands in the footer link, Postmark does not append its own unsubscribe footer.',
-    'Literal `{{` written in the issue’s text part carries an invisible word joiner (U+2060) between the braces, because Mustachio has no escape for them.',
+    `Subscribers without a first name read “${fallback}” (the \`{{^first_name}}\` inverted section): send first_name empty or leave it out.`,
+    'The fallback is an inverted section after the value, not a `{{#first_name}}…{{/first_name}}` section: Mustachio scopes a section to its value and only reaches outer names with `../` (“Advanced Interpolation” in the template syntax article), so `{{ first_name }}` inside its own section is not reliable.',
+    'Because `{{{ pm:unsubscribe }}}` stands in the footer link, Postmark does not append its own unsubscribe footer.',
+    'Literal `{{` written in the issue reaches `email.txt` with an invisible word joiner (U+2060) between the braces: Mustachio documents no escape for them (the HTML uses `&#123;{`).',
   ],
 };

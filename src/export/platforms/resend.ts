@@ -28,5 +28,6 @@ export const resend: Platform = {
   notes: ({ fallback }) => [
     `first_name, last_name and email are built-in contact properties; contacts without a first name read “${fallback}”.`,
     'Resend hosts no web version of a broadcast; “View in browser” links to this issue’s web version.',
+    'Literal `{{` written in the issue reaches `email.txt` with an invisible word joiner (U+2060) between the braces: Resend documents no escape for them (the HTML uses `&#123;{`).',
   ],
 };

@@ -15,9 +15,11 @@ export const sendgrid: Platform = {
   engine: 'handlebars',
   docs: {
     // {{ name }}, {{#if}} … {{else}} … {{/if}}, triple-stash {{{ }}} for unescaped values.
-    'Using Handlebars (dynamic templates)': 'https://www.twilio.com/docs/sendgrid/for-developers/sending-email/using-handlebars',
+    'Using Handlebars (dynamic templates)': 'https://twilio.com/docs/sendgrid/for-developers/sending-email/using-handlebars',
     // <%asm_group_unsubscribe_raw_url%> / <%asm_preferences_raw_url%>: only the URL, for your own <a href>.
-    'Unsubscribe substitution tags (<%asm_…_raw_url%>)': 'https://docs.sendgrid.com/ui/sending-email/global-unsubscribes',
+    'Unsubscribe substitution tags (`<%asm_…_raw_url%>`; they need an unsubscribe group)': 'https://docs.sendgrid.com/ui/sending-email/global-unsubscribes',
+    // Table of unsubscribe tags per sending method: <%asm_group_unsubscribe_raw_url%> works in dynamic templates' code editor.
+    '`<%asm_group_unsubscribe_raw_url%>` by sending method (SendGrid Japan support)': 'https://support.sendgrid.kke.co.jp/hc/ja/articles/8747417422105',
     'Suppression (unsubscribe) groups: asm.group_id when sending': 'https://sendgrid.com/docs/for-developers/sending-email/suppressions',
   },
   tags: ({ fallback, webVersionUrl }) => ({
@@ -39,7 +41,8 @@ export const sendgrid: Platform = {
   ],
   notes: ({ fallback }) => [
     `Leave \`first_name\` empty or out for subscribers without one: the template prints “${fallback}”.`,
-    'SendGrid replaces <%asm_group_unsubscribe_raw_url%> only when the message names an unsubscribe group (`asm.group_id`); without one the link stays literal.',
+    'SendGrid replaces `<%asm_group_unsubscribe_raw_url%>` only when the message names an unsubscribe group (`asm.group_id`); without one the link stays literal.',
     'The preheader is already in the HTML (hidden preview text); `preheader.txt` is for reference.',
+    'The plain-text part uses `{{{first_name}}}` (triple-stash): Handlebars HTML-escapes `{{…}}`, which would turn an apostrophe into `&#x27;` in plain text (see “Using Handlebars”).',
   ],
 };

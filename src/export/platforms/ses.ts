@@ -12,7 +12,7 @@ export const ses: Platform = {
     // Handlebars conditionals ({{#if}} … {{else}} … {{/if}}); "SES doesn't escape HTML content when rendering".
     'Advanced personalization (Handlebars conditionals)': 'https://docs.aws.amazon.com/ses/latest/dg/send-personalized-email-advanced.html',
     // ListManagementOptions (contactListName, topicName) make SES fill {{amazonSESUnsubscribeUrl}}.
-    'Subscription management ({{amazonSESUnsubscribeUrl}})': 'https://docs.aws.amazon.com/ses/latest/dg/sending-email-subscription-management.html',
+    'Subscription management (`{{amazonSESUnsubscribeUrl}}`)': 'https://docs.aws.amazon.com/ses/latest/dg/sending-email-subscription-management.html',
     'Rendering failures when template data lacks a variable': 'https://repost.aws/knowledge-center/ses-sendtemplatedemail-delivery-failure',
   },
   tags: ({ fallback, webVersionUrl }) => ({
@@ -26,10 +26,11 @@ export const ses: Platform = {
   importSteps: () => [
     'Create a stored template (SES v2 `CreateEmailTemplate`): Subject = `subject.txt`, Html = `email.html`, Text = `email.txt`.',
     'Send with `SendEmail` or `SendBulkEmail` naming the template, with template data `{"first_name": "…", "last_name": "…", "email": "…"}` per recipient.',
-    'Add `ListManagementOptions` (`ContactListName`, optional `TopicName`) so SES replaces {{amazonSESUnsubscribeUrl}} and adds List-Unsubscribe headers.',
+    'Add `ListManagementOptions` (`ContactListName`, optional `TopicName`) so SES replaces `{{amazonSESUnsubscribeUrl}}` and adds List-Unsubscribe headers.',
   ],
   notes: ({ fallback }) => [
     `Every variable the template uses must be in the template data, or SES drops the message as a rendering failure: send "first_name": "" for subscribers without one (they read “${fallback}”).`,
     'SES does not HTML-escape values; make sure names contain no HTML before sending.',
+    'The first name is `{{#if first_name}}…{{else}}…{{/if}}` rather than a bare `{{first_name}}`, so a subscriber without one still gets a greeting (SES templates support Handlebars conditionals: “Advanced personalization”).',
   ],
 };
