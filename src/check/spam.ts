@@ -41,6 +41,8 @@ export function parseSpamReport(output: string): SpamResult | undefined {
   return { score: Number(score), required: Number(required), rules };
 }
 
+const TIMEOUT_MS = 120_000;
+
 /** Run `spamassassin -L -t` (local tests only, no network) on a whole RFC 822 message. */
 export async function spamScore(message: Buffer, executable: string): Promise<SpamResult> {
   const dir = await mkdtemp(join(tmpdir(), 'newsletter-spam-'));
@@ -48,15 +50,18 @@ export async function spamScore(message: Buffer, executable: string): Promise<Sp
     const prefs = join(dir, 'user_prefs');
     await writeFile(prefs, PREFS(dir));
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(executable, ['-L', '-t', '-p', prefs], { env: { ...process.env, HOME: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
+      // -L: local tests only (no DNS blocklists); -t: test mode, the report is added to the output.
+      const child = spawn(executable, ['-L', '-t', '-p', prefs], { env: { ...process.env, HOME: dir }, stdio: ['pipe', 'pipe', 'pipe'], timeout: TIMEOUT_MS });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', reject);
-      child.on('close', (code) =>
-        code === 0 ? resolve(Buffer.concat(out).toString('utf8')) : reject(new Error(`spamassassin exited with ${code}: ${Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' ')}`)),
-      );
+      child.on('close', (code, signal) => {
+        if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
+        const why = signal ? `was stopped (${signal}) after ${TIMEOUT_MS / 1000} s` : `exited with ${code}`;
+        reject(new Error(`spamassassin ${why}: ${Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' ')}`));
+      });
       child.stdin.on('error', () => {}); // it may exit before reading everything; the close handler reports why
       child.stdin.end(message);
     });

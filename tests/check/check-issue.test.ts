@@ -43,6 +43,12 @@ describe('checkIssue', () => {
     expect(report.findings.find((f) => f.id === 'size.bytes')?.data?.bytes).toBe(report.figures.htmlBytes);
   });
 
+  it('skips the spam score with a note when spamassassin is not installed', async () => {
+    const report = await checkIssue({ cwd: ROOT, env: { PATH: '/nonexistent' } });
+    expect(report.findings.filter((f) => f.section === 'spam').map((f) => [f.id, f.severity])).toEqual([['spam.skipped', 'info']]);
+    expect(report.figures.spam).toBeUndefined();
+  });
+
   it('fails an issue too big for Gmail', async () => {
     const dir = await seedProject((issue) => {
       const body = issue.split('\n---\n')[1]!.replace(/^# .*$/m, '');

@@ -13,13 +13,13 @@ describe('checks on crafted HTML', () => {
   });
 
   it.each([
-    ['missing-alt.html', checkImages, 'images.alt-missing', 'error'],
-    ['javascript-link.html', checkLinks, 'links.javascript', 'error'],
-    ['http-link.html', checkLinks, 'links.http', 'warning'],
-    ['heading-skip.html', checkAccessibility, 'accessibility.heading-skip', 'error'],
-    ['click-here.html', checkAccessibility, 'accessibility.link-text', 'warning'],
-    ['layout-table-no-role.html', checkAccessibility, 'accessibility.table-role', 'error'],
-  ] as const)('%s → %s (%s)', (file, check, id, severity) => {
+    ['missing-alt.html', 'images.alt-missing', 'error', checkImages],
+    ['javascript-link.html', 'links.javascript', 'error', checkLinks],
+    ['http-link.html', 'links.http', 'warning', checkLinks],
+    ['heading-skip.html', 'accessibility.heading-skip', 'error', checkAccessibility],
+    ['click-here.html', 'accessibility.link-text', 'warning', checkAccessibility],
+    ['layout-table-no-role.html', 'accessibility.table-role', 'error', checkAccessibility],
+  ] as const)('%s → %s (%s)', (file, id, severity, check) => {
     expect(problems(check(fixtureDoc(file)))).toEqual([[id, severity]]);
   });
 

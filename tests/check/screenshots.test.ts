@@ -32,6 +32,10 @@ describe('--screenshots', () => {
     expect(findings.map((f) => [f.id, f.severity])).toEqual([['screenshots.unavailable', 'warning']]);
   });
 
+  it('fails in CI when chromium is missing', () => {
+    expect(process.env.CI === 'true' && !chromium).toBe(false);
+  });
+
   it.skipIf(!chromium)('finds the overflow of an 800 px fixed-width table with the real browser', async () => {
     const dir = await tempDir();
     const wide = await runScreenshots(fixtureHtml('wide-table.html'), dir);

@@ -27,6 +27,10 @@ describe('spam score', () => {
     expect(parseSpamReport('nothing here')).toBeUndefined();
   });
 
+  it('reports a spamassassin that fails, with its exit code', async () => {
+    await expect(spamScore(Buffer.from('Subject: x\r\n\r\nx'), '/bin/false')).rejects.toThrow(/spamassassin exited with 1/);
+  });
+
   it('fails in CI when spamassassin is missing', () => {
     expect(process.env.CI === 'true' && !executable).toBe(false);
   });
