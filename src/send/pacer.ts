@@ -6,6 +6,8 @@ export interface PacerOptions {
   /** First whole-sender pause after a throttle reply (421/451/454); doubles while the server keeps throttling. */
   throttleBaseMs?: number;
   throttleMaxMs?: number;
+  /** The adaptive cap never goes below this many messages per second (default 1). */
+  minRate?: number;
 }
 
 /**
@@ -15,13 +17,15 @@ export interface PacerOptions {
  * counts per window and lets a burst through at each window edge, and a limit
  * per process or connection overshoots by the number of them; this cannot.
  *
- * Throttle replies slow the whole sender: a pause for everyone, and an
- * adaptive rate cap (halved per throttle, regained 5% per delivery).
+ * Throttle replies slow the whole sender: a pause for everyone (doubling
+ * while they continue, with jitter), and an adaptive rate cap: cut to 70% of
+ * the observed rate per throttle episode, regained 5% per delivery (AIMD-like).
  */
 export class Pacer {
   readonly #target: number;
   readonly #baseMs: number;
   readonly #maxMs: number;
+  readonly #minRate: number;
   #cap = Infinity;
   #nextFree = 0;
   #pausedUntil = 0;
@@ -32,6 +36,7 @@ export class Pacer {
     this.#target = options.rate && options.rate > 0 ? options.rate : Infinity;
     this.#baseMs = options.throttleBaseMs ?? 1000;
     this.#maxMs = options.throttleMaxMs ?? 60_000;
+    this.#minRate = options.minRate ?? 1;
   }
 
   /** The rate in force now (messages per second), or undefined when unlimited. */
@@ -68,7 +73,7 @@ export class Pacer {
       const pause = Math.min(this.#maxMs, this.#baseMs * 2 ** (this.#streak - 1)) * (0.75 + Math.random() * 0.5);
       this.#pausedUntil = now + pause;
       const observed = this.#observedRate(now);
-      this.#cap = Math.max(0.2, Math.min(this.#cap, observed || this.#target) / 2);
+      this.#cap = Math.max(this.#minRate, Math.min(this.#cap, observed || this.#target) * 0.7);
     }
     return this.#pausedUntil;
   }

@@ -31,7 +31,8 @@ export interface SendOptions {
   rate?: number | undefined;
   limit?: number | undefined;
   retryFailed?: boolean;
-  tuning?: Partial<DeliveryTuning> & { throttleBaseMs?: number; throttleMaxMs?: number };
+  /** Retry, throttle and stop thresholds (defaults in DEFAULT_TUNING and Pacer); tests make them fast. */
+  tuning?: Partial<DeliveryTuning> & { throttleBaseMs?: number; throttleMaxMs?: number; minRate?: number };
   /** Extra nodemailer pool options (tests: timeouts, TLS for a self-signed server). */
   transportOverrides?: Partial<SMTPPoolOptions>;
   signal?: AbortSignal;
@@ -85,7 +86,7 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
           transport,
           journal,
           queue,
-          pacer: new Pacer({ rate: opts.rate, throttleBaseMs: opts.tuning?.throttleBaseMs, throttleMaxMs: opts.tuning?.throttleMaxMs }),
+          pacer: new Pacer({ rate: opts.rate, throttleBaseMs: opts.tuning?.throttleBaseMs, throttleMaxMs: opts.tuning?.throttleMaxMs, minRate: opts.tuning?.minRate }),
           concurrency,
           tuning,
           stats,
