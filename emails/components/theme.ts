@@ -41,6 +41,8 @@ export function headCss(colors: Colors): string {
     '@media only screen and (max-width:620px){',
     '.nl-outer{padding:12px 0!important}',
     '.nl-pad{padding-left:20px!important;padding-right:20px!important}',
+    // The card fills a phone screen edge to edge: square corners, or they look clipped.
+    '.nl-surface{border-radius:0!important}',
     '.nl-h1{font-size:25px!important;line-height:1.25!important}',
     '.nl-btn{display:block!important;text-align:center!important}',
     '}',
