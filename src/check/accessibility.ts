@@ -61,7 +61,7 @@ function checkHeadings(doc: HtmlDoc): Finding[] {
       out.push(
         finding('accessibility', 'error', 'heading-skip', `heading level jumps from h${previous.level} to h${level} at "${text(h).slice(0, 60)}"; screen-reader users navigate by heading level`, {
           where: describe(h),
-          fix: `Make it an h${previous.level + 1}: in Markdown, one more # than the heading above it is too many.`,
+          fix: `Make it an h${previous.level + 1}: a heading goes at most one level deeper than the one before it.`,
           data: { from: previous.level, to: level },
         }),
       );
