@@ -94,7 +94,7 @@ function platformTarget(platform: Platform, templates: IssueTemplates, props: Ne
       'email.txt': out.text,
       'subject.txt': out.subject + '\n',
       'preheader.txt': out.preheader + '\n',
-      'IMPORT.md': isWeb ? webVersionGuide(props.issue.webVersionUrl) : importGuide(platform, input, props.issue.subject.replaceAll('\\{{', '{{')),
+      'IMPORT.md': isWeb ? webVersionGuide(props.issue.webVersionUrl) : importGuide(platform, input, out.subject),
     },
     htmlBytes,
     warnings: out.warnings,

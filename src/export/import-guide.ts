@@ -22,7 +22,7 @@ export function importGuide(platform: Platform, input: TagInput, subject: string
   return [
     `# Import into ${platform.title}`,
     '',
-    `Issue: “${subject}”. Files: \`email.html\`, \`email.txt\`, \`subject.txt\`, \`preheader.txt\`. Template language: ${platform.syntax}.`,
+    `Subject: ${code(subject)}. Files: \`email.html\`, \`email.txt\`, \`subject.txt\`, \`preheader.txt\`. Template language: ${platform.syntax}.`,
     '',
     '## Steps',
     '',

@@ -142,9 +142,10 @@ describe.each(NAMES)('export for %s', (name) => {
 
 describe('IMPORT.md', () => {
   it.each(NAMES)('for %s names the steps, every tag used and the documentation it was checked against', (name) => {
-    const guide = file(target(seed, name), 'IMPORT.md');
+    const guide = file(target(fixture, name), 'IMPORT.md');
     expect(guide).toMatch(/^# Import into /);
     expect(guide).toContain('## Steps');
+    expect(internalLeftovers(guide, 'html', platform(name), input(WEB_SEED))).toEqual([]);
     expect(guide).toContain(platform(name).tags(input(WEB_SEED)).unsubscribeUrl('html'));
     for (const url of Object.values(platform(name).docs)) expect(guide).toContain(url);
     expect(Object.keys(platform(name).docs).length).toBeGreaterThan(0);
