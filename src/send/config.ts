@@ -66,9 +66,11 @@ export function readEnv(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = pr
     }
   }
   const out: EnvVars = {};
+  // An empty value counts as unset, in the environment and in the file.
+  const set = (v: string | undefined) => (v !== undefined && v.trim() !== '' ? v.trim() : undefined);
   for (const name of ENV_VARS) {
-    const value = env[name] ?? fromFile[name];
-    if (value !== undefined && value.trim() !== '') out[name] = value.trim();
+    const value = set(env[name]) ?? set(fromFile[name]);
+    if (value !== undefined) out[name] = value;
   }
   return out;
 }
@@ -205,7 +207,11 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd()): SendEn
   const problems: EnvProblem[] = [];
   const parsed = schema.safeParse(vars);
   if (!parsed.success)
-    for (const issue of parsed.error.issues) problems.push({ variable: issue.path[0] as EnvVar, message: issue.message });
+    for (const issue of parsed.error.issues) {
+      const variable = issue.path[0] as EnvVar;
+      // One problem per variable: the first check it fails says enough.
+      if (!problems.some((p) => p.variable === variable)) problems.push({ variable, message: issue.message });
+    }
   if (problems.length) throw problemsError(problems, vars);
   const smtp = smtpFrom(vars, problems);
   const dkim = dkimFrom(vars, cwd, problems);

@@ -1,0 +1,86 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NewsletterError } from '../../src/errors.ts';
+import { parseSendEnv, readEnv, requireSecret, requireSmtp, type EnvVars } from '../../src/send/index.ts';
+import { tempDir } from '../helpers/cli.ts';
+
+function problem(vars: EnvVars): NewsletterError {
+  try {
+    parseSendEnv(vars);
+  } catch (error) {
+    if (error instanceof NewsletterError) return error;
+    throw error;
+  }
+  throw new Error('expected a config error');
+}
+
+describe('sending config from the environment', () => {
+  it.each<[EnvVars, string, string | undefined]>([
+    [{ SMTP_HOST: 'smtp.example.com', SMTP_PORT: 'abc' }, 'SMTP_PORT must be a number (received "abc")', undefined],
+    [{ SMTP_HOST: 'smtp.example.com', SMTP_PORT: '70000' }, 'SMTP_PORT must be between 1 and 65535', undefined],
+    [{ SMTP_URL: 'http://user:hunter2-secret@example.com' }, 'SMTP_URL must be an smtp:// or smtps:// URL', 'hunter2-secret'],
+    [{ SMTP_URL: 'smtp://user@example.com' }, 'SMTP_URL has a user but no password', undefined],
+    [{ SMTP_HOST: 'smtp.example.com', SMTP_USER: 'me' }, 'SMTP_PASSWORD is missing', undefined],
+    [{ SMTP_HOST: 'smtp.example.com', SMTP_PASSWORD: 'pw-hunter3' }, 'SMTP_USER is missing', 'pw-hunter3'],
+    [{ SMTP_PORT: '587' }, 'SMTP_HOST is missing', undefined],
+    [{ UNSUBSCRIBE_SECRET: 'tooshort-secret-value' }, 'UNSUBSCRIBE_SECRET must be at least 32 characters', 'tooshort-secret-value'],
+    [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM must be one address', undefined],
+    [{ REPLY_TO: 'a@example.com, b@example.com' }, 'REPLY_TO must be one email address', undefined],
+    [{ UNSUBSCRIBE_URL: 'http://example.com/u' }, 'UNSUBSCRIBE_URL must be an https:// URL', undefined],
+    [{ UNSUBSCRIBE_MAILTO: 'nope' }, 'UNSUBSCRIBE_MAILTO must be an email address', undefined],
+    [{ SMTP_REQUIRE_TLS: 'maybe' }, 'SMTP_REQUIRE_TLS must be true or false', undefined],
+    [{ DKIM_DOMAIN: 'example.com' }, 'DKIM_SELECTOR is missing', undefined],
+    [{ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }, 'DKIM_PRIVATE_KEY_FILE cannot be read', undefined],
+  ])('%j: names the variable and the fix; never echoes a secret', (vars, message, secret) => {
+    const error = problem(vars);
+    expect(error.code).toBe('ECONFIG');
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toContain(message);
+    expect(error.message).toMatch(/fix: /);
+    if (secret) expect(error.message + (error.fix ?? '') + (error.where ?? '')).not.toContain(secret);
+  });
+
+  it('requires STARTTLS except on loopback or when explicitly turned off; parses SMTP_URL credentials', () => {
+    expect(parseSendEnv({ SMTP_URL: 'smtp://u:p%40ss@smtp.example.com:587' }).smtp).toMatchObject({ host: 'smtp.example.com', port: 587, secure: false, requireTLS: true, auth: { user: 'u', pass: 'p@ss' }, display: 'smtp.example.com:587' });
+    expect(parseSendEnv({ SMTP_URL: 'smtps://smtp.example.com' }).smtp).toMatchObject({ port: 465, secure: true, requireTLS: false });
+    expect(parseSendEnv({ SMTP_HOST: 'smtp.example.com', SMTP_PORT: '465' }).smtp).toMatchObject({ secure: true });
+    expect(parseSendEnv({ SMTP_URL: 'smtp://127.0.0.1:2525' }).smtp?.requireTLS).toBe(false);
+    expect(parseSendEnv({ SMTP_URL: 'smtp://localhost:2525' }).smtp?.requireTLS).toBe(false);
+    expect(parseSendEnv({ SMTP_URL: 'smtp://relay.internal:25', SMTP_REQUIRE_TLS: 'false' }).smtp?.requireTLS).toBe(false);
+    // The display form never carries credentials.
+    expect(JSON.stringify(parseSendEnv({ SMTP_URL: 'smtp://u:pw-value@smtp.example.com' }).smtp?.display)).not.toContain('pw-value');
+  });
+
+  it('with nothing configured, requireSmtp names the variables and requireSecret names UNSUBSCRIBE_SECRET', () => {
+    const env = parseSendEnv({});
+    expect(() => requireSmtp(env)).toThrow(/No SMTP server is configured/);
+    try {
+      requireSmtp(env);
+    } catch (error) {
+      expect((error as NewsletterError).fix).toMatch(/SMTP_URL.*SMTP_HOST, SMTP_PORT, SMTP_USER and SMTP_PASSWORD.*\.env\.example/);
+    }
+    expect(() => requireSecret(env)).toThrow(/UNSUBSCRIBE_SECRET/);
+  });
+
+  it('reads .env; the real environment wins and empty values count as unset', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, '.env'), 'SMTP_HOST=from-file.example.com\nMAIL_FROM="News <news@example.com>"\nREPLY_TO=file@example.com\n');
+    const vars = readEnv(dir, { SMTP_HOST: 'from-env.example.com', REPLY_TO: '' });
+    expect(vars).toMatchObject({ SMTP_HOST: 'from-env.example.com', MAIL_FROM: 'News <news@example.com>', REPLY_TO: 'file@example.com' });
+    expect(readEnv(join(dir, 'nowhere'), {})).toEqual({});
+  });
+
+  it('loads a DKIM key from its file (and keeps it out of the error text when invalid)', async () => {
+    const dir = await tempDir();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    await writeFile(join(dir, 'dkim.pem'), privateKey);
+    await writeFile(join(dir, 'bad.pem'), 'not a key at all, secret-looking-text');
+    const env = parseSendEnv({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: 'dkim.pem' }, dir);
+    expect(env.dkim).toMatchObject({ domainName: 'example.com', keySelector: 'mail', privateKey });
+    const error = problem({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: join(dir, 'bad.pem') });
+    expect(error.message).toContain('DKIM_PRIVATE_KEY_FILE is not a PEM private key');
+    expect(error.message).not.toContain('secret-looking-text');
+  });
+});

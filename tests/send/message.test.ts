@@ -1,0 +1,120 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { NewsletterError } from '../../src/errors.ts';
+import { composeMessage, messageFor, messageIdFor, prepareIssue, testSend, toRfc822, type MessageInput } from '../../src/send/index.ts';
+import { tempDir } from '../helpers/cli.ts';
+import { startSmtpTestServer } from '../helpers/smtp-test-server.ts';
+import { envFor, fixtureIssue, LIST_ID, SECRET } from './helpers.ts';
+
+async function input(over: Partial<MessageInput> = {}): Promise<MessageInput> {
+  const built = await fixtureIssue();
+  return {
+    props: built.props,
+    personalized: { html: '<p>Hi</p>', text: 'Hi', subject: 'Issue 3' },
+    recipient: { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' },
+    unsubscribe: { url: 'https://example.com/u?e=ada%40example.com&t=abc', mailto: 'unsubscribe@example.com' },
+    ...over,
+  };
+}
+
+describe('composeMessage', () => {
+  it('builds the headers a careful sender needs, and toRfc822 gives the bytes', async () => {
+    const date = new Date('2026-03-01T08:00:00Z');
+    const raw = await toRfc822(composeMessage(await input({ date })));
+    const parsed = await simpleParser(raw);
+    expect(parsed.subject).toBe('Issue 3');
+    expect(parsed.date?.toISOString()).toBe(date.toISOString());
+    expect(parsed.from?.value[0]).toEqual({ address: 'brief@hemispherebrief.example.com', name: 'The Hemisphere Brief' });
+    expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0] : undefined).toEqual({ address: 'ada@example.com', name: 'Ada Lovelace' });
+    expect(parsed.text?.trim()).toBe('Hi');
+    expect(parsed.html).toBe('<p>Hi</p>');
+    expect(raw.toString()).toMatch(/^Content-Type: multipart\/alternative;/m);
+    const lines = parsed.headerLines.map((h) => h.line.replace(/\r\n\s+/g, ' '));
+    expect(lines).toContain('List-Unsubscribe: <https://example.com/u?e=ada%40example.com&t=abc>, <mailto:unsubscribe@example.com?subject=unsubscribe>');
+    expect(lines).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(lines).toContain(`List-ID: "The Hemisphere Brief" <${LIST_ID}>`);
+  });
+
+  it('uses MAIL_FROM / REPLY_TO overrides and omits the mailto when none is configured', async () => {
+    const options = composeMessage(await input({ from: 'Desk <desk@news.example.org>', replyTo: 'replies@news.example.org', unsubscribe: { url: 'https://example.com/u' } }));
+    const parsed = await simpleParser(await toRfc822(options));
+    expect(parsed.from?.value[0]?.address).toBe('desk@news.example.org');
+    expect(parsed.replyTo?.value[0]?.address).toBe('replies@news.example.org');
+    expect(parsed.messageId).toMatch(/@news\.example\.org>$/);
+    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line).toBe('List-Unsubscribe: <https://example.com/u>');
+  });
+
+  it('gives the same Message-ID for the same (issue, recipient), whatever the case, and different ones otherwise', async () => {
+    const a = composeMessage(await input({ recipient: { email: 'Ada@Example.com' } })).messageId;
+    const b = composeMessage(await input({ recipient: { email: 'ada@example.com' } })).messageId;
+    expect(a).toBe(b);
+    expect(a).toBe(messageIdFor('2026-03-01-send-fixture', 3, 'ada@example.com', 'hemispherebrief.example.com'));
+    expect(messageIdFor('other-issue', 4, 'ada@example.com', 'x.example')).not.toBe(messageIdFor('2026-03-01-send-fixture', 3, 'ada@example.com', 'x.example'));
+    expect(messageIdFor('2026-03-01-send-fixture', 3, 'bob@example.com', 'x.example')).not.toBe(messageIdFor('2026-03-01-send-fixture', 3, 'ada@example.com', 'x.example'));
+  });
+
+  it.each<[string, (i: MessageInput) => MessageInput]>([
+    ['subject', (i) => ({ ...i, personalized: { ...i.personalized, subject: 'Hi\r\nBcc: victim@example.com' } })],
+    ['first name', (i) => ({ ...i, recipient: { ...i.recipient, firstName: 'Eve\nBcc: victim@example.com' } })],
+    ['last name', (i) => ({ ...i, recipient: { ...i.recipient, lastName: 'X\rY' } })],
+    ['recipient address', (i) => ({ ...i, recipient: { email: 'a@example.com\r\nBcc: victim@example.com' } })],
+    ['unsubscribe URL', (i) => ({ ...i, unsubscribe: { url: 'https://example.com/u\r\nX-Evil: 1' } })],
+    ['unsubscribe mailto address', (i) => ({ ...i, unsubscribe: { url: 'https://example.com/u', mailto: 'u@example.com\nX: 1' } })],
+    ['From address', (i) => ({ ...i, from: 'Desk <desk@example.com>\r\nBcc: victim@example.com' })],
+    ['Reply-To address', (i) => ({ ...i, replyTo: 'r@example.com\nBcc: victim@example.com' })],
+  ])('refuses a line break in the %s, naming the field and the recipient', async (field, change) => {
+    const base = await input();
+    const bad = change(base);
+    let error: unknown;
+    try {
+      composeMessage(bad);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NewsletterError);
+    expect((error as NewsletterError).message).toContain(`The ${field} for`);
+    expect((error as NewsletterError).where).toBe(bad.recipient.email);
+  });
+});
+
+describe('messageFor (one recipient, from the compiled issue)', () => {
+  it('refuses an issue subject with a line break before any message is made', async () => {
+    const built = await fixtureIssue();
+    const bad = { ...built, props: { ...built.props, issue: { ...built.props.issue, subject: 'Hi\r\nBcc: victim@example.com' } } };
+    expect(() => prepareIssue(bad, {}, SECRET)).toThrow(/subject contains a line break/);
+  });
+
+  it('gives each recipient an unsubscribe URL only they can use', async () => {
+    const prepared = prepareIssue(await fixtureIssue(), {}, SECRET);
+    const a = messageFor(prepared, { email: 'a@example.com' });
+    const b = messageFor(prepared, { email: 'b@example.com' });
+    expect(a.text).not.toBe(b.text);
+    const url = (m: typeof a) => /https:\/\/hemispherebrief\.example\.com\/unsubscribe\?\S+/.exec(String(m.text))?.[0];
+    expect(url(a)).toContain('e=a%40example.com');
+    expect(url(b)).toContain('e=b%40example.com');
+    expect(new URL(url(a)!).searchParams.get('t')).not.toBe(new URL(url(b)!).searchParams.get('t'));
+  });
+});
+
+describe('DKIM', () => {
+  it('signs List-Unsubscribe and List-Unsubscribe-Post when DKIM_* is set', async () => {
+    const dir = await tempDir();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    await writeFile(join(dir, 'dkim.pem'), privateKey);
+    const server = await startSmtpTestServer();
+    try {
+      const env = envFor(server.port, { DKIM_DOMAIN: 'hemispherebrief.example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: join(dir, 'dkim.pem') });
+      await testSend({ built: await fixtureIssue(), to: 'ada@example.com', env });
+      const signature = server.received[0]!.parsed.headerLines.find((h) => h.key === 'dkim-signature')!.line.replace(/\r\n\s+/g, '');
+      expect(signature).toMatch(/d=hemispherebrief\.example\.com;/);
+      expect(signature).toMatch(/s=mail;/);
+      const signed = /[;\s]h=([^;]+);/.exec(signature)![1]!.toLowerCase().split(':');
+      expect(signed).toEqual(expect.arrayContaining(['from', 'to', 'subject', 'list-unsubscribe', 'list-unsubscribe-post', 'list-id']));
+    } finally {
+      await server.close();
+    }
+  });
+});
