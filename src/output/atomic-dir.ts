@@ -25,3 +25,25 @@ export async function writeDirAtomic(target: string, files: Record<string, strin
     });
   }
 }
+
+/**
+ * Write some files into a folder that may hold other output (exports, the
+ * outbox): every file is staged first, then renamed into place, so a failure
+ * before the renames changes nothing and other entries are kept.
+ */
+export async function writeFilesAtomic(dir: string, files: Record<string, string | Uint8Array>): Promise<void> {
+  const staging = join(dir, `.staging-${process.pid}-${Date.now()}`);
+  try {
+    await mkdir(staging, { recursive: true });
+    for (const [name, content] of Object.entries(files)) await writeFile(join(staging, name), content);
+    for (const name of Object.keys(files)) await rename(join(staging, name), join(dir, name));
+  } catch (cause) {
+    throw new NewsletterError('EOUTPUT', `Could not write ${dir}: ${(cause as Error).message}`, {
+      where: dir,
+      fix: 'Check that the output folder is writable and the disk is not full, or pass --out DIR.',
+      cause,
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true }).catch(() => {});
+  }
+}

@@ -76,6 +76,15 @@ describe('newsletter build', () => {
     expect(readdirSync(join(dir, 'out'))).toEqual([SLUG]); // no half-written staging folder left
   });
 
+  it('keeps other output in the issue folder (exports, outbox) when rebuilding', async () => {
+    const dir = await project();
+    await mkdir(join(dir, 'out', SLUG, 'mailchimp'), { recursive: true });
+    await writeFile(join(dir, 'out', SLUG, 'mailchimp', 'email.html'), 'exported');
+    expect((await runCli(['build'], { cwd: dir })).code).toBe(0);
+    expect(readFileSync(join(dir, 'out', SLUG, 'mailchimp', 'email.html'), 'utf8')).toBe('exported');
+    expect(readdirSync(join(dir, 'out', SLUG)).sort()).toEqual(['email.html', 'email.txt', 'mailchimp', 'meta.json']);
+  });
+
   it('reports a missing config with the path and a fix', async () => {
     const dir = await tempDir();
     const result = await runCli(['build'], { cwd: dir });

@@ -1,6 +1,6 @@
 import { join, relative, resolve } from 'node:path';
 import { formatProblem } from '../../content/index.ts';
-import { writeDirAtomic } from '../../output/atomic-dir.ts';
+import { writeFilesAtomic } from '../../output/atomic-dir.ts';
 import { buildIssue } from '../../render/build.ts';
 import { commandHelp, parseCommandArgs, type CommandSpec } from '../command.ts';
 
@@ -27,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   const built = await buildIssue({ file: positionals[0], contentDir: values.content });
   for (const w of built.warnings) console.error(formatProblem(w));
   const dir = resolve(values.out ?? 'out', built.meta.slug);
-  await writeDirAtomic(dir, {
+  await writeFilesAtomic(dir, {
     'email.html': built.html,
     'email.txt': built.text,
     'meta.json': JSON.stringify(built.meta, null, 2) + '\n',
