@@ -56,3 +56,32 @@ describe('kill -9 in the middle of a send', () => {
     for (const e of sentBefore) expect(server.count(e), e).toBe(1);
   }, 180_000);
 });
+
+describe('Ctrl-C', () => {
+  it('stops gracefully: exit 3, says how to resume, the journal is consistent, and the rerun finishes with nobody twice', async () => {
+    const N = 400;
+    server = await startSmtpTestServer({ countOnly: true, delayMs: 5 });
+    const dir = await tempDir();
+    const list = await writeList(dir, N);
+    const args = ['send', ISSUE, '--content', CONTENT, '--to', list, '--state', join(dir, 'state'), '--concurrency', '3'];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...cliEnv(server.port) } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    while (server.total() < 50 && child.exitCode === null) await sleep(5);
+    child.kill('SIGINT');
+    expect(await exited).toBe(3);
+    expect(stderr).toContain('Stopping: finishing the messages in flight');
+    expect(stdout).toContain('Stopped early: Interrupted (Ctrl-C)');
+    expect(stdout).toMatch(/resume: newsletter send /);
+    const sentFirst = Number(/^\s+sent\s+(\d+)/m.exec(stdout)?.[1]);
+    // Graceful: everything the server accepted was recorded as sent.
+    expect(sentFirst).toBe(server.total());
+
+    const rerun = await runCli(args, { cwd: dir, env: cliEnv(server.port) });
+    expect(rerun.code).toBe(0);
+    for (let i = 0; i < N; i++) expect(server.count(addressOf(i)), addressOf(i)).toBe(1);
+  }, 180_000);
+});

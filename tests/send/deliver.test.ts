@@ -143,3 +143,21 @@ describe('send to a real SMTP server', () => {
     for (let i = 0; i < 60; i++) expect(server.count(addressOf(i))).toBe(1);
   });
 });
+
+describe('--rate', () => {
+  it('holds across all connections together: no one-second window hands more than rate (+1) messages to the server', async () => {
+    server = await startSmtpTestServer({ countOnly: true });
+    const dir = await tempDir();
+    const list = await writeList(dir, 45);
+    const summary = await sendIssue({ built: await fixtureIssue(), listPath: list, env: envFor(server.port), stateDir: join(dir, 'state'), concurrency: 5, rate: 20 });
+    expect(summary.stats.sent).toBe(45);
+    // When each message was handed to the transport ('sending' records): an upper bound, so a slow machine cannot break it.
+    const times = (await journalLines(summary.journal!)).flatMap((r) => (r.s === 'sending' ? [r.t] : [])).sort((a, b) => a - b);
+    let most = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! >= 1000) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    expect(most).toBeLessThanOrEqual(21);
+  });
+});
