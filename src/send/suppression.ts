@@ -16,8 +16,8 @@ import { AddressIndex } from './subscribers/address-index.ts';
  * write() to a file opened O_APPEND, then fsync'd before `add` resolves, so a
  * crash loses no acknowledged unsubscribe, and two processes (the sender and
  * the unsubscribe endpoint) can append at once without interleaving lines.
- * A crash mid-write can leave a torn last line; loading skips it, and the
- * next append starts on a fresh line.
+ * A crash mid-write can leave a torn last line; loading reads past it, and
+ * the next append starts on a fresh line.
  */
 export const SUPPRESSION_FILE = 'suppression.csv';
 const HEADER = 'email,reason,source,added_at\n';
@@ -117,18 +117,16 @@ async function readInto(path: string, index: AddressIndex): Promise<void> {
     throw new NewsletterError('ESUBSCRIBERS', `Cannot read the suppression list ${path}: ${(cause as Error).message}`, { where: path, fix: 'Check the state folder (--state DIR) and its permissions.', cause });
   }
   const parser = createReadStream(path).pipe(
-    // A torn last line (crash mid-append) or a hand-edited bad line is skipped, never fatal:
-    // failing here would block every send; an address that fails to parse is not an address we could mail.
+    // A hand-edited bad line is skipped, never fatal: failing here would block every send.
     parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, skip_records_with_error: true }),
   );
   let first = true;
   for await (const record of parser as AsyncIterable<string[]>) {
     const email = record[0]?.trim() ?? '';
-    if (first && email.toLowerCase() === 'email') {
-      first = false;
-      continue;
-    }
+    if (first && email.toLowerCase() === 'email') continue;
     first = false;
+    // No stricter check on purpose: a line torn by a crash suppresses at worst an address
+    // nobody has (erring towards not mailing), while a hand-added address must always count.
     if (email.includes('@')) index.add(keyOf(email), 1);
   }
 }

@@ -106,8 +106,12 @@ function toEvent({ row, cells }: NumberedRecord, header: Header & { rows: RowSch
     if (extra !== -1)
       return invalid({ row, column: `column ${extra + 1}`, reason: `has ${cells.length} values but the header names ${columns.length} columns (an unquoted comma inside a value? put the value in double quotes)`, value: cells[extra] });
   }
+  const { keys } = header.rows;
   const input: Record<string, string> = {};
-  for (let i = 0; i < columns.length; i++) input[`c${i}`] = cells[i] ?? '';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key !== undefined) input[key] = cells[i] ?? '';
+  }
   const parsed = header.rows.schema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -116,15 +120,17 @@ function toEvent({ row, cells }: NumberedRecord, header: Header & { rows: RowSch
   }
   const values = parsed.data;
   const subscriber: Subscriber = { row, email: '', key: '', status: 'subscribed', fields: {} };
-  for (let i = 0; i < columns.length; i++) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key === undefined) continue;
     const column = columns[i]!;
-    const value = values[`c${i}`];
-    if (value === undefined) continue;
+    const value = values[key]!;
     if (column.known === 'email') subscriber.email = value;
     else if (column.known === 'status') subscriber.status = statusOf(value);
     else if (column.known) {
-      if (value !== '') subscriber[column.known] = value;
-    } else subscriber.fields[column.name] = value;
+      const name = value.trim();
+      if (name !== '') subscriber[column.known] = name;
+    } else subscriber.fields[column.name] = value.trim();
   }
   subscriber.key = subscriber.email.toLowerCase();
   const first = seen.add(subscriber.key, row);
@@ -183,8 +189,9 @@ function readError(path: string, error: unknown, row: number | undefined): Newsl
   });
 }
 
+/** True when every value is empty or whitespace (a blank line, or ",,,"): skipped, not reported. */
 function isBlank(cells: string[]): boolean {
-  for (const c of cells) if (c.trim() !== '') return false;
+  for (const c of cells) for (let i = 0; i < c.length; i++) if (c.charCodeAt(i) > 32) return false;
   return true;
 }
 
