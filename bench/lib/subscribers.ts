@@ -1,0 +1,64 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+
+/** A generated subscriber: the same fields the CSV reader yields. */
+export interface FakeSubscriber {
+  email: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+// Names that exercise the work: HTML escaping (O'Brien, <b>), non-ASCII (Zoë, 李), and missing names (greeting fallback).
+const FIRST = ['Ana', 'Ben', "D'Arcy", 'Zoë', 'Émile', '李', 'Sam <b>', 'Priya', '', 'Olu'];
+const LAST = ['Smith', "O'Brien", 'García', '', 'Nguyen', 'Müller', 'Khan', 'Okafor', 'Rossi'];
+
+/** Deterministic subscriber number i: every address distinct, spread over 97 domains. */
+export function fakeSubscriber(i: number): FakeSubscriber {
+  const first = FIRST[i % FIRST.length]!;
+  const last = LAST[i % LAST.length]!;
+  return {
+    email: `reader.${i}@list${i % 97}.example.com`,
+    ...(first ? { firstName: first } : {}),
+    ...(last ? { lastName: last } : {}),
+  };
+}
+
+const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+/**
+ * Write a subscriber CSV of `rows` data rows (plus the header). Every 1000th row
+ * repeats an earlier address in upper case (a duplicate to drop) and every
+ * 997th has an invalid address, so validation and dedupe have work to do.
+ * Returns how many rows should come out as valid, distinct subscribers.
+ */
+export async function writeSubscriberCsv(path: string, rows: number): Promise<{ valid: number; duplicates: number; invalid: number }> {
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  let valid = 0;
+  let duplicates = 0;
+  let invalid = 0;
+  let chunk = 'email,first_name,last_name,status\n';
+  for (let i = 1; i <= rows; i++) {
+    let email: string;
+    const s = fakeSubscriber(i);
+    if (i % 997 === 0) {
+      email = `not-an-address-${i}`;
+      invalid++;
+    } else if (i % 1000 === 0) {
+      // An earlier row's address in upper case (that row itself valid: not a multiple of 997).
+      const j = (i - 500) % 997 === 0 ? i - 501 : i - 500;
+      email = fakeSubscriber(j).email.toUpperCase();
+      duplicates++;
+    } else {
+      email = s.email;
+      valid++;
+    }
+    chunk += `${email},${csvCell(s.firstName ?? '')},${csvCell(s.lastName ?? '')},subscribed\n`;
+    if (chunk.length > 1 << 16) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'close');
+  return { valid, duplicates, invalid };
+}
