@@ -33,7 +33,11 @@ export interface FaultPlan {
   rejectAuth?: boolean;
   /** Require AUTH with exactly these credentials (535 otherwise; 530 for mail without AUTH). */
   requireAuth?: { user: string; pass: string };
-  /** Seed for the temporary-failure dice (default 1): the same plan and seed fail the same attempts. */
+  /**
+   * Seed for the temporary-failure dice (default 1). The dice are rolled in the order commands
+   * arrive, so one connection sending in sequence fails the same attempts every run; with several
+   * connections the interleaving, and so which attempts fail, can vary (the share does not).
+   */
   seed?: number;
   /** Skip mailparser and keep only envelopes and counts (for benchmarks: parsing costs far more than receiving). */
   countOnly?: boolean;
@@ -206,4 +210,3 @@ export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTes
   };
 }
 
-export type { SMTPServerSession };

@@ -81,7 +81,7 @@ describe('readSubscribers: good lists', () => {
       ['e@example.com', 'subscribed'],
       ['f@example.com', 'bounced'],
     ]);
-    expect(problems(events, 'invalid')).toEqual([{ row: 8, column: 'status', reason: expect.stringContaining('must be one of subscribed, unsubscribed, bounced, complained'), value: 'deleted' }]);
+    expect(problems(events, 'invalid')).toEqual([{ row: 8, column: 'status', reason: expect.stringContaining('must be one of subscribed, unsubscribed, bounced, complained'), value: 'deleted', email: 'g@example.com' }]);
   });
 
   it('skips blank lines and rows of empty values without reporting them, keeping row numbers true to the file', async () => {
@@ -98,9 +98,9 @@ describe('readSubscribers: bad rows are reported with row, column and reason, th
     const events = await readAll(fixture('invalid-email.csv'));
     expect(subscribers(events).map((s) => s.email)).toEqual(['ada@example.com', 'carol@example.com']);
     expect(problems(events, 'invalid')).toEqual([
-      { row: 3, column: 'email', reason: 'is not a valid email address', value: 'not-an-address' },
+      { row: 3, column: 'email', reason: 'is not a valid email address', value: 'not-an-address', email: 'not-an-address' },
       { row: 4, column: 'email', reason: 'is empty; every row needs an address', value: '' },
-      { row: 5, column: 'email', reason: 'is not a valid email address', value: 'bob@@example.com' },
+      { row: 5, column: 'email', reason: 'is not a valid email address', value: 'bob@@example.com', email: 'bob@@example.com' },
     ]);
     expect(formatRowProblem(problems(events, 'invalid')[0]!)).toBe('row 3, column email: is not a valid email address (received "not-an-address")');
   });
@@ -113,16 +113,16 @@ describe('readSubscribers: bad rows are reported with row, column and reason, th
       [5, 'Carol'],
     ]);
     expect(problems(events, 'duplicate')).toEqual([
-      { row: 4, column: 'email', reason: 'duplicate of row 2', value: 'ADA@Example.COM' },
-      { row: 6, column: 'email', reason: 'duplicate of row 3', value: 'Bob@example.com' },
+      { row: 4, column: 'email', reason: 'duplicate of row 2', value: 'ADA@Example.COM', email: 'ADA@Example.COM' },
+      { row: 6, column: 'email', reason: 'duplicate of row 3', value: 'Bob@example.com', email: 'Bob@example.com' },
     ]);
   });
 
   it('refuses a CR or LF inside any value (header injection), naming the column, and numbers later rows right', async () => {
     const events = await readAll(fixture('injection.csv'));
     expect(problems(events, 'invalid')).toEqual([
-      { row: 3, column: 'first_name', reason: 'contains a line break (CR or LF), which could inject mail headers', value: 'Mallory\r\nBcc: victim@example.com' },
-      { row: 6, column: 'last_name', reason: 'contains a line break (CR or LF), which could inject mail headers', value: 'Line\nfeed' },
+      { row: 3, column: 'first_name', reason: 'contains a line break (CR or LF), which could inject mail headers', value: 'Mallory\r\nBcc: victim@example.com', email: 'mallory@example.com' },
+      { row: 6, column: 'last_name', reason: 'contains a line break (CR or LF), which could inject mail headers', value: 'Line\nfeed', email: 'lf@example.com' },
     ]);
     // The quoted line breaks span lines 3–4 and 6–7; the rows after them keep their true line numbers.
     expect(subscribers(events).map((s) => [s.row, s.email])).toEqual([
@@ -142,13 +142,13 @@ describe('readSubscribers: bad rows are reported with row, column and reason, th
     await writeFile(path, `email,first_name\nada@example.com,${name}\n`);
     const [event] = await readAll(path);
     if (reason === undefined) expect(event).toMatchObject({ kind: 'subscriber', subscriber: { firstName: name } });
-    else expect(event).toEqual({ kind: 'invalid', problem: { row: 2, column: 'first_name', reason, value: name } });
+    else expect(event).toEqual({ kind: 'invalid', problem: { row: 2, column: 'first_name', reason, value: name, email: 'ada@example.com' } });
   });
 
   it('reports a row with more values than the header has columns; trailing empty values are fine', async () => {
     const events = await readAll(fixture('extra-values.csv'));
     expect(subscribers(events).map((s) => s.email)).toEqual(['ada@example.com', 'carol@example.com']);
-    expect(problems(events, 'invalid')).toEqual([{ row: 3, column: 'column 3', reason: expect.stringContaining('has 3 values but the header names 2 columns'), value: 'Builder' }]);
+    expect(problems(events, 'invalid')).toEqual([{ row: 3, column: 'column 3', reason: expect.stringContaining('has 3 values but the header names 2 columns'), value: 'Builder', email: 'bob@example.com' }]);
   });
 });
 

@@ -104,7 +104,7 @@ function toEvent({ row, cells }: NumberedRecord, header: Header & { rows: RowSch
   if (cells.length > columns.length) {
     const extra = cells.findIndex((c, i) => i >= columns.length && c.trim() !== '');
     if (extra !== -1)
-      return invalid({ row, column: `column ${extra + 1}`, reason: `has ${cells.length} values but the header names ${columns.length} columns (an unquoted comma inside a value? put the value in double quotes)`, value: cells[extra] });
+      return invalid(cells, header, { row, column: `column ${extra + 1}`, reason: `has ${cells.length} values but the header names ${columns.length} columns (an unquoted comma inside a value? put the value in double quotes)`, value: cells[extra] });
   }
   const { keys } = header.rows;
   const input: Record<string, string> = {};
@@ -116,7 +116,7 @@ function toEvent({ row, cells }: NumberedRecord, header: Header & { rows: RowSch
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const index = header.rows.columnOf(issue.path[0] ?? '');
-    return invalid({ row, column: columns[index]?.name ?? `column ${index + 1}`, reason: issue.message, value: cells[index] ?? '' });
+    return invalid(cells, header, { row, column: columns[index]?.name ?? `column ${index + 1}`, reason: issue.message, value: cells[index] ?? '' });
   }
   const values = parsed.data;
   const subscriber: Subscriber = { row, email: '', key: '', status: 'subscribed', fields: {} };
@@ -134,13 +134,17 @@ function toEvent({ row, cells }: NumberedRecord, header: Header & { rows: RowSch
   }
   subscriber.key = subscriber.email.toLowerCase();
   const first = seen.add(subscriber.key, row);
-  if (first !== undefined) return { kind: 'duplicate', problem: { row, column: columns[header.email]!.name, reason: `duplicate of row ${first}`, value: subscriber.email } };
+  if (first !== undefined) return { kind: 'duplicate', problem: { row, column: columns[header.email]!.name, reason: `duplicate of row ${first}`, value: subscriber.email, email: subscriber.email } };
   return { kind: 'subscriber', subscriber };
 }
 
-function invalid(problem: RowProblem): SubscriberEvent {
-  const value = problem.value !== undefined && problem.value.length > 200 ? `${problem.value.slice(0, 199)}…` : problem.value;
-  return { kind: 'invalid', problem: value === undefined ? problem : { ...problem, value } };
+function invalid(cells: string[], header: Header, problem: RowProblem): SubscriberEvent {
+  const short = (s: string) => (s.length > 200 ? `${s.slice(0, 199)}…` : s);
+  const email = cells[header.email]?.trim();
+  return {
+    kind: 'invalid',
+    problem: { ...problem, ...(problem.value !== undefined ? { value: short(problem.value) } : {}), ...(email ? { email: short(email) } : {}) },
+  };
 }
 
 /** Format a row problem the same way everywhere: `row 12, column email: is not a valid email address (received "x")`. */

@@ -22,6 +22,8 @@ export interface RowProblem {
   reason: string;
   /** The value received, when there is one worth quoting. */
   value?: string;
+  /** The row's address as written (trimmed), when its email cell is not empty: for reports, whatever the problem. */
+  email?: string;
 }
 
 export type SubscriberEvent =
