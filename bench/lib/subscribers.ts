@@ -26,12 +26,12 @@ export function fakeSubscriber(i: number): FakeSubscriber {
 const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /**
- * Write a subscriber CSV of `rows` data rows (plus the header). Every 1000th row
- * repeats an earlier address in upper case (a duplicate to drop) and every
- * 997th has an invalid address, so validation and dedupe have work to do.
- * Returns how many rows should come out as valid, distinct subscribers.
+ * Write a subscriber CSV of `rows` data rows (plus the header). Unless `clean`,
+ * every 1000th row repeats an earlier address in upper case (a duplicate to
+ * drop) and every 997th has an invalid address, so validation and dedupe have
+ * work to do. Returns how many rows should come out as valid, distinct subscribers.
  */
-export async function writeSubscriberCsv(path: string, rows: number): Promise<{ valid: number; duplicates: number; invalid: number }> {
+export async function writeSubscriberCsv(path: string, rows: number, { clean = false } = {}): Promise<{ valid: number; duplicates: number; invalid: number }> {
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   let valid = 0;
   let duplicates = 0;
@@ -40,10 +40,10 @@ export async function writeSubscriberCsv(path: string, rows: number): Promise<{ 
   for (let i = 1; i <= rows; i++) {
     let email: string;
     const s = fakeSubscriber(i);
-    if (i % 997 === 0) {
+    if (!clean && i % 997 === 0) {
       email = `not-an-address-${i}`;
       invalid++;
-    } else if (i % 1000 === 0) {
+    } else if (!clean && i % 1000 === 0) {
       // An earlier row's address in upper case (that row itself valid: not a multiple of 997).
       const j = (i - 500) % 997 === 0 ? i - 501 : i - 500;
       email = fakeSubscriber(j).email.toUpperCase();
