@@ -2,7 +2,7 @@
  * 3. personalize: messages per second for 100,000 generated subscribers, on
  * one core (this process's main thread), in three stages that each add work:
  *   fill     Handlebars fills the HTML, text and subject templates (values precomputed)
- *   options  + the signed unsubscribe URL, merge values and composeMessage (headers)
+ *   options  messageFor from src/send: + the signed unsubscribe URL and the headers (composeMessage)
  *   bytes    + nodemailer's MailComposer building the RFC 822 message: what goes over SMTP
  * fill and options go through all 100,000 in batches of 5,000. bytes costs
  * milliseconds per message (see the notes), so it takes every 20th subscriber
@@ -12,11 +12,11 @@
  * and checked (outside the timing).
  */
 import { simpleParser } from 'mailparser';
-import { compileIssue, mergeValues, personalize, type MergeValues } from '../../src/personalize/index.ts';
-import { composeMessage, toRfc822 } from '../../src/send/message.ts';
+import { mergeValues, personalize, type MergeValues } from '../../src/personalize/index.ts';
+import { messageFor, parseSendEnv, prepareIssue, toRfc822 } from '../../src/send/index.ts';
 import { unsubscribeUrl } from '../../src/unsubscribe/token.ts';
 import { alternate } from '../lib/alternate.ts';
-import { seedIssue } from '../lib/seed.ts';
+import { ROOT, seedIssue } from '../lib/seed.ts';
 import { fakeSubscriber, type FakeSubscriber } from '../lib/subscribers.ts';
 import { atLeast, median, rateFigure, type BenchResult } from '../lib/stats.ts';
 
@@ -32,19 +32,16 @@ export async function personalizeBench(log: (line: string) => void): Promise<Ben
   const built = await seedIssue();
   const { props } = built;
   const { issue, newsletter } = props;
-  const compiled = compileIssue({ html: built.html, text: built.text, subject: issue.subject, preheader: issue.preheader });
+  const env = parseSendEnv({ UNSUBSCRIBE_SECRET: SECRET }, ROOT);
+  // What send prepares once per run: the templates compiled, config resolved.
+  const prepared = prepareIssue(built, env, SECRET);
   const subscribers: FakeSubscriber[] = Array.from({ length: SUBSCRIBERS }, (_, i) => fakeSubscriber(i));
-  const urlFor = (s: FakeSubscriber) => unsubscribeUrl(newsletter.unsubscribeUrl, s.email, newsletter.listId, SECRET);
-  const urls = { webVersionUrl: issue.webVersionUrl };
-  // The fill stage starts from ready values, so it times Handlebars alone.
-  const values: MergeValues[] = subscribers.map((s) => mergeValues(s, { ...urls, unsubscribeUrl: urlFor(s) }, newsletter.greetingFallback));
-
-  // What messageFor (src/send) does per recipient, minus the MIME build.
-  const optionsFor = (s: FakeSubscriber) => {
-    const url = urlFor(s);
-    const v = mergeValues(s, { ...urls, unsubscribeUrl: url }, newsletter.greetingFallback);
-    return composeMessage({ props, personalized: personalize(compiled, v), recipient: s, unsubscribe: { url }, date: DATE });
-  };
+  // The fill stage starts from ready values (URLs signed beforehand), so it times Handlebars alone.
+  const values: MergeValues[] = subscribers.map((s) =>
+    mergeValues(s, { webVersionUrl: issue.webVersionUrl, unsubscribeUrl: unsubscribeUrl(newsletter.unsubscribeUrl, s.email, newsletter.listId, SECRET) }, newsletter.greetingFallback),
+  );
+  // The per-recipient step of send and send --dry-run (src/send/deliver.ts, dry-run.ts).
+  const optionsFor = (s: FakeSubscriber) => messageFor(prepared, s, DATE);
 
   let kept = 0;
   const samples: Buffer[] = [];
@@ -52,7 +49,7 @@ export async function personalizeBench(log: (line: string) => void): Promise<Ben
   const stages = {
     fill: (from: number) => {
       for (let i = from; i < from + BATCH; i++) {
-        const p = personalize(compiled, values[i]!);
+        const p = personalize(prepared.compiled, values[i]!);
         kept += p.html.length + p.text.length + p.subject.length;
       }
       return BATCH;
@@ -124,7 +121,7 @@ export async function personalizeBench(log: (line: string) => void): Promise<Ben
     name: 'personalize',
     figures: [
       rateFigure('fill: Handlebars HTML + text + subject', 'msg/s', runs('fill')),
-      rateFigure('options: + unsubscribe token, headers (composeMessage)', 'msg/s', runs('options')),
+      rateFigure('options: messageFor (+ unsubscribe token, headers)', 'msg/s', runs('options')),
       rateFigure('bytes: + MailComposer RFC 822 build (ready for SMTP)', 'msg/s', runs('bytes'), `${(size / 1024).toFixed(1)} KB each; every ${STRIDE}th subscriber`),
     ],
     checks: [
