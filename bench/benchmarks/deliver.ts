@@ -26,7 +26,7 @@ import { fakeSubscriber, writeSubscriberCsv } from '../lib/subscribers.ts';
 const N = 2_000;
 const CONNECTIONS = 5; // the CLI's default --concurrency
 const WARMUP = 1;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 export async function deliverBench(log: (line: string) => void): Promise<BenchResult> {
   const started = performance.now();
