@@ -173,8 +173,8 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
       await journal.record({ s: 'skipped', e: key, why: `invalid: ${error.message}`, t: Date.now() });
       return;
     }
-    // Not awaited: a crash before it lands leaves no record, which resumes the same way.
-    journal.record({ s: 'sending', e: key, n: job.attempts + 1, t: Date.now() }).catch(() => {});
+    // Noted, not awaited: a crash before it lands leaves no record, which resumes the same way.
+    journal.note({ s: 'sending', e: key, n: job.attempts + 1, t: Date.now() });
     stats.inFlight++;
     let response: string;
     try {

@@ -9,6 +9,7 @@ import { toRfc822 } from './message.ts';
 import { messageFor, prepareIssue } from './personalized-message.ts';
 import type { Job } from './recipients.ts';
 import type { BuiltForSend } from './run.ts';
+import type { RowProblem } from './subscribers/index.ts';
 import { estimateRows, skippedTotal, type Progress, type SendSummary } from './summary.ts';
 
 export interface DryRunOptions {
@@ -22,6 +23,7 @@ export interface DryRunOptions {
   limit?: number | undefined;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  onRowProblem?: (kind: 'invalid' | 'duplicate', problem: RowProblem) => void;
 }
 
 /** Files written at once: enough to keep the disk busy, few enough to keep memory flat. */
@@ -45,7 +47,7 @@ export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
   const failures = new FailuresCsv(resolve(opts.outDir, slug, 'dry-run-failures.csv'));
   const stats = emptyDeliveryStats();
   const total = await estimateRows(opts.listPath);
-  const source = await openListSource({ listPath: opts.listPath, strict: opts.strict, stateDir: opts.stateDir, limit: opts.limit, failures });
+  const source = await openListSource({ listPath: opts.listPath, strict: opts.strict, stateDir: opts.stateDir, limit: opts.limit, failures, onRowProblem: opts.onRowProblem });
   try {
     await rm(outbox, { recursive: true, force: true });
     await mkdir(outbox, { recursive: true });

@@ -1,5 +1,5 @@
 import { loadSuppression } from './suppression.ts';
-import { readSubscribers } from './subscribers/index.ts';
+import { readSubscribers, type RowProblem } from './subscribers/index.ts';
 import type { FailuresCsv } from './failures-csv.ts';
 import type { Journal } from './journal.ts';
 import { emptyTally, sendable, type Job, type ListTally } from './recipients.ts';
@@ -12,6 +12,8 @@ export interface ListSourceOptions {
   retryFailed?: boolean | undefined;
   limit?: number | undefined;
   failures?: FailuresCsv | undefined;
+  /** Each invalid or duplicate row as it streams by (the CLI prints the first few). */
+  onRowProblem?: ((kind: 'invalid' | 'duplicate', problem: RowProblem) => void) | undefined;
 }
 
 export interface ListSource {
@@ -35,7 +37,10 @@ export async function openListSource(opts: ListSourceOptions): Promise<ListSourc
     retryFailed: opts.retryFailed ?? false,
     limit: opts.limit,
     tally,
-    onProblem: (kind, problem) => opts.failures?.rowProblem(kind, problem),
+    onProblem: (kind, problem) => {
+      opts.failures?.rowProblem(kind, problem);
+      opts.onRowProblem?.(kind, problem);
+    },
   });
   const first = await it.next();
   async function* jobs(): AsyncGenerator<Job, void, undefined> {

@@ -32,11 +32,18 @@ function checkHeader(field: string, value: string | undefined, recipient: string
   });
 }
 
-/** The domain of an address header value (`Name <a@b.example>` or `a@b.example`). */
+const domains = new Map<string, string>();
+
+/** The domain of an address header value (`Name <a@b.example>` or `a@b.example`); memoized: From is the same for a whole run. */
 export function addressDomain(value: string): string {
-  const [first] = addressparser(value, { flatten: true });
-  const at = first?.address.lastIndexOf('@') ?? -1;
-  return at >= 0 && first ? first.address.slice(at + 1).toLowerCase() : 'localhost';
+  let domain = domains.get(value);
+  if (domain === undefined) {
+    const [first] = addressparser(value, { flatten: true });
+    const at = first?.address.lastIndexOf('@') ?? -1;
+    domain = at >= 0 && first ? first.address.slice(at + 1).toLowerCase() : 'localhost';
+    if (domains.size < 64) domains.set(value, domain);
+  }
+  return domain;
 }
 
 /**
@@ -97,6 +104,12 @@ export function composeMessage(input: MessageInput): MailOptions {
     subject: personalized.subject,
     text: personalized.text,
     html: personalized.html,
+    // Quoted-printable for both parts: readable, right for mostly-ASCII HTML and text,
+    // and nodemailer skips scanning every message to choose an encoding.
+    encoding: 'quoted-printable',
+    // Content is strings we made; never let an option turn into a file read or a fetch.
+    disableFileAccess: true,
+    disableUrlAccess: true,
     messageId: messageIdFor(issue.slug, issue.number, recipient.email, addressDomain(from)),
     date: input.date ?? new Date(),
     headers: {

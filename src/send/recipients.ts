@@ -72,8 +72,8 @@ export async function* sendable(events: AsyncIterable<SubscriberEvent>, opts: Fi
     if (why) {
       if (why === 'suppressed') tally.suppressed++;
       else tally.byStatus++;
-      // Not awaited: a skip needs no fsync of its own; a write error resurfaces on the next record or the final flush.
-      if (journal && state !== STATE.skipped) journal.record({ s: 'skipped', e: sub.key, why, t: Date.now() }).catch(() => {});
+      // Noted: a skip needs no commit of its own (it is decided again on resume anyway).
+      if (journal && state !== STATE.skipped) journal.note({ s: 'skipped', e: sub.key, why, t: Date.now() });
       continue;
     }
     if (state === STATE.failedTransient && !opts.retryFailed) {

@@ -11,6 +11,7 @@ import { openListSource } from './list-source.ts';
 import { emptyTally } from './recipients.ts';
 import { Pacer } from './pacer.ts';
 import { prepareIssue } from './personalized-message.ts';
+import type { RowProblem } from './subscribers/index.ts';
 import { estimateRows, skippedTotal, type Progress, type SendSummary } from './summary.ts';
 import { createSmtpTransport } from './transport.ts';
 
@@ -38,6 +39,7 @@ export interface SendOptions {
   signal?: AbortSignal;
   forceSignal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  onRowProblem?: (kind: 'invalid' | 'duplicate', problem: RowProblem) => void;
 }
 
 /**

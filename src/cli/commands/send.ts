@@ -1,4 +1,5 @@
 import { formatProblem } from '../../content/index.ts';
+import { formatRowProblem, type RowProblem } from '../../send/subscribers/index.ts';
 import { NewsletterError } from '../../errors.ts';
 import { buildIssue } from '../../render/build.ts';
 import { dryRun, exitCodeOf, formatSummary, parseSendEnv, progressBar, progressLine, readEnv, sendIssue, testSend, type Progress } from '../../send/index.ts';
@@ -119,16 +120,22 @@ export async function run(argv: string[]): Promise<number> {
     } else forcing.abort();
   };
   process.on('SIGINT', onSigint);
+  // Bad rows are shown as they stream by (the first 20); all of them are in the failures CSV.
+  let problems = 0;
+  const onRowProblem = (_kind: 'invalid' | 'duplicate', p: RowProblem) => {
+    if (++problems <= 20) console.error(`  ${listPath} ${formatRowProblem(p)}`);
+  };
   try {
     let summary;
     if (values['dry-run']) {
       console.error(`Dry run: rendering ${label} for ${listPath} (nothing is sent)`);
-      summary = await dryRun({ built, listPath, env, stateDir, outDir: values.out ?? 'out', strict: values.strict ?? false, limit, signal: stopping.signal, onProgress: progress.update });
+      summary = await dryRun({ built, listPath, env, stateDir, outDir: values.out ?? 'out', strict: values.strict ?? false, limit, signal: stopping.signal, onProgress: progress.update, onRowProblem });
     } else {
       console.error(`Sending ${label} to ${listPath} via ${env.smtp?.display ?? '(no SMTP configured)'}, ${concurrency} connection${concurrency === 1 ? '' : 's'}${rate ? `, at most ${rate}/s` : ''}`);
-      summary = await sendIssue({ built, listPath, env, stateDir, strict: values.strict ?? false, concurrency, rate, limit, retryFailed: values['retry-failed'] ?? false, signal: stopping.signal, forceSignal: forcing.signal, onProgress: progress.update });
+      summary = await sendIssue({ built, listPath, env, stateDir, strict: values.strict ?? false, concurrency, rate, limit, retryFailed: values['retry-failed'] ?? false, signal: stopping.signal, forceSignal: forcing.signal, onProgress: progress.update, onRowProblem });
     }
     progress.end();
+    if (problems > 20) console.error(`  …and ${problems - 20} more bad rows (all are in the failures CSV)`);
     for (const line of formatSummary(summary)) console.log(line);
     if (summary.stop) console.log(`  resume: newsletter send ${argv.map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
     return exitCodeOf(summary);
