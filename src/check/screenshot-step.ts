@@ -6,11 +6,10 @@ export interface ScreenshotsModule {
   takeScreenshots(options: { html: string; outDir: string }): Promise<{ files: string[]; overflow375: { overflowing: boolean; scrollWidth: number } }>;
 }
 
-// A computed specifier: the browser code (and playwright-core) is loaded only when asked for.
-const MODULE = new URL('./screenshots.ts', import.meta.url).href;
 
 /** PNGs at 375 and 1024 px, light and dark; an error when the page scrolls sideways at 375 px. */
-export async function runScreenshots(html: string, outDir: string, load: () => Promise<ScreenshotsModule> = () => import(MODULE)): Promise<{ findings: Finding[]; files?: string[] }> {
+export async function runScreenshots(html: string, outDir: string, // A dynamic import: the browser code (and playwright-core) is loaded only when asked for.
+  load: () => Promise<ScreenshotsModule> = () => import('./screenshots.ts')): Promise<{ findings: Finding[]; files?: string[] }> {
   let mod: ScreenshotsModule;
   try {
     mod = await load();

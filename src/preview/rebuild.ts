@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { BuiltIssue } from '../render/build.ts';
+import { projectPath } from '../paths.ts';
 
 export interface BuildRequest {
   file?: string | undefined;
@@ -29,11 +30,12 @@ interface Outcomes {
   check: CheckOutcome;
 }
 
-const CHILD = fileURLToPath(new URL('./render-child.ts', import.meta.url));
+// From the project root, not import.meta.url: this module may run from the bundled dist/cli/.
+const CHILD = projectPath('src', 'preview', 'render-child.ts');
 // Absolute, so the child finds tsx even when run from a folder without node_modules.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 // The project's tsconfig (automatic JSX runtime) whatever the working directory is.
-const TSCONFIG = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
+const TSCONFIG = projectPath('tsconfig.json');
 
 /**
  * Run a task in a child process. Each run gets a fresh module graph:

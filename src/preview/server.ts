@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NewsletterError } from '../errors.ts';
 import { CheckView } from './check-view.ts';
 import { forceDarkScheme } from './dark.ts';
@@ -13,6 +12,7 @@ import type { BuildOutcome } from './rebuild.ts';
 import { sampleId, sampleMessage, type SenderSettings } from './samples.ts';
 import { screenshotsFor } from './screenshots-route.ts';
 import { watchFolders } from './watch.ts';
+import { projectPath } from '../paths.ts';
 
 export interface PreviewOptions {
   /** The issue file (default: the newest issue in the content folder). */
@@ -37,7 +37,7 @@ export interface PreviewServer {
   close(): Promise<void>;
 }
 
-const EMAILS_DIR = fileURLToPath(new URL('../../emails/', import.meta.url));
+const EMAILS_DIR = projectPath('emails') + '/';
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { NewsletterProps } from '../content/model.ts';
 
 /**
@@ -16,6 +16,10 @@ export function previewPropsSource(props: NewsletterProps): string {
   ].join('\n');
 }
 
-export async function writePreviewProps(path: string, props: NewsletterProps): Promise<void> {
-  await writeFile(path, previewPropsSource(props));
+/** Write only when the props changed: an untouched file keeps the bundled CLI fresh (see bin/newsletter.js). */
+export async function writePreviewProps(path: string, props: NewsletterProps): Promise<boolean> {
+  const source = previewPropsSource(props);
+  if ((await readFile(path, 'utf8').catch(() => '')) === source) return false;
+  await writeFile(path, source);
+  return true;
 }
