@@ -110,7 +110,12 @@ const schema = z.object({
   REPLY_TO: z.string().refine(noBreak, 'must be one line').refine(oneAddress, 'must be one email address').optional(),
   UNSUBSCRIBE_URL: z.string().refine((v) => /^https:\/\/[^\s/?#]+[^\s]*$|^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/[^\s]*)?$/i.test(v), 'must be an https:// URL (http:// only for localhost)').optional(),
   UNSUBSCRIBE_MAILTO: z.email('must be an email address').optional(),
-  UNSUBSCRIBE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  UNSUBSCRIBE_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    // The .env.example placeholder is public: anyone could forge unsubscribe links with it.
+    .refine((v) => !/^change-me/i.test(v), 'is still the placeholder from .env.example')
+    .optional(),
   DKIM_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'must be a domain like example.com').optional(),
   DKIM_SELECTOR: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a selector like "mail"').optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().optional(),

@@ -26,6 +26,7 @@ describe('sending config from the environment', () => {
     [{ SMTP_HOST: 'smtp.example.com', SMTP_PASSWORD: 'pw-hunter3' }, 'SMTP_USER is missing', 'pw-hunter3'],
     [{ SMTP_PORT: '587' }, 'SMTP_HOST is missing', undefined],
     [{ UNSUBSCRIBE_SECRET: 'tooshort-secret-value' }, 'UNSUBSCRIBE_SECRET must be at least 32 characters', 'tooshort-secret-value'],
+    [{ UNSUBSCRIBE_SECRET: 'change-me-to-a-long-random-string' }, 'UNSUBSCRIBE_SECRET is still the placeholder from .env.example', 'change-me-to-a-long-random-string'],
     [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM must be one address', undefined],
     [{ REPLY_TO: 'a@example.com, b@example.com' }, 'REPLY_TO must be one email address', undefined],
     [{ UNSUBSCRIBE_URL: 'http://example.com/u' }, 'UNSUBSCRIBE_URL must be an https:// URL', undefined],

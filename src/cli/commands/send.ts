@@ -2,7 +2,7 @@ import { formatProblem } from '../../content/index.ts';
 import { formatRowProblem, type RowProblem } from '../../send/subscribers/index.ts';
 import { NewsletterError } from '../../errors.ts';
 import { buildIssue } from '../../render/build.ts';
-import { dryRun, exitCodeOf, formatSummary, parseSendEnv, progressBar, progressLine, readEnv, sendIssue, testSend, type Progress } from '../../send/index.ts';
+import { dryRun, exitCodeOf, formatSummary, parseSendEnv, progressBar, progressLine, readEnv, requireSecret, requireSmtp, sendIssue, testSend, type Progress } from '../../send/index.ts';
 import { commandHelp, intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
@@ -99,9 +99,13 @@ export async function run(argv: string[]): Promise<number> {
   const rate = rateFlag(values.rate);
   const stateDir = values.state ?? '.newsletter';
 
+  // Config errors first, before any work: nothing is sent without a server and a secret.
+  const smtp = values['dry-run'] ? undefined : requireSmtp(env);
+  requireSecret(env);
+
   const built = await buildIssue({ file: positionals[0], contentDir: values.content });
   for (const w of built.warnings) console.error(formatProblem(w));
-  const label = `issue ${built.meta.number} “${built.meta.subject}”`;
+  const label = `issue ${built.meta.number} “${built.meta.subject.replace(/[\r\n]+/g, '⏎')}”`;
 
   if (values.test) {
     await testSend({ built, to: values.test, listPath: values.to, env });
@@ -131,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`Dry run: rendering ${label} for ${listPath} (nothing is sent)`);
       summary = await dryRun({ built, listPath, env, stateDir, outDir: values.out ?? 'out', strict: values.strict ?? false, limit, signal: stopping.signal, onProgress: progress.update, onRowProblem });
     } else {
-      console.error(`Sending ${label} to ${listPath} via ${env.smtp?.display ?? '(no SMTP configured)'}, ${concurrency} connection${concurrency === 1 ? '' : 's'}${rate ? `, at most ${rate}/s` : ''}`);
+      console.error(`Sending ${label} to ${listPath} via ${smtp?.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}${rate ? `, at most ${rate}/s` : ''}`);
       summary = await sendIssue({ built, listPath, env, stateDir, strict: values.strict ?? false, concurrency, rate, limit, retryFailed: values['retry-failed'] ?? false, signal: stopping.signal, forceSignal: forcing.signal, onProgress: progress.update, onRowProblem });
     }
     progress.end();
