@@ -3,9 +3,10 @@ import { classifySmtpError, describeFailure, type SmtpFailure } from './classify
 import type { JobQueue } from './job-queue.ts';
 import type { Journal } from './journal.ts';
 import type { Pacer } from './pacer.ts';
+import type { MailOptions } from './message.ts';
 import { messageFor, type PreparedIssue } from './personalized-message.ts';
 import type { Job } from './recipients.ts';
-import type { SmtpTransport } from './transport.ts';
+import { COMMIT_GATE, type SmtpTransport } from './transport.ts';
 
 export interface DeliveryTuning {
   /** Attempts per message for transient failures (4xx, drops, timeouts) before it is recorded as failed. */
@@ -75,10 +76,12 @@ export interface DeliverInput {
 }
 
 /**
- * Send every job from the queue with `concurrency` workers. A worker takes
- * another message only after the last one's outcome is on disk, so at any
- * moment at most `concurrency` messages can have reached the server without
- * being recorded: the bound on duplicates after a crash.
+ * Send every job from the queue with `concurrency` workers. A worker starts
+ * its next message while the last one's `sent` record is being committed, but
+ * that message's end of DATA waits for the commit (COMMIT_GATE), so the server
+ * cannot accept it before the last outcome is on disk. At any moment at most
+ * `concurrency` accepted messages can be unrecorded: the bound on duplicates
+ * after a crash.
  * Returns why it stopped early, or undefined when the queue ran dry.
  */
 export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
@@ -161,54 +164,74 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
     }
   }
 
-  async function attempt(job: Job): Promise<void> {
-    if (!(await pacer.acquire(stopping.signal))) return;
+  /**
+   * One attempt. `gate` is this worker's previous commit: the message's end of
+   * DATA waits for it. Returns the commit of this message's `sent` record (not
+   * awaited here; wrapped, since an async function would wait for a returned
+   * promise), or `gate` again when nothing was delivered.
+   */
+  async function attempt(job: Job, gate: Promise<void>): Promise<{ commit: Promise<void> }> {
+    if (!(await pacer.acquire(stopping.signal))) return { commit: gate };
     const key = job.sub.key;
-    let mail;
+    let mail: MailOptions;
     try {
       mail = messageFor(prepared, job.sub);
     } catch (error) {
       if (!isNewsletterError(error)) throw error;
       stats.skippedInvalid++;
       await journal.record({ s: 'skipped', e: key, why: `invalid: ${error.message}`, t: Date.now() });
-      return;
+      return { commit: gate };
     }
     // Noted, not awaited: a crash before it lands leaves no record, which resumes the same way.
     journal.note({ s: 'sending', e: key, n: job.attempts + 1, t: Date.now() });
     stats.inFlight++;
     let response: string;
     try {
-      const info = await transport.sendMail(mail);
+      const info = await transport.sendMail({ ...mail, [COMMIT_GATE]: gate } as MailOptions);
       response = String(info.response ?? '').replace(/\s+/g, ' ').trim();
     } catch (error) {
       stats.inFlight--;
-      return onFailure(job, error);
+      await onFailure(job, error);
+      return { commit: gate };
     }
     stats.inFlight--;
     unreachableStreak = 0;
     pacer.delivered();
     outcome(true);
-    await journal.record({ s: 'sent', e: key, r: response, t: Date.now() });
-    stats.sent++;
+    const commit = journal.record({ s: 'sent', e: key, r: response, t: Date.now() });
+    commit.then(
+      () => {
+        stats.sent++;
+        input.onProgress?.();
+      },
+      (error: unknown) => stop({ reason: 'journal', message: isNewsletterError(error) ? error.message : String(error), error }),
+    );
+    return { commit };
   }
 
   async function worker(): Promise<void> {
-    for (;;) {
-      let job: Job | undefined;
-      try {
-        job = await queue.next();
-      } catch (error) {
-        return stop({ reason: 'list', message: isNewsletterError(error) ? error.message : String(error), error });
+    let commit: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        let job: Job | undefined;
+        try {
+          job = await queue.next();
+        } catch (error) {
+          return stop({ reason: 'list', message: isNewsletterError(error) ? error.message : String(error), error });
+        }
+        if (!job) return;
+        try {
+          ({ commit } = await attempt(job, commit));
+        } catch (error) {
+          stop(isNewsletterError(error) ? { reason: 'journal', message: error.message, error } : { reason: 'error', message: String(error), error });
+        } finally {
+          queue.finished();
+          input.onProgress?.();
+        }
       }
-      if (!job) return;
-      try {
-        await attempt(job);
-      } catch (error) {
-        stop(isNewsletterError(error) ? { reason: 'journal', message: error.message, error } : { reason: 'error', message: String(error), error });
-      } finally {
-        queue.finished();
-        input.onProgress?.();
-      }
+    } finally {
+      // This worker's last outcome is on disk before delivery reports done.
+      await commit.catch(() => {});
     }
   }
 

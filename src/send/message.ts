@@ -4,6 +4,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Options as MailOptions } from 'nodemailer/lib/mailer';
 import type { NewsletterProps } from '../content/model.ts';
 import { NewsletterError } from '../errors.ts';
+import { rawTextPart } from './encoded-template.ts';
 
 export type { MailOptions };
 
@@ -19,6 +20,12 @@ export interface MessageInput {
   /** Overrides newsletter.yml `replyTo` (e.g. REPLY_TO). */
   replyTo?: string | undefined;
   date?: Date | undefined;
+  /**
+   * The text and HTML bodies already quoted-printable encoded (see
+   * encoded-template.ts, the fast path of `send`). When given they are sent
+   * as they are and `personalized.html`/`text` are not used.
+   */
+  encodedParts?: { html: string; text: string } | undefined;
 }
 
 /** A header value may never carry a line break: that is how header injection works. */
@@ -102,8 +109,9 @@ export function composeMessage(input: MessageInput): MailOptions {
     ...(replyTo ? { replyTo } : {}),
     to: name ? { name, address: recipient.email } : recipient.email,
     subject: personalized.subject,
-    text: personalized.text,
-    html: personalized.html,
+    ...(input.encodedParts
+      ? { text: { raw: rawTextPart('plain', input.encodedParts.text) }, html: { raw: rawTextPart('html', input.encodedParts.html) } }
+      : { text: personalized.text, html: personalized.html }),
     // Quoted-printable for both parts: readable, right for mostly-ASCII HTML and text,
     // and nodemailer skips scanning every message to choose an encoding.
     encoding: 'quoted-printable',

@@ -1,14 +1,17 @@
 import type { NewsletterProps } from '../content/model.ts';
 import { NewsletterError } from '../errors.ts';
-import { compileIssue, mergeValues, personalize, type CompiledIssue } from '../personalize/index.ts';
+import { compileIssue, mergeValues, type CompiledIssue } from '../personalize/index.ts';
 import { unsubscribeUrl } from '../unsubscribe/token.ts';
 import type { SendEnv } from './config.ts';
+import { encodeTemplate, type EncodedTemplate } from './encoded-template.ts';
 import { composeMessage, type MailOptions } from './message.ts';
 
 /** Everything needed to make one recipient's message, prepared once per run (templates compiled once). */
 export interface PreparedIssue {
   props: NewsletterProps;
   compiled: CompiledIssue;
+  /** The HTML and text parts quoted-printable encoded once; values spliced in per recipient. */
+  encoded: { html: EncodedTemplate; text: EncodedTemplate };
   from: string | undefined;
   replyTo: string | undefined;
   unsubscribeBase: string;
@@ -29,9 +32,11 @@ export function prepareIssue(built: { props: NewsletterProps; html: string; text
       where: 'subject',
       fix: 'Write the subject on one line in the issue front matter.',
     });
+  const compiled = compileIssue({ html: built.html, text: built.text, subject: issue.subject, preheader: issue.preheader });
   return {
     props: built.props,
-    compiled: compileIssue({ html: built.html, text: built.text, subject: issue.subject, preheader: issue.preheader }),
+    compiled,
+    encoded: { html: encodeTemplate(compiled.html, true), text: encodeTemplate(compiled.text, false) },
     from: env.from,
     replyTo: env.replyTo,
     unsubscribeBase: env.unsubscribeUrl ?? newsletter.unsubscribeUrl,
@@ -51,7 +56,9 @@ export function messageFor(prepared: PreparedIssue, recipient: RecipientLike, da
   const values = mergeValues(recipient, { unsubscribeUrl: url, webVersionUrl: props.issue.webVersionUrl }, props.newsletter.greetingFallback);
   return composeMessage({
     props,
-    personalized: personalize(prepared.compiled, values),
+    // Only the subject is rendered here; the bodies come pre-encoded (same text as personalize() gives).
+    personalized: { subject: prepared.compiled.subject(values), html: '', text: '' },
+    encodedParts: { html: prepared.encoded.html.render(values), text: prepared.encoded.text.render(values) },
     recipient,
     unsubscribe: { url, mailto: prepared.unsubscribeMailto },
     from: prepared.from,

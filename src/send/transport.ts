@@ -1,3 +1,4 @@
+import { Transform } from 'node:stream';
 import nodemailer from 'nodemailer';
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
 import type { DkimConfig, SmtpConfig } from './config.ts';
@@ -54,8 +55,39 @@ export function poolOptions(smtp: SmtpConfig, options: TransportOptions): SMTPPo
   };
 }
 
+/**
+ * Mail option naming a promise the end of the message waits for. The sender
+ * sets it to the previous message's journal commit, so a connection can carry
+ * the next message while that commit is in progress, yet the server cannot
+ * accept it (it needs the final "." of DATA) before the previous outcome is on
+ * disk. That keeps "at most --concurrency messages can repeat after a crash"
+ * without idling a connection for every fsync.
+ */
+export const COMMIT_GATE = 'newsletterCommitGate';
+
+function holdEnd(gate: Promise<unknown>): Transform {
+  return new Transform({
+    transform(chunk, _encoding, callback) {
+      callback(null, chunk);
+    },
+    flush(callback) {
+      gate.then(
+        () => callback(),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      );
+    },
+  });
+}
+
 export function createSmtpTransport(smtp: SmtpConfig, options: TransportOptions) {
-  return nodemailer.createTransport(poolOptions(smtp, options));
+  const transport = nodemailer.createTransport(poolOptions(smtp, options));
+  transport.use('stream', (mail, done) => {
+    const gate = (mail.data as Record<string, unknown>)[COMMIT_GATE];
+    // A function, so a message the pool re-queues gets a fresh stage with its stream.
+    if (gate instanceof Promise && mail.message) mail.message.transform(() => holdEnd(gate));
+    done();
+  });
+  return transport;
 }
 
 export type SmtpTransport = ReturnType<typeof createSmtpTransport>;

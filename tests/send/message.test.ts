@@ -89,13 +89,13 @@ describe('messageFor (one recipient, from the compiled issue)', () => {
 
   it('gives each recipient an unsubscribe URL only they can use', async () => {
     const prepared = prepareIssue(await fixtureIssue(), {}, SECRET);
-    const a = messageFor(prepared, { email: 'a@example.com' });
-    const b = messageFor(prepared, { email: 'b@example.com' });
-    expect(a.text).not.toBe(b.text);
-    const url = (m: typeof a) => /https:\/\/hemispherebrief\.example\.com\/unsubscribe\?\S+/.exec(String(m.text))?.[0];
-    expect(url(a)).toContain('e=a%40example.com');
-    expect(url(b)).toContain('e=b%40example.com');
-    expect(new URL(url(a)!).searchParams.get('t')).not.toBe(new URL(url(b)!).searchParams.get('t'));
+    const text = async (email: string) => (await simpleParser(await toRfc822(messageFor(prepared, { email })))).text ?? '';
+    const url = (t: string) => /https:\/\/hemispherebrief\.example\.com\/unsubscribe\?\S+/.exec(t)?.[0];
+    const a = url(await text('a@example.com'));
+    const b = url(await text('b@example.com'));
+    expect(a).toContain('e=a%40example.com');
+    expect(b).toContain('e=b%40example.com');
+    expect(new URL(a!).searchParams.get('t')).not.toBe(new URL(b!).searchParams.get('t'));
   });
 });
 
