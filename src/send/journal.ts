@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { close as fsClose, constants, createReadStream, fdatasync, open as fsOpen, write } from 'node:fs';
+import { close as fsClose, constants, fdatasync, open as fsOpen, write } from 'node:fs';
 import { mkdir, open, truncate } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { NewsletterError } from '../errors.ts';
+import { scanJournal } from './journal-scan.ts';
 import { acquireLock, type Lock } from './lock.ts';
 import { STATE, StateIndex, type StateCode } from './state-index.ts';
 
@@ -196,7 +197,7 @@ export class Journal {
   async failures(): Promise<FailedRecord[]> {
     await this.flush();
     const last = new Map<string, FailedRecord>();
-    await this.#scan((record) => {
+    await scanJournal(this.path, (record) => {
       if (record.s === 'failed') last.set(record.e, record);
     });
     return [...last.values()].filter((r) => {
@@ -209,7 +210,7 @@ export class Journal {
   async #load(): Promise<number | undefined> {
     let bad: { line: number; offset: number } | undefined;
     try {
-      const end = await this.#scan((record) => {
+      const end = await scanJournal(this.path, (record) => {
         if (record.s === 'run') this.runs++;
         const state = stateOf(record);
         if (state && 'e' in record) this.index.set(record.e, state);
@@ -234,40 +235,6 @@ export class Journal {
     }
   }
 
-  /**
-   * Read the file line by line. A line that does not parse goes to `onBad`;
-   * the bytes after the last newline (a torn write) are not a line at all.
-   */
-  async #scan(
-    onRecord: (r: JournalRecord) => void,
-    onBad: (line: number, offset: number) => void = () => {},
-    onGood: (line: number) => void = () => {},
-  ): Promise<{ valid: number; size: number }> {
-    let base = 0;
-    let carry: Buffer = Buffer.alloc(0);
-    let lineNo = 0;
-    for await (const chunk of createReadStream(this.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      let start = 0;
-      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-        lineNo++;
-        let record: JournalRecord | undefined;
-        try {
-          record = JSON.parse(buf.toString('utf8', start, nl)) as JournalRecord;
-        } catch {
-          record = undefined;
-        }
-        if (record && typeof record === 'object' && typeof record.s === 'string') {
-          onGood(lineNo);
-          onRecord(record);
-        } else onBad(lineNo, base + start);
-        start = nl + 1;
-      }
-      carry = buf.subarray(start);
-      base += start;
-    }
-    return { valid: base, size: base + carry.length };
-  }
 }
 
 /** Write all of `data`, then (without O_DSYNC) fdatasync; one callback at the end. */
