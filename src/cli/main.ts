@@ -1,6 +1,13 @@
 import { isNewsletterError } from '../errors.ts';
+import { commandHelp, type CommandSpec } from './command.ts';
 
 /** Commands load lazily, so `newsletter build` never pays for nodemailer or the browser. */
+/** Every command module exports its spec (for --help) and run(argv) → exit code. */
+interface CommandModule {
+  spec: CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
+  run(argv: string[]): Promise<number>;
+}
+
 const COMMANDS = {
   build: { summary: 'Render an issue to out/<slug>/ (HTML, text, meta.json).', load: () => import('./commands/build.ts') },
   'preview-props': { summary: 'Write emails/preview-props.generated.ts from the newest issue (used by npm run dev).', load: () => import('./commands/preview-props.ts') },
@@ -9,7 +16,7 @@ const COMMANDS = {
   preview: { summary: 'Serve a live preview of an issue (desktop, mobile, dark, text, headers, check, screenshots).', load: () => import('./commands/preview.ts') },
   send: { summary: 'Send an issue to a subscriber list over SMTP (personalized, rate-limited, retried, resumable; --dry-run, --test).', load: () => import('./commands/send.ts') },
   'unsubscribe-server': { summary: 'Run the one-click unsubscribe endpoint that List-Unsubscribe links point at (RFC 8058).', load: () => import('./commands/unsubscribe-server.ts') },
-} as const satisfies Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }>;
+} as const satisfies Record<string, { summary: string; load: () => Promise<CommandModule> }>;
 
 type CommandName = keyof typeof COMMANDS;
 
@@ -36,6 +43,11 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const command = await COMMANDS[name as CommandName].load();
+  // --help is handled here once for every command, before its flags are parsed.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(commandHelp(command.spec));
+    return 0;
+  }
   return command.run(rest);
 }
 

@@ -2,7 +2,7 @@ import { join, relative, resolve } from 'node:path';
 import { formatProblem } from '../../content/index.ts';
 import { writeFilesAtomic } from '../../output/atomic-dir.ts';
 import { buildIssue } from '../../render/build.ts';
-import { commandHelp, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
   name: 'build',
@@ -20,10 +20,6 @@ export const spec = {
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(spec, argv);
-  if (values.help) {
-    console.log(commandHelp(spec));
-    return 0;
-  }
   const built = await buildIssue({ file: positionals[0], contentDir: values.content });
   for (const w of built.warnings) console.error(formatProblem(w));
   const dir = resolve(values.out ?? 'out', built.meta.slug);

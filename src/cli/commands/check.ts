@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { checkIssue, formatReport } from '../../check/index.ts';
-import { commandHelp, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
   name: 'check',
@@ -30,10 +30,6 @@ export const spec = {
 /** Exit 0 when the report has no errors, 1 otherwise (invalid content included). */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(spec, argv);
-  if (values.help) {
-    console.log(commandHelp(spec));
-    return 0;
-  }
   const report = await checkIssue({
     file: positionals[0],
     contentDir: values.content,

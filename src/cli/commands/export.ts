@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { formatProblem } from '../../content/index.ts';
 import { EXPORT_TARGETS, exportIssue, resolveTargets, writeExports } from '../../export/index.ts';
-import { commandHelp, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
   name: 'export',
@@ -22,10 +22,6 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(spec, argv);
-  if (values.help) {
-    console.log(commandHelp(spec));
-    return 0;
-  }
   const targets = resolveTargets(values.platform);
   const exported = await exportIssue({ file: positionals[0], contentDir: values.content, targets });
   for (const w of exported.warnings) console.error(formatProblem(w));

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { loadIssue } from '../../content/index.ts';
 import { writePreviewProps } from '../../render/preview-props.ts';
-import { commandHelp, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const PREVIEW_PROPS_FILE = 'emails/preview-props.generated.ts';
 
@@ -16,10 +16,6 @@ export const spec = {
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(spec, argv);
-  if (values.help) {
-    console.log(commandHelp(spec));
-    return 0;
-  }
   const { props, file } = await loadIssue({ file: positionals[0], contentDir: values.content });
   await writePreviewProps(resolve(PREVIEW_PROPS_FILE), props);
   console.log(`✔ ${PREVIEW_PROPS_FILE} now previews ${file}`);

@@ -1,5 +1,5 @@
 import type { BuildOutcome } from '../../preview/index.ts';
-import { commandHelp, intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
   name: 'preview',
@@ -24,10 +24,6 @@ function report(outcome: BuildOutcome, ms: number): void {
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(spec, argv);
-  if (values.help) {
-    console.log(commandHelp(spec));
-    return 0;
-  }
   const port = intFlag(values.port, '--port', 3030, 0);
   const { startPreviewServer } = await import('../../preview/index.ts');
   const env = process.env;

@@ -3,7 +3,7 @@ import { formatRowProblem, type RowProblem } from '../../send/subscribers/index.
 import { NewsletterError } from '../../errors.ts';
 import { buildIssue } from '../../render/build.ts';
 import { dryRun, exitCodeOf, formatSummary, parseSendEnv, progressBar, progressLine, readEnv, requireSecret, requireSmtp, sendIssue, testSend, type Progress } from '../../send/index.ts';
-import { commandHelp, intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
   name: 'send',
@@ -86,10 +86,6 @@ function progressReporter(): { update: (p: Progress) => void; end: () => void } 
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(spec, argv);
-  if (values.help) {
-    console.log(commandHelp(spec));
-    return 0;
-  }
   const env = parseSendEnv(readEnv());
   if (!values.to && !values.test)
     throw new NewsletterError('EUSAGE', 'Which list? --to is missing', { fix: 'Pass the subscriber CSV: newsletter send --to subscribers.csv (or --test ADDR for one copy).' });

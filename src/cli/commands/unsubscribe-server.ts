@@ -3,7 +3,7 @@ import { loadConfig } from '../../content/index.ts';
 import { NewsletterError } from '../../errors.ts';
 import { parseSendEnv, readEnv } from '../../send/config.ts';
 import type { UnsubscribeEvent } from '../../unsubscribe/index.ts';
-import { commandHelp, intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
   name: 'unsubscribe-server',
@@ -33,10 +33,6 @@ function log(event: UnsubscribeEvent): void {
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(spec, argv);
-  if (values.help) {
-    console.log(commandHelp(spec));
-    return 0;
-  }
   const port = intFlag(values.port, '--port', 3040, 0);
   const stateDir = values.state ?? '.newsletter';
   const config = await loadConfig(resolve(values.content ?? 'content'));
