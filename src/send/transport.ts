@@ -83,8 +83,15 @@ export function createSmtpTransport(smtp: SmtpConfig, options: TransportOptions)
   const transport = nodemailer.createTransport(poolOptions(smtp, options));
   transport.use('stream', (mail, done) => {
     const gate = (mail.data as Record<string, unknown>)[COMMIT_GATE];
-    // A function, so a message the pool re-queues gets a fresh stage with its stream.
-    if (gate instanceof Promise && mail.message) mail.message.transform(() => holdEnd(gate));
+    // A process function runs per read stream (a message the pool re-queues gets a fresh one),
+    // after nodemailer's own pipeline: an extra pipeline stage made every message pay for a
+    // stream-destroyed error object when the pipeline finished.
+    if (gate instanceof Promise && mail.message)
+      mail.message.processFunc((input) => {
+        const output = holdEnd(gate);
+        input.on('error', (error) => output.destroy(error));
+        return input.pipe(output);
+      });
     done();
   });
   return transport;
