@@ -70,7 +70,9 @@ const worker = async () => {
     const key = job.sub.key;
     try {
       const mail = messageFor(prepared, job.sub, date);
-      kept += (mail.html as string).length;
+      // The HTML part comes pre-encoded ({ raw }) since send encodes the bodies once per run.
+      const html = mail.html as string | { raw: string };
+      kept += typeof html === 'string' ? html.length : html.raw.length;
       journal.record({ s: 'sending', e: key, n: 1, t: Date.now() }).catch(() => {});
       await journal.record({ s: 'sent', e: key, r: '250 no SMTP (bench)', t: Date.now() });
     } catch (error) {
