@@ -70,3 +70,18 @@ export function describeFailure(f: SmtpFailure): string {
   const msg = f.responseCode && !f.message.startsWith(String(f.responseCode)) ? `${f.responseCode} ${f.message}` : f.message;
   return f.command ? `${msg} (${f.command})` : msg;
 }
+
+// RFC 3463 enhanced codes that say the address itself is bad or gone:
+// 5.1.1 no such mailbox, 5.1.2 bad domain, 5.1.3 bad syntax, 5.1.6 moved, 5.1.10 null MX, 5.2.1 disabled.
+const HARD_BOUNCE_STATUS = /\b5\.(1\.(1|2|3|6|10)|2\.1)\b/;
+const HARD_BOUNCE_TEXT = /user unknown|unknown user|no such (user|mailbox)|mailbox (does not exist|not found|unavailable)|recipient (address )?rejected|does not exist/i;
+
+/**
+ * A permanent failure that means "never mail this address again" (a hard
+ * bounce), as opposed to a 5xx about this message (content, size, policy).
+ */
+export function isHardBounce(f: SmtpFailure): boolean {
+  if (f.outcome !== 'permanent' || f.responseCode === undefined || f.responseCode < 550 || f.responseCode > 553) return false;
+  const status = /\b[245]\.\d{1,3}\.\d{1,3}\b/.exec(f.message);
+  return status ? HARD_BOUNCE_STATUS.test(status[0]) : HARD_BOUNCE_TEXT.test(f.message);
+}

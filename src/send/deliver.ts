@@ -1,5 +1,5 @@
 import { isNewsletterError } from '../errors.ts';
-import { classifySmtpError, describeFailure, type SmtpFailure } from './classify.ts';
+import { classifySmtpError, describeFailure, isHardBounce, type SmtpFailure } from './classify.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { Journal } from './journal.ts';
 import type { Pacer } from './pacer.ts';
@@ -73,6 +73,8 @@ export interface DeliverInput {
   /** Second Ctrl-C: close connections now; messages in flight stay recorded as `sending` (resent on resume). */
   forceSignal?: AbortSignal | undefined;
   onProgress?: (() => void) | undefined;
+  /** A hard bounce (550 5.1.1 and kin): the run adds the address to the suppression list. */
+  onHardBounce?: ((email: string, failure: SmtpFailure) => Promise<unknown>) | undefined;
 }
 
 /**
@@ -123,6 +125,7 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
     await journal.record({ s: 'failed', e: job.sub.key, k: kind, code: f.code, ...(f.responseCode ? { rc: f.responseCode } : {}), ...(f.command ? { cmd: f.command } : {}), m: f.message, t: Date.now() });
     if (kind === 'permanent') stats.failedPermanent++;
     else stats.failedTransient++;
+    if (kind === 'permanent' && isHardBounce(f)) await input.onHardBounce?.(job.sub.email, f);
   }
 
   async function retryLater(job: Job, f: SmtpFailure, due: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { loadSuppression } from './suppression.ts';
+import { loadSuppression, type Suppression } from './suppression.ts';
 import { readSubscribers, type RowProblem } from './subscribers/index.ts';
 import type { FailuresCsv } from './failures-csv.ts';
 import type { Journal } from './journal.ts';
@@ -19,6 +19,8 @@ export interface ListSourceOptions {
 export interface ListSource {
   tally: ListTally;
   jobs: AsyncIterator<Job>;
+  /** The suppression list the jobs are filtered by; hard bounces are added to it during the run. */
+  suppression: Suppression;
 }
 
 /**
@@ -48,5 +50,5 @@ export async function openListSource(opts: ListSourceOptions): Promise<ListSourc
     yield first.value;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
-  return { tally, jobs: jobs() };
+  return { tally, jobs: jobs(), suppression };
 }

@@ -95,12 +95,14 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
           signal: opts.signal,
           forceSignal: opts.forceSignal,
           onProgress: progress,
+          onHardBounce: (email, f) => source.suppression.add(email, 'bounced', `smtp ${f.responseCode ?? ''} ${f.message}`.slice(0, 300)),
         });
         retriesWaiting = queue.waiting;
         progress();
       }
     } finally {
       transport.close();
+      await source.suppression.close();
     }
     if (stop?.reason === 'error') throw stop.error;
     // A list that breaks before anything was attempted is an input error (exit 1), not a stop.
