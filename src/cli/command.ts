@@ -45,3 +45,16 @@ export function intFlag(value: string | undefined, flag: string, fallback: numbe
     throw new NewsletterError('EUSAGE', `${flag} must be a whole number of at least ${min}; got "${value}"`, { fix: `Example: ${flag} ${Math.max(fallback, min)}` });
   return n;
 }
+
+/** Keep a long-running server up until Ctrl-C or SIGTERM, then close it gracefully. */
+export function runUntilSignal(close: () => Promise<void>): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void close().then(done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,5 +1,5 @@
 import type { BuildOutcome } from '../../preview/index.ts';
-import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../command.ts';
 
 export const spec = {
   name: 'preview',
@@ -36,14 +36,6 @@ export async function run(argv: string[]): Promise<number> {
     onBuild: report,
   });
   console.log(`Preview at ${server.url}  (watching content/ and emails/; Ctrl+C to stop)`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void server.close().then(resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await runUntilSignal(() => server.close());
   return 0;
 }

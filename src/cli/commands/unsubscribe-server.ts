@@ -3,7 +3,7 @@ import { loadConfig } from '../../content/index.ts';
 import { NewsletterError } from '../../errors.ts';
 import { parseSendEnv, readEnv } from '../../send/config.ts';
 import type { UnsubscribeEvent } from '../../unsubscribe/index.ts';
-import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../command.ts';
 
 export const spec = {
   name: 'unsubscribe-server',
@@ -49,14 +49,6 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`Unsubscribe endpoint for ${config.name} (${config.listId}) at ${server.url}`);
   console.log(`  suppression list: ${join(stateDir, 'suppression.csv')} (${server.suppression.size} address${server.suppression.size === 1 ? '' : 'es'})`);
   console.log(`  links go to UNSUBSCRIBE_URL (or unsubscribeUrl in newsletter.yml): serve this address there over HTTPS. Ctrl+C to stop.`);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void server.close().then(done);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await runUntilSignal(() => server.close());
   return 0;
 }
