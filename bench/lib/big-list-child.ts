@@ -1,6 +1,6 @@
 /**
  * Child process for the big-list benchmark, so its peak RSS is the run's own.
- * Usage: node --import tsx big-list-child.ts LIST STATE_DIR LIMIT
+ * Usage: node --import tsx big-list-child.ts LIST STATE_DIR LIMIT (the benchmark runs it bundled)
  *
  * What `send` does per recipient, without SMTP: the list source (CSV parse,
  * validation, dedupe, suppression, journal lookups) with the journal; then, in
