@@ -1,5 +1,5 @@
 import type { NewsletterProps } from '../content/model.ts';
-import { compileIssue, mergeValues, personalize, type Personalized } from '../personalize/index.ts';
+import { compileRendered, personalize, valuesFor, type Personalized } from '../personalize/index.ts';
 
 /** Signs the sample unsubscribe link when UNSUBSCRIBE_SECRET is not set. Never used for real mail. */
 export const SAMPLE_SECRET = 'sample-secret-for-newsletter-check-only';
@@ -34,9 +34,6 @@ export type UnsubscribeUrlFn = (recipient: SampleRecipient) => string;
 
 /** Personalize the rendered templates for a sample reader, as send would. */
 export function sampleCopy(props: NewsletterProps, templates: { html: string; text: string }, recipient: SampleRecipient, unsubscribeUrlFor: UnsubscribeUrlFn): SampleCopy {
-  const { issue, newsletter } = props;
   const unsubscribeUrl = unsubscribeUrlFor(recipient);
-  const compiled = compileIssue({ html: templates.html, text: templates.text, subject: issue.subject, preheader: issue.preheader });
-  const values = mergeValues(recipient, { unsubscribeUrl, webVersionUrl: issue.webVersionUrl }, newsletter.greetingFallback);
-  return { recipient, unsubscribeUrl, personalized: personalize(compiled, values) };
+  return { recipient, unsubscribeUrl, personalized: personalize(compileRendered(props, templates), valuesFor(props, recipient, unsubscribeUrl)) };
 }

@@ -1,5 +1,5 @@
 import type { NewsletterProps } from '../content/model.ts';
-import { compileIssue, mergeValues, personalize, type RecipientFields } from '../personalize/index.ts';
+import { compileIssue, personalize, valuesFor, type RecipientFields } from '../personalize/index.ts';
 import { composeMessage, toRfc822 } from '../send/message.ts';
 
 /** Who the sample .eml is addressed to. */
@@ -13,13 +13,13 @@ export const SAMPLE_RECIPIENT = { email: 'ana@example.com', firstName: 'Ana' } s
 export async function sampleEml(props: NewsletterProps, templates: { html: string; text: string; subject: string }): Promise<Buffer> {
   const recipient = SAMPLE_RECIPIENT;
   // The newsletter's unsubscribe page itself: a preview file carries no real subscriber token.
-  const urls = { unsubscribeUrl: props.newsletter.unsubscribeUrl, webVersionUrl: props.issue.webVersionUrl };
-  const personalized = personalize(compileIssue({ ...templates, preheader: props.issue.preheader }), mergeValues(recipient, urls, props.newsletter.greetingFallback));
+  const unsubscribeUrl = props.newsletter.unsubscribeUrl;
+  const personalized = personalize(compileIssue({ ...templates, preheader: props.issue.preheader }), valuesFor(props, recipient, unsubscribeUrl));
   const options = composeMessage({
     props,
     personalized,
     recipient,
-    unsubscribe: { url: urls.unsubscribeUrl },
+    unsubscribe: { url: unsubscribeUrl },
     date: new Date(`${props.issue.date}T00:00:00Z`),
   });
   return toRfc822(options);

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import { MERGE_FIELD_NAMES, type MergeField } from '../content/merge-fields.ts';
+import type { NewsletterProps } from '../content/model.ts';
 
 /** Values for every merge field of one recipient. */
 export type MergeValues = Record<MergeField, string>;
@@ -66,6 +67,16 @@ export function mergeValues(
     unsubscribeUrl: urls.unsubscribeUrl,
     webVersionUrl: urls.webVersionUrl,
   };
+}
+
+/** Compile an issue's rendered HTML and text together with its own subject and preheader. */
+export function compileRendered(props: NewsletterProps, rendered: { html: string; text: string }): CompiledIssue {
+  return compileIssue({ html: rendered.html, text: rendered.text, subject: props.issue.subject, preheader: props.issue.preheader });
+}
+
+/** Merge values for one reader of this issue: its web-version URL and the newsletter's greeting fallback. */
+export function valuesFor(props: NewsletterProps, recipient: RecipientFields, unsubscribeUrl: string): MergeValues {
+  return mergeValues(recipient, { unsubscribeUrl, webVersionUrl: props.issue.webVersionUrl }, props.newsletter.greetingFallback);
 }
 
 /** Merge fields a template uses (escaped `\{{…}}` are literal text and do not count). */

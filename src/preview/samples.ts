@@ -1,5 +1,5 @@
 import type { BuiltIssue } from '../render/build.ts';
-import { compileIssue, mergeValues, personalize, type CompiledIssue, type MergeValues, type Personalized, type RecipientFields } from '../personalize/index.ts';
+import { compileRendered, personalize, valuesFor, type CompiledIssue, type MergeValues, type Personalized, type RecipientFields } from '../personalize/index.ts';
 
 /** The two sample subscribers the preview switches between. */
 export const SAMPLES = {
@@ -37,13 +37,12 @@ const compiled = new WeakMap<BuiltIssue, CompiledIssue>();
 export function sampleMessage(built: BuiltIssue, id: SampleId, sender: SenderSettings = {}): SampleMessage {
   let c = compiled.get(built);
   if (!c) {
-    c = compileIssue({ html: built.html, text: built.text, subject: built.props.issue.subject, preheader: built.props.issue.preheader });
+    c = compileRendered(built.props, built);
     compiled.set(built, c);
   }
-  const { newsletter, issue } = built.props;
-  const unsubscribe = new URL(sender.unsubscribeUrl ?? newsletter.unsubscribeUrl);
+  const unsubscribe = new URL(sender.unsubscribeUrl ?? built.props.newsletter.unsubscribeUrl);
   unsubscribe.searchParams.set('token', 'preview-sample-token');
   const recipient: RecipientFields = SAMPLES[id].recipient;
-  const values = mergeValues(recipient, { unsubscribeUrl: unsubscribe.href, webVersionUrl: issue.webVersionUrl }, newsletter.greetingFallback);
+  const values = valuesFor(built.props, recipient, unsubscribe.href);
   return { recipient, values, personalized: personalize(c, values), unsubscribeUrl: unsubscribe.href };
 }

@@ -1,6 +1,6 @@
 import type { NewsletterProps } from '../content/model.ts';
 import { NewsletterError } from '../errors.ts';
-import { compileIssue, mergeValues, type CompiledIssue } from '../personalize/index.ts';
+import { compileRendered, valuesFor, type CompiledIssue } from '../personalize/index.ts';
 import { unsubscribeUrl } from '../unsubscribe/token.ts';
 import type { SendEnv } from './config.ts';
 import { encodeTemplate, type EncodedTemplate } from './encoded-template.ts';
@@ -32,7 +32,7 @@ export function prepareIssue(built: { props: NewsletterProps; html: string; text
       where: 'subject',
       fix: 'Write the subject on one line in the issue front matter.',
     });
-  const compiled = compileIssue({ html: built.html, text: built.text, subject: issue.subject, preheader: issue.preheader });
+  const compiled = compileRendered(built.props, built);
   return {
     props: built.props,
     compiled,
@@ -53,7 +53,7 @@ export function prepareIssue(built: { props: NewsletterProps; html: string; text
 export function messageFor(prepared: PreparedIssue, recipient: RecipientLike, date?: Date): MailOptions {
   const { props } = prepared;
   const url = unsubscribeUrl(prepared.unsubscribeBase, recipient.email, props.newsletter.listId, prepared.secret);
-  const values = mergeValues(recipient, { unsubscribeUrl: url, webVersionUrl: props.issue.webVersionUrl }, props.newsletter.greetingFallback);
+  const values = valuesFor(props, recipient, url);
   return composeMessage({
     props,
     // Only the subject is rendered here; the bodies come pre-encoded (same text as personalize() gives).
