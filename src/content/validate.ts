@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { z } from 'zod';
 import { parseBody } from './markdown.ts';
-import { authoredToTemplate, findFieldUses, MERGE_FIELD_NAMES, templateToDisplay } from './merge-fields.ts';
+import { authoredToTemplate, findFieldUses, MERGE_FIELD_NAMES } from './merge-fields.ts';
 import type { IssueModel, NewsletterProps } from './model.ts';
 import { didYouMean, type ContentProblem } from './problems.ts';
 import { FIELD_EXAMPLES, frontMatterSchema, newsletterSchema, type FrontMatter, type NewsletterConfig } from './schema.ts';
@@ -136,4 +136,3 @@ export function slugFromFile(file: string): string {
   return basename(file).replace(/\.(md|markdown)$/i, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 
-export { templateToDisplay };
