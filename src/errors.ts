@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   EUSAGE: 'The command line is wrong (unknown command, flag or value).',
   ESUBSCRIBERS: 'The subscriber list cannot be read or is invalid.',
   ESEND: 'Delivery failed or was stopped.',
+  ESTATE: 'The state folder (journal, lock, suppression list, failures report) cannot be used as it is; the run stopped (exit 3) or was refused (exit 1, a symlink).',
   EOUTPUT: 'Output files could not be written.',
   ECHECK: 'The pre-send check found errors.',
 } as const;
@@ -38,7 +39,7 @@ export class NewsletterError extends Error {
     this.code = code;
     this.where = details.where;
     this.fix = details.fix;
-    this.exitCode = details.exitCode ?? (code === 'ECONTENT' || code === 'ECONFIG' || code === 'EUSAGE' || code === 'ESUBSCRIBERS' ? 1 : 2);
+    this.exitCode = details.exitCode ?? (code === 'ECONTENT' || code === 'ECONFIG' || code === 'EUSAGE' || code === 'ESUBSCRIBERS' ? 1 : code === 'ESTATE' ? 3 : 2);
   }
 }
 
