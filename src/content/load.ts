@@ -1,13 +1,13 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { NewsletterError } from '../errors.ts';
 import type { NewsletterProps } from './model.ts';
+import { ISSUES_DIR, readFailure, scanIssues, type IssueHead } from './issue-files.ts';
 import { formatProblem, type ContentProblem } from './problems.ts';
-import { slugFromFile, validateIssue, validateNewsletter, type Validation } from './validate.ts';
-import { parseYaml, splitFrontMatter } from './yaml-source.ts';
+import { validateIssue, validateNewsletter, type Validation } from './validate.ts';
 
 export const CONFIG_FILE = 'newsletter.yml';
-export const ISSUES_DIR = 'issues';
+export { ISSUES_DIR };
 
 export interface LoadedIssue {
   props: NewsletterProps;
@@ -19,9 +19,10 @@ async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (cause) {
-    throw new NewsletterError('ECONTENT', `Cannot read ${what}: ${path}`, {
+    const failure = readFailure(cause);
+    throw new NewsletterError('ECONTENT', `Cannot read ${what}: ${path} ${failure.message}`, {
       where: path,
-      fix: (cause as NodeJS.ErrnoException).code === 'ENOENT' ? `Create it, or pass --content DIR pointing at a folder with ${CONFIG_FILE} and ${ISSUES_DIR}/.` : 'Check the file permissions.',
+      fix: (cause as NodeJS.ErrnoException).code === 'ENOENT' ? `Create it, or pass --content DIR pointing at a folder with ${CONFIG_FILE} and ${ISSUES_DIR}/.` : failure.fix,
       cause,
     });
   }
@@ -38,40 +39,6 @@ export function contentError<T>(result: Validation<T>): NewsletterError | undefi
   });
 }
 
-interface IssueHead {
-  file: string;
-  number: unknown;
-  date: unknown;
-  slug: string;
-  numberLine: number | undefined;
-}
-
-/** Read just number/date/slug of every issue, leniently: for picking the newest and catching duplicates. */
-async function issueHeads(contentDir: string, cwd: string): Promise<IssueHead[]> {
-  const dir = join(contentDir, ISSUES_DIR);
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => /\.(md|markdown)$/i.test(n)).sort();
-  } catch {
-    return [];
-  }
-  return Promise.all(
-    names.map(async (name) => {
-      const path = join(dir, name);
-      const split = splitFrontMatter(await readFile(path, 'utf8'));
-      const source = split ? parseYaml(split.frontMatter, 2) : undefined;
-      const data = (source?.data ?? {}) as Record<string, unknown>;
-      return {
-        file: relative(cwd, path),
-        number: data.number,
-        date: data.date,
-        slug: typeof data.slug === 'string' ? data.slug : slugFromFile(name),
-        numberLine: source?.lineOf(['number']),
-      };
-    }),
-  );
-}
-
 function duplicateProblems(heads: IssueHead[], file: string): ContentProblem[] {
   const me = heads.find((h) => resolve(h.file) === resolve(file));
   if (!me) return [];
@@ -79,7 +46,7 @@ function duplicateProblems(heads: IssueHead[], file: string): ContentProblem[] {
     .filter((h) => h !== me)
     .flatMap((other): ContentProblem[] => {
       const out: ContentProblem[] = [];
-      if (me.number !== undefined && other.number === me.number)
+      if (other.number === me.number)
         out.push({ severity: 'error', file, line: me.numberLine, field: 'number', message: `issue number ${String(me.number)} is also used by ${other.file}`, received: String(me.number), fix: 'Give each issue its own number.' });
       if (other.slug === me.slug)
         out.push({ severity: 'error', file, line: undefined, field: 'slug', message: `slug "${me.slug}" is also used by ${other.file}; their output folders would overwrite each other`, received: me.slug, fix: 'Rename one of the files or set a distinct `slug:` in its front matter.' });
@@ -108,7 +75,10 @@ export async function loadIssue(options: LoadOptions = {}): Promise<LoadedIssue>
   const cwd = options.cwd ?? process.cwd();
   const contentDir = resolve(cwd, options.contentDir ?? 'content');
   const config = await loadConfig(contentDir, cwd);
-  const heads = await issueHeads(contentDir, cwd);
+  // A named file needs only itself to be valid (plus no clash with the readable
+  // ones); picking the newest needs every file, or an older issue could win.
+  const { heads, broken } = await scanIssues(contentDir, cwd);
+  if (!options.file && broken.length) throw brokenIssuesError(broken, contentDir, cwd);
   const file = options.file ? relative(cwd, resolve(cwd, options.file)) : newest(heads, contentDir);
   const result = validateIssue(await readText(resolve(cwd, file), 'the issue'), { file, config });
   const duplicates = duplicateProblems(heads, file);
@@ -120,11 +90,17 @@ export async function loadIssue(options: LoadOptions = {}): Promise<LoadedIssue>
   return { props: merged.value, file, warnings: merged.warnings };
 }
 
+function brokenIssuesError(broken: ContentProblem[], contentDir: string, cwd: string): NewsletterError {
+  const dir = relative(cwd, join(contentDir, ISSUES_DIR));
+  const count = broken.length;
+  return new NewsletterError('ECONTENT', `${count} issue file${count === 1 ? '' : 's'} in ${dir}/ cannot be read, parsed or dated, so the newest issue cannot be picked (newsletter never falls back to an older one):\n${broken.map(formatProblem).join('\n')}`, {
+    where: broken[0]?.line ? `${broken[0].file}:${broken[0].line}` : broken[0]?.file,
+    fix: `Fix each file named above or move it out of ${dir}/; or name the issue to use, e.g. newsletter build ${dir}/FILE.md`,
+  });
+}
+
 function newest(heads: IssueHead[], contentDir: string): string {
-  const sorted = heads
-    .filter((h) => typeof h.date === 'string')
-    .sort((a, b) => String(b.date).localeCompare(String(a.date)) || Number(b.number) - Number(a.number));
-  const pick = sorted[0] ?? heads[0];
+  const pick = [...heads].sort((a, b) => b.date.localeCompare(a.date) || b.number - a.number)[0];
   if (!pick)
     throw new NewsletterError('ECONTENT', `No issues found in ${join(contentDir, ISSUES_DIR)}`, {
       where: join(contentDir, ISSUES_DIR),

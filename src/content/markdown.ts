@@ -1,8 +1,8 @@
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import type { Nodes, PhrasingContent, RootContent } from 'mdast';
 import type { Block, Inline, IssueBody, Section } from './model.ts';
-import { linkUrl } from './schema.ts';
-import { protectFields, toTemplateText } from './merge-fields.ts';
+import { urlProblem } from './text-rules.ts';
+import { markUrl, protectFields, templateToDisplay, toTemplateText, URL_FIELD_FIX, urlFieldProblem } from './merge-fields.ts';
 
 export interface BodyProblem {
   line: number | undefined;
@@ -21,6 +21,13 @@ export function parseBody(source: string, bodyLine: number): { body: IssueBody; 
   const tree = fromMarkdown(protectFields(source));
   const lineOf = (node: Nodes) => (node.position ? node.position.start.line + bodyLine - 1 : undefined);
   const text = (value: string) => toTemplateText(value);
+  /** A URL as marked text: its fields are percent-encoded when filled; a field in the scheme or host is refused. */
+  const url = (node: Nodes & { url: string }, field: string) => {
+    const marked = markUrl(text(node.url));
+    const problem = urlFieldProblem(marked);
+    if (problem) problems.push({ line: lineOf(node), field, message: problem, received: JSON.stringify(templateToDisplay(marked)), fix: URL_FIELD_FIX });
+    return marked;
+  };
 
   const inline = (nodes: readonly PhrasingContent[]): Inline[] =>
     nodes.flatMap((node): Inline[] => {
@@ -37,18 +44,22 @@ export function parseBody(source: string, bodyLine: number): { body: IssueBody; 
           return [{ type: 'code', value: text(node.value) }];
         case 'break':
           return [{ type: 'break' }];
-        case 'link':
-          if (!linkUrl.safeParse(node.url).success) {
+        case 'link': {
+          const href = url(node, 'body (link)');
+          if (urlFieldProblem(href)) return inline(node.children); // reported by url()
+          const linkProblem = urlProblem(node.url, ['https', 'http', 'mailto']);
+          if (linkProblem) {
             problems.push({
               line: lineOf(node),
               field: 'body (link)',
-              message: 'link URL is not http(s) or mailto',
+              message: `link URL is not http(s) or mailto: it ${linkProblem}`,
               received: JSON.stringify(node.url),
               fix: 'Link to an absolute https:// URL or a mailto: address; javascript:, data: and relative links do not work in email.',
             });
             return inline(node.children);
           }
-          return [{ type: 'link', url: text(node.url), children: inline(node.children) }];
+          return [{ type: 'link', url: href, children: inline(node.children) }];
+        }
         case 'image':
           problems.push({
             line: lineOf(node),
@@ -85,12 +96,13 @@ export function parseBody(source: string, bodyLine: number): { body: IssueBody; 
 
   const image = (node: Extract<PhrasingContent, { type: 'image' }>): Block[] => {
     let ok = true;
-    if (!/^https:\/\//i.test(node.url)) {
+    const imageProblem = urlProblem(node.url, ['https']);
+    if (imageProblem) {
       ok = false;
       problems.push({
         line: lineOf(node),
         field: 'body (image)',
-        message: 'image URL must be an absolute https:// URL',
+        message: `image URL must be an absolute https:// URL: it ${imageProblem}`,
         received: JSON.stringify(node.url),
         fix: 'Host the image on the web and use its https:// address; mail clients cannot load local or data: images.',
       });
@@ -106,7 +118,7 @@ export function parseBody(source: string, bodyLine: number): { body: IssueBody; 
       });
     }
     if (!ok) return [];
-    return [{ type: 'image', src: node.url, alt: text(node.alt ?? ''), ...(node.title ? { title: text(node.title) } : {}) }];
+    return [{ type: 'image', src: url(node, 'body (image)'), alt: text(node.alt ?? ''), ...(node.title ? { title: text(node.title) } : {}) }];
   };
 
   const block = (node: RootContent): Block[] => {

@@ -1,8 +1,8 @@
 import type { FrontMatter, NewsletterConfig } from './schema.ts';
 
 /**
- * The validated issue as templates see it. Every string is template text:
- * merge fields are `{{field}}` placeholders and literal braces are escaped.
+ * The validated issue as templates see it. Every string is marked text
+ * (content/merge-fields.ts): merge fields as marks, everything else literal.
  */
 export type Inline =
   | { type: 'text'; value: string }

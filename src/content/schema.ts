@@ -1,45 +1,47 @@
 import { z } from 'zod';
+import { configText, oneLine, urlSchema } from './text-rules.ts';
 
 /** http(s) only: the one rule for every URL a reader can follow or load. */
-export const httpUrl = z
-  .string()
-  .trim()
-  .refine((v) => /^https?:\/\/[^\s/?#]+\.[^\s]*$|^https?:\/\/localhost\b/i.test(v), {
-    message: 'must be an absolute http(s) URL',
-  });
+export const httpUrl = urlSchema(['https', 'http']);
 
 /** Links in content may also be mailto:. */
-export const linkUrl = z
-  .string()
-  .trim()
-  .refine((v) => /^(https?:\/\/[^\s/?#]+|mailto:[^\s]*@)/i.test(v), {
-    message: 'must be an http(s) or mailto: URL',
-  });
+export const linkUrl = urlSchema(['https', 'http', 'mailto']);
+
+/**
+ * newsletter.yml URLs are never personalized: no braces except the {slug}
+ * placeholder of webVersionUrl, and no private-use character (the renderer's
+ * merge-field marks are private-use characters).
+ */
+const configUrl = httpUrl.refine((v) => !/[{}\uE000-\uF8FF]/u.test(v.replaceAll('{slug}', '')), {
+  message: 'must not contain braces or private-use characters (only webVersionUrl takes the {slug} placeholder; newsletter.yml is never personalized)',
+  params: { fix: 'Remove the braces (or percent-encode them as %7B and %7D) and any invisible character.' },
+});
 
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a 6-digit hex colour like "#0b5cad"');
 const email = z.email('must be an email address like "news@example.com"');
-const noNewline = (s: string) => !/[\r\n]/.test(s);
 
 export const imageSchema = z.strictObject({
   src: httpUrl,
-  alt: z.string().trim().min(1, 'needs alt text describing the image (it is shown when images are blocked)'),
+  alt: oneLine(z.string().trim().min(1, 'needs alt text describing the image (it is shown when images are blocked)'), 'alt text'),
   width: z.number().int().positive().max(1200),
   height: z.number().int().positive().max(4000).optional(),
 });
 
+// Every newsletter.yml text is plain text (configText): it reaches mail headers,
+// the footer and the compliance check exactly as written.
 export const newsletterSchema = z.strictObject({
-  name: z.string().trim().min(1).max(80).refine(noNewline, 'must be one line'),
-  tagline: z.string().trim().max(160).optional(),
-  website: httpUrl,
-  logo: imageSchema.optional(),
+  name: configText(z.string().trim().min(1).max(80), 'the newsletter name (it is in the List-Id header)'),
+  tagline: configText(z.string().trim().max(160), 'the tagline').optional(),
+  website: configUrl,
+  logo: imageSchema.extend({ src: configUrl, alt: configText(z.string().trim().min(1, 'needs alt text describing the image (it is shown when images are blocked)'), 'alt text') }).optional(),
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like "en" or "es-CO"').default('en'),
   direction: z.enum(['ltr', 'rtl']).default('ltr'),
   from: z.strictObject({
-    name: z.string().trim().min(1).refine(noNewline, 'must be one line'),
+    name: configText(z.string().trim().min(1), 'the From name (a mail header)'),
     email,
   }),
   replyTo: email.optional(),
-  postalAddress: z.string().trim().min(10, 'must be the full postal address (bulk mail must carry one by law)').refine(noNewline, 'must be one line'),
+  postalAddress: configText(z.string().trim().min(10, 'must be the full postal address (bulk mail must carry one by law)'), 'the postal address'),
   colors: z
     .strictObject({
       brand: hexColor.default('#0b5cad'),
@@ -50,14 +52,14 @@ export const newsletterSchema = z.strictObject({
     })
     .prefault({}),
   listId: z.string().regex(/^[A-Za-z0-9._-]+\.[A-Za-z0-9.-]+$/, 'must look like "news.example.com" (RFC 2919 list id)'),
-  unsubscribeUrl: httpUrl,
-  webVersionUrl: httpUrl.refine((v) => v.includes('{slug}'), 'must contain {slug}, replaced by each issue\'s slug'),
-  greetingFallback: z.string().trim().min(1).max(40).default('there'),
+  unsubscribeUrl: configUrl,
+  webVersionUrl: configUrl.refine((v) => v.includes('{slug}'), 'must contain {slug}, replaced by each issue\'s slug'),
+  greetingFallback: configText(z.string().trim().min(1).max(40), 'the greeting fallback').default('there'),
   utm: z
     .strictObject({
-      source: z.string().min(1),
-      medium: z.string().min(1),
-      campaign: z.string().min(1).optional(),
+      source: configText(z.string().min(1), 'a UTM value'),
+      medium: configText(z.string().min(1), 'a UTM value'),
+      campaign: configText(z.string().min(1), 'a UTM value').optional(),
     })
     .optional(),
 });
@@ -74,8 +76,9 @@ export const storySchema = z.strictObject({
 export const frontMatterSchema = z.strictObject({
   number: z.number().int().positive(),
   date: z.iso.date('must be a calendar date written as YYYY-MM-DD'),
-  subject: z.string().trim().min(1, 'must not be empty').max(150, 'must be at most 150 characters'),
-  preheader: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  // Subject and preheader reach mail headers and every export's subject.txt.
+  subject: oneLine(z.string().trim().min(1, 'must not be empty').max(150, 'must be at most 150 characters'), 'the subject (a mail header)'),
+  preheader: oneLine(z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'), 'the preheader (shown next to the subject)'),
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes').optional(),
   hero: imageSchema.optional(),
   canonicalUrl: httpUrl.optional(),

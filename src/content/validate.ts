@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { z } from 'zod';
 import { parseBody } from './markdown.ts';
-import { authoredToTemplate, findFieldUses, MERGE_FIELD_NAMES } from './merge-fields.ts';
+import { authoredToTemplate, braceProblems, markUrl, MERGE_FIELD_NAMES, templateToDisplay, URL_FIELD_FIX, urlFieldProblem, type BraceProblem } from './merge-fields.ts';
 import type { IssueModel, NewsletterProps } from './model.ts';
 import { didYouMean, type ContentProblem } from './problems.ts';
 import { FIELD_EXAMPLES, frontMatterSchema, newsletterSchema, type FrontMatter, type NewsletterConfig } from './schema.ts';
@@ -78,12 +78,32 @@ function unknownFieldProblem(name: string, file: string, line: number | undefine
   };
 }
 
-/** Turn template strings in front matter into template text (merge fields kept, other braces escaped). */
-function templateStrings<T>(value: T): T {
-  if (typeof value === 'string') return authoredToTemplate(value) as T;
-  if (Array.isArray(value)) return value.map(templateStrings) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, templateStrings(v)])) as T;
+/** A brace problem from the tokenizer, as a content problem at file:line. */
+function braceProblem(p: BraceProblem, file: string, line: number | undefined, field: string): ContentProblem {
+  if (p.unknownName !== undefined) return unknownFieldProblem(p.unknownName, file, line, field);
+  return { severity: 'error', file, line, field, message: p.message, received: p.received, fix: p.fix };
+}
+
+/** Front-matter keys that hold a URL: their fields are percent-encoded, and never allowed in the host. */
+const URL_KEYS = new Set(['url', 'src', 'canonicalUrl']);
+const isUrlKey = (key: string | number | undefined) => typeof key === 'string' && URL_KEYS.has(key);
+
+/** Turn authored strings in front matter into marked text (fields marked, everything else literal). */
+function templateStrings<T>(value: T, key?: string | number): T {
+  if (typeof value === 'string') return (isUrlKey(key) ? markUrl(authoredToTemplate(value)) : authoredToTemplate(value)) as T;
+  if (Array.isArray(value)) return value.map((v) => templateStrings(v)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, templateStrings(v, k)])) as T;
   return value;
+}
+
+/** Merge-field problems of one front-matter string: the tokenizer's, and a field in a URL's host. */
+function frontMatterFieldProblems(value: string, path: (string | number)[], file: string, line: number | undefined): ContentProblem[] {
+  const field = path.join('.');
+  const out = braceProblems(value).map((p) => braceProblem(p, file, line, field));
+  const marked = markUrl(authoredToTemplate(value));
+  const urlProblem = isUrlKey(path.at(-1)) ? urlFieldProblem(marked) : undefined;
+  if (urlProblem) out.push({ severity: 'error', file, line, field, message: urlProblem, received: JSON.stringify(templateToDisplay(marked)), fix: URL_FIELD_FIX });
+  return out;
 }
 
 export interface ValidateIssueOptions {
@@ -102,18 +122,14 @@ export function validateIssue(text: string, { file, config }: ValidateIssueOptio
   const source = parseYamlObject(split.frontMatter, file, 2, problems);
   const frontMatter = source && parseWith(frontMatterSchema, source, file, problems, FIELD_EXAMPLES);
   if (frontMatter && source) problems.push(...lengthWarnings(frontMatter, file, source));
+  if (frontMatter && !frontMatter.slug && !slugFromFile(file)) problems.push(emptySlugProblem(file));
 
   if (source) {
-    for (const { path, text: value } of authoredStrings(source.data)) {
-      for (const use of findFieldUses(value)) {
-        if (!use.known) problems.push(unknownFieldProblem(use.name, file, source.lineOf(path), path.join('.')));
-      }
-    }
+    for (const { path, text: value } of authoredStrings(source.data)) problems.push(...frontMatterFieldProblems(value, path, file, source.lineOf(path)));
   }
-  for (const use of findFieldUses(split.body)) {
-    if (use.known) continue;
-    const line = split.bodyLine + (split.body.slice(0, use.index).match(/\n/g)?.length ?? 0);
-    problems.push(unknownFieldProblem(use.name, file, line, 'body'));
+  for (const p of braceProblems(split.body)) {
+    const line = split.bodyLine + (split.body.slice(0, p.index).match(/\n/g)?.length ?? 0);
+    problems.push(braceProblem(p, file, line, 'body'));
   }
 
   const { body, problems: bodyProblems } = parseBody(split.body, split.bodyLine);
@@ -130,6 +146,19 @@ export function validateIssue(text: string, { file, config }: ValidateIssueOptio
     };
     return { newsletter: config, issue };
   });
+}
+
+/** The output folder is out/<slug>/: an empty slug would write into out/ itself. */
+function emptySlugProblem(file: string): ContentProblem {
+  return {
+    severity: 'error',
+    file,
+    line: 1,
+    field: 'slug',
+    message: `the file name "${basename(file)}" gives an empty slug (letters and digits make the slug), so the output folder would be out/ itself`,
+    received: JSON.stringify(basename(file)),
+    fix: `Rename the file (e.g. 2026-02-05-topic.md), or add \`${FIELD_EXAMPLES.slug}\` to its front matter.`,
+  };
 }
 
 export function slugFromFile(file: string): string {

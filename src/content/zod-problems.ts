@@ -79,14 +79,21 @@ export function zodProblems(
         message: missing ? 'is required but missing' : issue.message.replace(/^Invalid input: /, ''),
         ...(expectedFrom(issue) === undefined ? {} : { expected: expectedFrom(issue) }),
         received: quote(received),
-        fix: missing
-          ? `Add it${example ? `, e.g. \`${example}\`` : ''}.`
-          : example
-            ? `Write it like \`${example}\`.`
-            : `Correct the value: it ${issue.message.replace(/^Invalid input: /, '')}.`,
+        fix: missing ? `Add it${example ? `, e.g. \`${example}\`` : ''}.` : (ownFix(issue) ?? correctionFix(issue, example)),
       },
     ];
   });
+}
+
+function correctionFix(issue: z.core.$ZodIssue, example: string | undefined): string {
+  return example ? `Write it like \`${example}\`.` : `Correct the value: it ${issue.message.replace(/^Invalid input: /, '')}.`;
+}
+
+/** A custom rule may carry its own fix (params.fix), more precise than an example. */
+function ownFix(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'custom') return undefined;
+  const fix = (issue.params as { fix?: unknown } | undefined)?.fix;
+  return typeof fix === 'string' ? fix : undefined;
 }
 
 /** What was expected, when the message does not already say it. */

@@ -1,5 +1,5 @@
 import type { NewsletterProps } from '../content/model.ts';
-import { compileIssue, personalize, valuesFor, type RecipientFields } from '../personalize/index.ts';
+import { compileRendered, personalize, valuesFor, type RecipientFields } from '../personalize/index.ts';
 import { composeMessage, toRfc822 } from '../send/message.ts';
 
 /** Who the sample .eml is addressed to. */
@@ -14,7 +14,7 @@ export async function sampleEml(props: NewsletterProps, templates: { html: strin
   const recipient = SAMPLE_RECIPIENT;
   // The newsletter's unsubscribe page itself: a preview file carries no real subscriber token.
   const unsubscribeUrl = props.newsletter.unsubscribeUrl;
-  const personalized = personalize(compileIssue({ ...templates, preheader: props.issue.preheader }), valuesFor(props, recipient, unsubscribeUrl));
+  const personalized = personalize(compileRendered(props, templates), valuesFor(props, recipient, unsubscribeUrl));
   const options = composeMessage({
     props,
     personalized,

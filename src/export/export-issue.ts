@@ -2,6 +2,7 @@ import type { ContentProblem } from '../content/problems.ts';
 import type { NewsletterProps } from '../content/model.ts';
 import type { LoadOptions } from '../content/load.ts';
 import { NewsletterError } from '../errors.ts';
+import { issueTemplates } from '../personalize/index.ts';
 import { buildIssue } from '../render/build.ts';
 import { sampleEml, SAMPLE_RECIPIENT } from './eml.ts';
 import { emlGuide, importGuide, webVersionGuide } from './import-guide.ts';
@@ -118,7 +119,7 @@ async function emlTarget(props: NewsletterProps, templates: IssueTemplates): Pro
 export async function exportIssue(options: LoadOptions & { targets: readonly string[] }): Promise<ExportedIssue> {
   const built = await buildIssue(options);
   const { props } = built;
-  const templates: IssueTemplates = { html: built.html, text: built.text, subject: props.issue.subject, preheader: props.issue.preheader };
+  const templates: IssueTemplates = issueTemplates(props, built);
   const input = tagInput(props);
   const targets: ExportedTarget[] = [];
   for (const name of options.targets) {

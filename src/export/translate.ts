@@ -1,6 +1,6 @@
-import Handlebars from 'handlebars';
-import { MERGE_FIELD_NAMES, type MergeField } from '../content/merge-fields.ts';
+import type { MergeField } from '../content/merge-fields.ts';
 import { NewsletterError } from '../errors.ts';
+import { templatePieces } from '../personalize/index.ts';
 import { escapeHtml } from './literal.ts';
 import type { Platform, TagContext, TagInput, TagTable } from './platforms/types.ts';
 
@@ -22,12 +22,12 @@ const SENTINEL = /\uE010([A-Za-z]+)\uE011/g;
 const sentinel = (name: string) => OPEN + name + CLOSE;
 const POSTAL = 'postalAddress';
 
-const hbs = Handlebars.create();
-
 /**
- * Evaluate our own template syntax once, with Handlebars itself (so `\{{` and
+ * Read our own template syntax once, with Handlebars' parser (so `\{{` and
  * `{{field}}` mean exactly what they mean when sending), putting a sentinel
- * where each field goes. What comes out is literal text plus sentinels.
+ * where each field goes. What comes out is literal text plus sentinels. A
+ * field inside a URL gets the platform's plain tag: URL-encoding its value is
+ * the platform's business.
  */
 function toSentinels(template: string): string {
   if (template.includes(OPEN) || template.includes(CLOSE)) {
@@ -35,8 +35,8 @@ function toSentinels(template: string): string {
       fix: 'Remove those invisible characters from the issue.',
     });
   }
-  const values = Object.fromEntries(MERGE_FIELD_NAMES.map((f) => [f, sentinel(f)]));
-  return hbs.compile(template, { strict: true, knownHelpersOnly: true, noEscape: true })(values);
+  const { literals, slots } = templatePieces(template);
+  return literals[0]! + slots.map((slot, i) => sentinel(slot.field) + literals[i + 1]!).join('');
 }
 
 /** Inside a start tag (an attribute value) or in HTML text? React escapes < and > everywhere else. */

@@ -1,6 +1,9 @@
 import Handlebars from 'handlebars';
-import { MERGE_FIELD_NAMES, type MergeField } from '../content/merge-fields.ts';
+import { MERGE_FIELD_NAMES, type MergeField, type Slot } from '../content/merge-fields.ts';
 import type { NewsletterProps } from '../content/model.ts';
+import { templatePieces, toHandlebars, type TemplatePieces } from './template.ts';
+
+export { templatePieces, toHandlebars, URL_HELPER, type TemplatePieces } from './template.ts';
 
 /** Values for every merge field of one recipient. */
 export type MergeValues = Record<MergeField, string>;
@@ -13,9 +16,9 @@ export interface IssueTemplates {
 }
 
 export interface CompiledIssue {
-  html: (values: MergeValues) => string;
-  text: (values: MergeValues) => string;
-  subject: (values: MergeValues) => string;
+  html: CompiledPart;
+  text: CompiledPart;
+  subject: CompiledPart;
 }
 
 export interface Personalized {
@@ -24,14 +27,38 @@ export interface Personalized {
   subject: string;
 }
 
-// A private environment: no helpers or partials registered elsewhere can leak in.
-const hbs = Handlebars.create();
+/** One compiled part: call it with a reader's values; `pieces` are its literal text and fields (send pre-encodes them). */
+export interface CompiledPart {
+  (values: MergeValues): string;
+  readonly pieces: TemplatePieces;
+}
 
-function compile(template: string, escapeHtml: boolean): (values: MergeValues) => string {
-  // strict: a field without a value is an error, never a silent blank.
-  // knownHelpersOnly: content cannot call helpers (it cannot reach any anyway: its braces are escaped).
-  const fn = hbs.compile(template, { strict: true, knownHelpersOnly: true, noEscape: !escapeHtml });
-  return (values) => fn(values);
+/**
+ * A field's value as it lands in a part: percent-encoded inside a URL (so a
+ * value cannot add a parameter or change the path), then HTML-escaped in HTML.
+ */
+export function fillSlot(slot: Slot, values: MergeValues, escapeHtml: boolean): string {
+  const value = values[slot.field];
+  // A field without a value is a bug, never a silent blank.
+  if (typeof value !== 'string') throw new Error(`personalize: no value for {{${slot.field}}}`);
+  const encoded = slot.inUrl ? encodeURIComponent(value) : value;
+  return escapeHtml ? Handlebars.Utils.escapeExpression(encoded) : encoded;
+}
+
+/*
+ * Templates are read with Handlebars' parser and filled here: the only
+ * statements accepted are our merge fields (templatePieces), so no helper,
+ * partial or block can run, whatever a template contains.
+ */
+function compile(template: string, escapeHtml: boolean): CompiledPart {
+  const pieces = templatePieces(template);
+  const { literals, slots } = pieces;
+  const fn = (values: MergeValues) => {
+    let out = literals[0]!;
+    for (let i = 0; i < slots.length; i++) out += fillSlot(slots[i]!, values, escapeHtml) + literals[i + 1]!;
+    return out;
+  };
+  return Object.assign(fn, { pieces });
 }
 
 /** Compile an issue's rendered templates once; then personalize per recipient. */
@@ -69,9 +96,14 @@ export function mergeValues(
   };
 }
 
+/** The issue's four parts as Handlebars templates: rendered HTML and text, and its subject and preheader (marked text). */
+export function issueTemplates(props: NewsletterProps, rendered: { html: string; text: string }): IssueTemplates {
+  return { html: rendered.html, text: rendered.text, subject: toHandlebars(props.issue.subject, 'text'), preheader: toHandlebars(props.issue.preheader, 'text') };
+}
+
 /** Compile an issue's rendered HTML and text together with its own subject and preheader. */
 export function compileRendered(props: NewsletterProps, rendered: { html: string; text: string }): CompiledIssue {
-  return compileIssue({ html: rendered.html, text: rendered.text, subject: props.issue.subject, preheader: props.issue.preheader });
+  return compileIssue(issueTemplates(props, rendered));
 }
 
 /** Merge values for one reader of this issue: its web-version URL and the newsletter's greeting fallback. */
@@ -79,9 +111,8 @@ export function valuesFor(props: NewsletterProps, recipient: RecipientFields, un
   return mergeValues(recipient, { unsubscribeUrl, webVersionUrl: props.issue.webVersionUrl }, props.newsletter.greetingFallback);
 }
 
-/** Merge fields a template uses (escaped `\{{…}}` are literal text and do not count). */
+/** Merge fields the templates use, in the documented order. */
 export function mergeFieldsUsed(...templates: string[]): MergeField[] {
-  const used = new Set<string>();
-  for (const t of templates) for (const m of t.matchAll(/(?<!\\)\{\{([A-Za-z]+)\}\}/g)) used.add(m[1]!);
+  const used = new Set(templates.flatMap((t) => templatePieces(t).slots.map((s) => s.field)));
   return MERGE_FIELD_NAMES.filter((f) => used.has(f));
 }

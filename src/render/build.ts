@@ -3,7 +3,7 @@ import { loadIssue, type LoadOptions } from '../content/index.ts';
 import type { ContentProblem } from '../content/problems.ts';
 import type { NewsletterProps } from '../content/model.ts';
 import { templateToDisplay } from '../content/merge-fields.ts';
-import { mergeFieldsUsed } from '../personalize/index.ts';
+import { issueTemplates, mergeFieldsUsed } from '../personalize/index.ts';
 import { renderIssue } from './render-issue.ts';
 
 export interface BuildMeta {
@@ -43,7 +43,7 @@ export async function buildIssue(options: LoadOptions = {}): Promise<BuiltIssue>
     from: `${newsletter.from.name} <${newsletter.from.email}>`,
     replyTo: newsletter.replyTo ?? null,
     sizes: { html: Buffer.byteLength(html), text: Buffer.byteLength(text) },
-    mergeFields: mergeFieldsUsed(html, text, issue.subject),
+    mergeFields: mergeFieldsUsed(html, text, issueTemplates(props, { html, text }).subject),
     contentHash: createHash('sha256').update(html).update('\0').update(text).digest('hex'),
   };
   return { file, props, html, text, meta, warnings };

@@ -1,5 +1,6 @@
 import type { Block, Inline, NewsletterProps } from '../content/model.ts';
 import type { NewsletterConfig } from '../content/schema.ts';
+import { hasFields } from '../content/merge-fields.ts';
 
 type Utm = NonNullable<NewsletterConfig['utm']>;
 
@@ -18,7 +19,7 @@ function isUnder(url: string, base: string): boolean {
  * templated links are left alone.
  */
 export function addUtm(url: string, utm: Utm, campaign: string, unsubscribeBase: string): string {
-  if (!/^https?:\/\//i.test(url) || url.includes('{{') || isUnder(url, unsubscribeBase)) return url;
+  if (!/^https?:\/\//i.test(url) || hasFields(url) || isUnder(url, unsubscribeBase)) return url;
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -1,7 +1,5 @@
-import Handlebars from 'handlebars';
 import { encode, wrap } from 'nodemailer/lib/qp';
-import { MERGE_FIELD_NAMES, type MergeField } from '../content/merge-fields.ts';
-import type { MergeValues } from '../personalize/index.ts';
+import { fillSlot, type CompiledPart, type MergeValues } from '../personalize/index.ts';
 
 /**
  * A message part, quoted-printable encoded once per run, with the merge
@@ -15,16 +13,15 @@ import type { MergeValues } from '../personalize/index.ts';
  * breaks ("=" at the end of a line, which decoders remove). The decoded text
  * is exactly what personalize() gives; tests compare the two.
  *
- * The literal pieces come from the compiled Handlebars template itself,
- * rendered once with a marker per field, so they follow every Handlebars rule
- * (escaped \{{, whitespace) without a second parser.
+ * The literal pieces and fields come from the compiled part itself (read by
+ * Handlebars' parser), and each value is filled by the same fillSlot as
+ * personalize(): percent-encoded inside URLs, HTML-escaped in HTML.
  */
 export interface EncodedTemplate {
   /** The quoted-printable body of this part for one recipient. */
   render(values: MergeValues): string;
 }
 
-const MARK = '\u0000';
 const SOFT_BREAK = '=\r\n';
 /** Wrapped one short of 76 so that the soft break added after a piece keeps every line within 76. */
 const LINE = 75;
@@ -33,22 +30,14 @@ function qp(text: string): string {
   return text ? wrap(encode(text), LINE) : '';
 }
 
-export function encodeTemplate(compiled: (values: MergeValues) => string, escapeHtml: boolean): EncodedTemplate {
-  const markers = Object.fromEntries(MERGE_FIELD_NAMES.map((name, i) => [name, `${MARK}${i}${MARK}`])) as MergeValues;
-  const parts = compiled(markers).split(new RegExp(`${MARK}(\\d+)${MARK}`));
-  // parts: literal, field index, literal, field index, …, literal
-  const literals: string[] = [];
-  const fields: MergeField[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    if (i % 2 === 0) literals.push(qp(parts[i]!));
-    else fields.push(MERGE_FIELD_NAMES[Number(parts[i])]!);
-  }
-  const escape = escapeHtml ? (v: string) => Handlebars.Utils.escapeExpression(v) : (v: string) => v;
+export function encodeTemplate(compiled: CompiledPart, escapeHtml: boolean): EncodedTemplate {
+  const literals = compiled.pieces.literals.map(qp);
+  const fields = compiled.pieces.slots;
   return {
     render(values) {
       let out = literals[0]!;
       for (let i = 0; i < fields.length; i++) {
-        const value = qp(escape(values[fields[i]!]));
+        const value = qp(fillSlot(fields[i]!, values, escapeHtml));
         if (value) out = out ? out + SOFT_BREAK + value : value;
         const next = literals[i + 1]!;
         if (next) out = out ? out + SOFT_BREAK + next : next;

@@ -1,5 +1,5 @@
 import { parseHTML } from 'linkedom';
-import { compileIssue, mergeValues, personalize, type MergeValues } from '../../src/personalize/index.ts';
+import { compileRendered, mergeValues, personalize, type MergeValues } from '../../src/personalize/index.ts';
 import type { BuiltIssue } from '../../src/render/build.ts';
 
 export function parseDocument(html: string): Document {
@@ -13,6 +13,6 @@ export const SAMPLE_URLS = {
 
 /** Personalize a built issue for one sample recipient. */
 export function personalizeBuilt(built: BuiltIssue, recipient: { email: string; firstName?: string; lastName?: string }, values?: Partial<MergeValues>) {
-  const compiled = compileIssue({ html: built.html, text: built.text, subject: built.props.issue.subject, preheader: built.props.issue.preheader });
+  const compiled = compileRendered(built.props, built);
   return personalize(compiled, { ...mergeValues(recipient, SAMPLE_URLS, built.props.newsletter.greetingFallback), ...values });
 }
