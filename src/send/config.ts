@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
 import { NewsletterError } from '../errors.ts';
+import { parseMailbox, type Mailbox } from './mailbox.ts';
 
 /**
  * Sending config from the environment (and `.env`), validated once at the CLI
@@ -33,8 +33,8 @@ export interface DkimConfig {
 
 export interface SendEnv {
   smtp?: SmtpConfig;
-  from?: string;
-  replyTo?: string;
+  from?: Mailbox;
+  replyTo?: Mailbox;
   unsubscribeUrl?: string;
   unsubscribeMailto?: string;
   unsubscribeSecret?: string;
@@ -75,6 +75,9 @@ export function readEnv(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = pr
   return out;
 }
 
+/** Leaves room in List-Unsubscribe's 998-octet line for `?e=<address>&t=<43-character token>`. */
+export const MAX_UNSUBSCRIBE_URL = 600;
+
 const FIX: Record<EnvVar, string> = {
   SMTP_URL: 'Write it as smtp://user:password@smtp.example.com:587 (STARTTLS) or smtps://user:password@smtp.example.com:465 (TLS); URL-encode special characters in the password; see .env.example.',
   SMTP_HOST: 'Set it to your provider\'s SMTP host name, e.g. SMTP_HOST=smtp.example.com; see .env.example.',
@@ -82,9 +85,9 @@ const FIX: Record<EnvVar, string> = {
   SMTP_USER: 'Set SMTP_USER and SMTP_PASSWORD together (or neither, for a relay without login); see .env.example.',
   SMTP_PASSWORD: 'Set SMTP_USER and SMTP_PASSWORD together (or neither, for a relay without login); see .env.example.',
   SMTP_REQUIRE_TLS: 'Use SMTP_REQUIRE_TLS=true (the default) or false (only for a trusted relay).',
-  MAIL_FROM: 'Write it as MAIL_FROM="Newsletter Name <news@example.com>" or a bare address.',
-  REPLY_TO: 'Write it as an email address, e.g. REPLY_TO=editors@example.com.',
-  UNSUBSCRIBE_URL: 'Write the https:// URL of your unsubscribe endpoint, e.g. UNSUBSCRIBE_URL=https://example.com/unsubscribe.',
+  MAIL_FROM: 'Write it as one mailbox: MAIL_FROM="Newsletter Name <news@example.com>" or a bare address (ASCII; a domain in its xn-- form).',
+  REPLY_TO: 'Write it as one mailbox: REPLY_TO=editors@example.com or REPLY_TO="Editors <editors@example.com>" (ASCII; a domain in its xn-- form).',
+  UNSUBSCRIBE_URL: `Write the https:// URL of your unsubscribe endpoint, at most ${MAX_UNSUBSCRIBE_URL} characters, e.g. UNSUBSCRIBE_URL=https://example.com/unsubscribe.`,
   UNSUBSCRIBE_MAILTO: 'Write an email address that handles unsubscribe requests, e.g. UNSUBSCRIBE_MAILTO=unsubscribe@example.com.',
   UNSUBSCRIBE_SECRET: 'Generate one with `openssl rand -hex 32` and set UNSUBSCRIBE_SECRET in .env; see .env.example.',
   DKIM_DOMAIN: 'Set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together, or none of them.',
@@ -93,9 +96,10 @@ const FIX: Record<EnvVar, string> = {
 };
 const SECRET: ReadonlySet<EnvVar> = new Set(['SMTP_URL', 'SMTP_PASSWORD', 'UNSUBSCRIBE_SECRET']);
 
-const oneAddress = (v: string) => {
-  const list = addressparser(v, { flatten: true });
-  return list.length === 1 && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(list[0]!.address);
+/** Exactly one mailbox (see mailbox.ts): the problem as the zod issue's message. */
+const oneMailbox = (v: string, ctx: z.RefinementCtx) => {
+  const result = parseMailbox(v);
+  if (!result.ok) ctx.addIssue({ code: 'custom', message: result.problem });
 };
 const noBreak = (v: string) => !/[\r\n]/.test(v);
 
@@ -106,9 +110,12 @@ const schema = z.object({
   SMTP_USER: z.string().refine(noBreak, 'must be one line').optional(),
   SMTP_PASSWORD: z.string().refine(noBreak, 'must be one line').optional(),
   SMTP_REQUIRE_TLS: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
-  MAIL_FROM: z.string().refine(noBreak, 'must be one line').refine(oneAddress, 'must be one address like "Name <news@example.com>"').optional(),
-  REPLY_TO: z.string().refine(noBreak, 'must be one line').refine(oneAddress, 'must be one email address').optional(),
-  UNSUBSCRIBE_URL: z.string().refine((v) => /^https:\/\/[^\s/?#]+[^\s]*$|^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/[^\s]*)?$/i.test(v), 'must be an https:// URL (http:// only for localhost)').optional(),
+  MAIL_FROM: z.string().superRefine(oneMailbox).optional(),
+  REPLY_TO: z.string().superRefine(oneMailbox).optional(),
+  UNSUBSCRIBE_URL: z
+    .string()
+    .max(MAX_UNSUBSCRIBE_URL, `is too long (at most ${MAX_UNSUBSCRIBE_URL} characters: each recipient's address and token are added, and the List-Unsubscribe line holds at most 998)`)
+    .refine((v) => /^https:\/\/[^\s/?#]+[^\s]*$|^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/[^\s]*)?$/i.test(v), 'must be an https:// URL (http:// only for localhost)').optional(),
   UNSUBSCRIBE_MAILTO: z.email('must be an email address').optional(),
   UNSUBSCRIBE_SECRET: z
     .string()
@@ -157,8 +164,14 @@ function smtpFrom(vars: EnvVars, problems: EnvProblem[]): SmtpConfig | undefined
     secure = url.protocol.toLowerCase() === 'smtps:';
     host = url.hostname;
     port = url.port ? Number(url.port) : secure ? 465 : 587;
-    user = url.username ? decodeURIComponent(url.username) : undefined;
-    pass = url.password ? decodeURIComponent(url.password) : undefined;
+    try {
+      user = url.username ? decodeURIComponent(url.username) : undefined;
+      pass = url.password ? decodeURIComponent(url.password) : undefined;
+    } catch {
+      // URIError: a "%" not followed by two hex digits. Its message would quote the credentials, so it is not kept.
+      problems.push({ variable: 'SMTP_URL', message: 'has an invalid percent-escape in the user name or password (a "%" not followed by two hex digits)' });
+      return undefined;
+    }
     if (user && !pass) problems.push({ variable: 'SMTP_URL', message: 'has a user but no password' });
   } else if (vars.SMTP_HOST) {
     host = vars.SMTP_HOST;
@@ -207,6 +220,13 @@ function dkimFrom(vars: EnvVars, cwd: string, problems: EnvProblem[]): DkimConfi
   return { domainName, keySelector, privateKey, keyFile: path };
 }
 
+/** A variable the schema has already accepted as one mailbox. */
+function mailboxOf(value: string): Mailbox {
+  const result = parseMailbox(value);
+  if (!result.ok) throw new Error(`unreachable: validated mailbox refused: ${result.problem}`);
+  return result.mailbox;
+}
+
 /** Validate every variable; one error lists all problems. Does not require SMTP (see requireSmtp). */
 export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd()): SendEnv {
   const problems: EnvProblem[] = [];
@@ -223,8 +243,8 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd()): SendEn
   if (problems.length) throw problemsError(problems, vars);
   return {
     ...(smtp ? { smtp } : {}),
-    ...(vars.MAIL_FROM ? { from: vars.MAIL_FROM } : {}),
-    ...(vars.REPLY_TO ? { replyTo: vars.REPLY_TO } : {}),
+    ...(vars.MAIL_FROM ? { from: mailboxOf(vars.MAIL_FROM) } : {}),
+    ...(vars.REPLY_TO ? { replyTo: mailboxOf(vars.REPLY_TO) } : {}),
     ...(vars.UNSUBSCRIBE_URL ? { unsubscribeUrl: vars.UNSUBSCRIBE_URL } : {}),
     ...(vars.UNSUBSCRIBE_MAILTO ? { unsubscribeMailto: vars.UNSUBSCRIBE_MAILTO } : {}),
     ...(vars.UNSUBSCRIBE_SECRET ? { unsubscribeSecret: vars.UNSUBSCRIBE_SECRET } : {}),

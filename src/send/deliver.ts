@@ -1,4 +1,4 @@
-import { isNewsletterError } from '../errors.ts';
+import { isNewsletterError, NewsletterError } from '../errors.ts';
 import { classifySmtpError, describeFailure, isHardBounce, type SmtpFailure } from './classify.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { Journal } from './journal.ts';
@@ -6,6 +6,7 @@ import type { Pacer } from './pacer.ts';
 import type { MailOptions } from './message.ts';
 import { messageFor, type PreparedIssue } from './personalized-message.ts';
 import type { Job } from './recipients.ts';
+import { bounceSource } from './suppression.ts';
 import { COMMIT_GATE, type SmtpTransport } from './transport.ts';
 
 export interface DeliveryTuning {
@@ -73,8 +74,8 @@ export interface DeliverInput {
   /** Second Ctrl-C: close connections now; messages in flight stay recorded as `sending` (resent on resume). */
   forceSignal?: AbortSignal | undefined;
   onProgress?: (() => void) | undefined;
-  /** A hard bounce (550 5.1.1 and kin): the run adds the address to the suppression list. */
-  onHardBounce?: ((email: string, failure: SmtpFailure) => Promise<unknown>) | undefined;
+  /** A hard bounce (550 5.1.1 and kin): the run adds the address to the suppression list with this `source`. */
+  onHardBounce?: ((email: string, source: string) => Promise<unknown>) | undefined;
 }
 
 /**
@@ -121,11 +122,32 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
 
   const backoff = (attempt: number) => Math.min(tuning.retryMaxMs, tuning.retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() * 0.5);
 
+  /**
+   * Record a failure. A hard bounce is also kept in the journal as "to suppress" (same group commit
+   * as `failed`) before it is written to the suppression list. Stopping alone would lose it: the
+   * recipient is already recorded as failed, so no rerun would bounce and suppress it again, and the
+   * next issue would mail it. So when the list cannot be written (read-only, disk full) or the process
+   * dies in between, the run stops (exit 3) and the next run of this send writes every kept bounce to
+   * the list before it sends anything (see loadSuppression's `pending`).
+   */
   async function fail(job: Job, f: SmtpFailure, kind: 'permanent' | 'transient'): Promise<void> {
-    await journal.record({ s: 'failed', e: job.sub.key, k: kind, code: f.code, ...(f.responseCode ? { rc: f.responseCode } : {}), ...(f.command ? { cmd: f.command } : {}), m: f.message, t: Date.now() });
+    const onBounce = kind === 'permanent' && isHardBounce(f) ? input.onHardBounce : undefined;
+    const source = bounceSource(f);
+    await Promise.all([
+      journal.record({ s: 'failed', e: job.sub.key, k: kind, code: f.code, ...(f.responseCode ? { rc: f.responseCode } : {}), ...(f.command ? { cmd: f.command } : {}), m: f.message, t: Date.now() }),
+      onBounce && journal.record({ s: 'suppress', e: job.sub.key, why: source, t: Date.now() }),
+    ]);
     if (kind === 'permanent') stats.failedPermanent++;
     else stats.failedTransient++;
-    if (kind === 'permanent' && isHardBounce(f)) await input.onHardBounce?.(job.sub.email, f);
+    await onBounce?.(job.sub.email, source).catch((error: unknown) => {
+      const why = isNewsletterError(error) ? error.message : String(error);
+      throw new NewsletterError('ESTATE', `${job.sub.email} hard-bounced but could not be added to the suppression list: ${why}. It is kept in the journal: fix the state folder and run the same command again, which adds it to the list before sending anything`, {
+        where: isNewsletterError(error) ? error.where : undefined,
+        fix: 'Fix the state folder, then run the same command again: it adds the address to the suppression list before sending anything. Send no other issue until then.',
+        exitCode: 3,
+        cause: error,
+      });
+    });
   }
 
   async function retryLater(job: Job, f: SmtpFailure, due: number): Promise<void> {
@@ -185,12 +207,17 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
       await journal.record({ s: 'skipped', e: key, why: `invalid: ${error.message}`, t: Date.now() });
       return { commit: gate };
     }
-    // Noted, not awaited: a crash before it lands leaves no record, which resumes the same way.
-    journal.note({ s: 'sending', e: key, n: job.attempts + 1, t: Date.now() });
+    // `sending` rides the same group commit as the previous outcome, and the end of DATA waits
+    // for both: the server cannot accept a message the journal does not show as in flight, so
+    // after a crash every possible duplicate is a `sending` with no later outcome.
+    const inFlight = journal.record({ s: 'sending', e: key, n: job.attempts + 1, t: Date.now() });
+    const held = Promise.all([gate, inFlight]).then(() => {});
+    // Observed here; a failed commit still reaches sendMail through the gate (and stops the run).
+    held.catch(() => {});
     stats.inFlight++;
     let response: string;
     try {
-      const info = await transport.sendMail({ ...mail, [COMMIT_GATE]: gate } as MailOptions);
+      const info = await transport.sendMail({ ...mail, [COMMIT_GATE]: held } as MailOptions);
       response = String(info.response ?? '').replace(/\s+/g, ' ').trim();
     } catch (error) {
       stats.inFlight--;

@@ -10,7 +10,8 @@ import { messageFor, prepareIssue } from './personalized-message.ts';
 import type { Job } from './recipients.ts';
 import type { BuiltForSend } from './run.ts';
 import type { RowProblem } from './subscribers/index.ts';
-import { estimateRows, skippedTotal, type Progress, type SendSummary } from './summary.ts';
+import type { SuppressionProblem } from './suppression.ts';
+import { estimateRows, issueNamed, skippedTotal, type Progress, type SendSummary } from './summary.ts';
 
 export interface DryRunOptions {
   built: BuiltForSend;
@@ -24,6 +25,7 @@ export interface DryRunOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   onRowProblem?: (kind: 'invalid' | 'duplicate', problem: RowProblem) => void;
+  onSuppressionProblem?: (problem: SuppressionProblem) => void;
 }
 
 /** Files written at once: enough to keep the disk busy, few enough to keep memory flat. */
@@ -42,12 +44,12 @@ function emlName(job: Job): string {
 export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
   const started = Date.now();
   const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env));
-  const { slug, number } = opts.built.props.issue;
+  const { slug } = opts.built.props.issue;
   const outbox = resolve(opts.outDir, slug, 'outbox');
   const failures = new FailuresCsv(resolve(opts.outDir, slug, 'dry-run-failures.csv'));
   const stats = emptyDeliveryStats();
   const total = await estimateRows(opts.listPath);
-  const source = await openListSource({ listPath: opts.listPath, strict: opts.strict, stateDir: opts.stateDir, limit: opts.limit, failures, onRowProblem: opts.onRowProblem });
+  const source = await openListSource({ listPath: opts.listPath, strict: opts.strict, stateDir: opts.stateDir, limit: opts.limit, failures, onRowProblem: opts.onRowProblem, onSuppressionProblem: opts.onSuppressionProblem, signal: opts.signal });
   try {
     await rm(outbox, { recursive: true, force: true });
     await mkdir(outbox, { recursive: true });
@@ -93,7 +95,7 @@ export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
   progress();
   return {
     mode: 'dry-run',
-    issue: { slug, number },
+    issue: issueNamed(opts.built),
     list: opts.listPath,
     tally: t,
     stats,

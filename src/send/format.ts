@@ -1,6 +1,6 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Stop } from './deliver.ts';
-import { exitCodeOf, failedTotal, skippedTotal, type Progress, type SendSummary } from './summary.ts';
+import { exitCodeOf, failedTotal, skippedTotal, type IssueNamed, type Progress, type SendSummary } from './summary.ts';
 
 /** Text for the progress display and the final report. Pure: the CLI decides where it goes. */
 
@@ -22,20 +22,42 @@ function eta(p: Progress, now: number): string {
   return duration((Math.max(0, p.total - p.done) / rate) * 1000);
 }
 
-/** One line for a terminal, redrawn in place: bar, count, rate, ETA, failures. */
+/** A path as the user would type it from here: relative below cwd, absolute elsewhere. */
+function shortPath(p: string, cwd: string): string {
+  const abs = resolve(cwd, p);
+  const r = relative(cwd, abs);
+  return !r ? '.' : r.startsWith('..') ? abs : r;
+}
+
+/** `issue 3 “Subject” (content/issues/2026-03-01-x.md)`: which issue a run sends, printed before the first message. */
+export function issueLabel(issue: IssueNamed, cwd = process.cwd()): string {
+  // Control characters cannot reach a subject that validated; a terminal is still no place for them.
+  // eslint-disable-next-line no-control-regex
+  const subject = issue.subject.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, '⏎');
+  return `issue ${issue.number} “${subject}”${issue.file ? ` (${shortPath(issue.file, cwd)})` : ''}`;
+}
+
+/**
+ * One line for a terminal, redrawn in place: bar, count, rate, ETA, failures.
+ * Without a total (a list read from a pipe) there is no bar and no ETA, only the count.
+ */
 export function progressBar(p: Progress, now: number, width = 24): string {
-  const frac = p.total ? Math.min(1, p.done / p.total) : 0;
-  const filled = Math.round(frac * width);
-  const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-  const count = p.total !== undefined ? `${p.done}/${p.total}` : `${p.done}`;
-  const extra = [p.failed ? `${p.failed} failed` : '', p.retrying ? `${p.retrying} retrying` : ''].filter(Boolean).join(' · ');
-  return `${bar} ${count} · ${rateOf(p, now).toFixed(1)}/s · ETA ${eta(p, now)}${extra ? ` · ${extra}` : ''}`;
+  const rate = `${rateOf(p, now).toFixed(1)}/s`;
+  const parts = p.total === undefined ? [`${p.done} done`, rate] : [`${bar(p.total ? p.done / p.total : 0, width)} ${p.done}/${p.total}`, rate, `ETA ${eta(p, now)}`];
+  if (p.failed) parts.push(`${p.failed} failed`);
+  if (p.retrying) parts.push(`${p.retrying} retrying`);
+  return parts.join(' · ');
+}
+
+function bar(frac: number, width: number): string {
+  const filled = Math.round(Math.min(1, frac) * width);
+  return '█'.repeat(filled) + '░'.repeat(width - filled);
 }
 
 /** A plain line for logs (not a terminal). */
 export function progressLine(p: Progress, now: number): string {
   const pct = p.total ? ` (${Math.floor((100 * Math.min(p.done, p.total)) / p.total)}%)` : '';
-  return `progress: ${p.done}${p.total !== undefined ? `/${p.total}` : ''}${pct} done, ${p.sent} sent, ${p.failed} failed, ${p.skipped} skipped, ${rateOf(p, now).toFixed(1)}/s, ETA ${eta(p, now)}`;
+  return `progress: ${p.done}${p.total !== undefined ? `/${p.total}` : ''}${pct} done, ${p.sent} sent, ${p.failed} failed, ${p.skipped} skipped, ${rateOf(p, now).toFixed(1)}/s${p.total !== undefined ? `, ETA ${eta(p, now)}` : ''}`;
 }
 
 const STOP_FIX: Record<Stop['reason'], string> = {
@@ -49,10 +71,7 @@ const STOP_FIX: Record<Stop['reason'], string> = {
 };
 
 export function formatSummary(s: SendSummary, cwd = process.cwd()): string[] {
-  const rel = (p: string) => {
-    const r = relative(cwd, p);
-    return !r ? '.' : r.startsWith('..') ? p : r;
-  };
+  const rel = (p: string) => shortPath(p, cwd);
   const t = s.tally;
   const f = failedTotal(s);
   const secs = s.durationMs / 1000;
@@ -69,13 +88,14 @@ export function formatSummary(s: SendSummary, cwd = process.cwd()): string[] {
     s.stop ? `■ Stopped early: ${s.stop.message}` : s.mode === 'dry-run' ? '✔ Dry run: nothing was sent' : code === 0 ? '✔ Done: everyone deliverable got the issue' : '✖ Finished with failures';
   const lines = [head];
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(22)}${value}`);
+  row('issue', issueLabel(s.issue, cwd).replace(/^issue /, ''));
   row(verb, `${s.stats.sent}${t.sentEarlier ? ` (+${t.sentEarlier} in earlier runs)` : ''}`);
   if (s.mode !== 'dry-run') {
     row('failed permanently', `${f.permanent}`);
     row('failed transiently', `${f.transient}${f.transient && !s.stop ? ' (retry with --retry-failed)' : ''}`);
   }
   row('skipped', `${skippedTotal(t, s.stats)}${skippedParts.length ? ` (${skippedParts.join(', ')})` : ''}`);
-  if (t.resentAfterCrash) row('resent after a crash', `${t.resentAfterCrash} (were in flight; may have a second copy)`);
+  if (t.inFlightAtLastStop) row('were in flight', `${t.inFlightAtLastStop} (when the last run stopped; sent again, so each may have got a second copy)`);
   if (s.stats.throttled) row('throttled', `${s.stats.throttled} times (slowed down; not failures)`);
   if (t.leftByLimit) row('left by --limit', `${t.leftByLimit} (run again to continue)`);
   if (s.retriesWaiting) row('waiting for retry', `${s.retriesWaiting} (recorded as pending)`);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { close as fsClose, constants, fdatasync, open as fsOpen, write } from 'node:fs';
-import { mkdir, open, truncate } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { open } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { NewsletterError } from '../errors.ts';
-import { scanJournal } from './journal-scan.ts';
+import { scanJournal, type BadLine } from './journal-scan.ts';
 import { acquireLock, type Lock } from './lock.ts';
+import { ensureStateDir, NOFOLLOW, openStateFile, STATE_FILE_MODE, stateFileError } from './state-file.ts';
 import { STATE, StateIndex, type StateCode } from './state-index.ts';
 
 /**
@@ -23,8 +24,13 @@ import { STATE, StateIndex, type StateCode } from './state-index.ts';
  * the file size are on disk (an fsync's guarantee in one system call; where
  * the platform has no O_DSYNC, an explicit fdatasync follows each write).
  *
+ * Like every state file it is never opened through a symlink, and is created
+ * 0600 in a 0700 folder (see state-file.ts).
+ *
  * States: nothing recorded = pending (never tried); `pending` = a transient
- * failure waiting for its retry; `sending` = handed to the server (in flight);
+ * failure waiting for its retry; `sending` = handed to the server (in flight;
+ * on disk before the server can accept the message, so a `sending` with no
+ * later outcome is exactly a message that may have arrived unrecorded);
  * `sent` (with the server's reply); `failed` (code, reply, permanent or
  * transient); `skipped` (the reason). The last record for an address wins.
  * No secrets are ever written here.
@@ -35,12 +41,16 @@ export type JournalRecord =
   | { s: 'sent'; e: string; r: string; t: number }
   | { s: 'pending'; e: string; n: number; why: string; t: number }
   | { s: 'failed'; e: string; k: 'permanent' | 'transient'; code: string; rc?: number; cmd?: string; m: string; t: number }
-  | { s: 'skipped'; e: string; why: string; t: number };
+  | { s: 'skipped'; e: string; why: string; t: number }
+  // A hard bounce to add to the suppression list (`why` is its source), written before the list is:
+  // the next run writes every one again (a no-op when already there). It changes no recipient's state.
+  | { s: 'suppress'; e: string; why: string; t: number };
 
 const DSYNC = constants.O_DSYNC ?? 0;
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DSYNC;
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DSYNC | NOFOLLOW;
 
 export type FailedRecord = Extract<JournalRecord, { s: 'failed' }>;
+export type SuppressRecord = Extract<JournalRecord, { s: 'suppress' }>;
 
 export function journalPath(stateDir: string, issueSlug: string, listPath: string): string {
   const abs = resolve(listPath);
@@ -67,6 +77,8 @@ export class Journal {
   runs = 0;
   /** Bytes of a torn last line dropped on open (a crash mid-write). */
   tornBytes = 0;
+  /** Hard bounces kept in the journal; the run writes them to the suppression list before sending (few: one per bounce). */
+  readonly toSuppress: SuppressRecord[] = [];
   #fd: number | undefined;
   #lock: Lock | undefined;
   #buffer: string[] = [];
@@ -82,18 +94,16 @@ export class Journal {
   /** Open (or create) the journal, take its lock, and rebuild the index. */
   static async open(path: string): Promise<Journal> {
     const journal = new Journal(path);
-    try {
-      await mkdir(resolve(path, '..'), { recursive: true });
-    } catch (cause) {
-      throw new NewsletterError('EOUTPUT', `Cannot create the state folder for the send journal: ${(cause as Error).message}`, { where: path, fix: 'Check permissions, or pass --state DIR.', cause });
-    }
+    await ensureStateDir(dirname(path));
     journal.#lock = await acquireLock(`${path}.lock`);
     try {
       const validBytes = await journal.#load();
-      if (validBytes !== undefined && journal.tornBytes) await truncate(path, validBytes);
+      if (validBytes !== undefined && journal.tornBytes) await truncateTo(path, validBytes);
       // A raw fd and callback writes: the hot path pays for no FileHandle promise machinery.
-      journal.#fd = await promisify(fsOpen)(path, APPEND_FLAGS, 0o644);
-      if (validBytes === undefined) await syncDir(resolve(path, '..'));
+      journal.#fd = await promisify(fsOpen)(path, APPEND_FLAGS, STATE_FILE_MODE).catch((cause: unknown) => {
+        throw stateFileError(path, cause);
+      });
+      if (validBytes === undefined) await syncDir(dirname(path));
     } catch (error) {
       await journal.#lock.release();
       throw error;
@@ -119,9 +129,9 @@ export class Journal {
   }
 
   /**
-   * Append a record that need not be on disk before the next step (`sending`,
-   * `skipped`): it goes out with the next commit. Losing it in a crash changes
-   * nothing: no record and `sending` resume the same way, and a skip is re-decided.
+   * Append a record that need not be on disk before the next step (`skipped`):
+   * it goes out with the next commit. Losing it in a crash changes nothing: a
+   * skip is decided again on resume.
    */
   note(record: JournalRecord): void {
     if (!this.#failed) this.#append(record);
@@ -199,6 +209,8 @@ export class Journal {
     const last = new Map<string, FailedRecord>();
     await scanJournal(this.path, (record) => {
       if (record.s === 'failed') last.set(record.e, record);
+    }).catch((cause: unknown) => {
+      throw stateFileError(this.path, cause, 'read');
     });
     return [...last.values()].filter((r) => {
       const s = this.index.get(r.e);
@@ -206,35 +218,62 @@ export class Journal {
     });
   }
 
-  /** Rebuild the index. Returns the length of the valid prefix, or undefined when the file is new. */
+  /**
+   * Rebuild the index. Returns the length of the valid prefix, or undefined
+   * when the file is new. Lines that do not parse at the very end are a torn
+   * write (dropped); anything else wrong is damage, and the run stops.
+   */
   async #load(): Promise<number | undefined> {
-    let bad: { line: number; offset: number } | undefined;
+    let torn: BadLine | undefined;
+    const damaged = (bad: BadLine, why: string) => damagedJournal(this.path, bad, why);
     try {
       const end = await scanJournal(this.path, (record) => {
         if (record.s === 'run') this.runs++;
+        if (record.s === 'suppress') this.toSuppress.push(record);
         const state = stateOf(record);
         if (state && 'e' in record) this.index.set(record.e, state);
-      }, (line, offset) => {
-        bad ??= { line, offset };
+      }, (bad) => {
+        // Complete JSON of the wrong shape is never a torn write: dropping it could drop a `sent`.
+        if (bad.parsed) throw damaged(bad, '');
+        torn ??= bad;
       }, (line) => {
-        if (bad)
-          throw new NewsletterError('ESEND', `The send journal is damaged at line ${bad.line} (line ${line} after it is fine)`, {
-            where: `${this.path}:${bad.line}`,
-            fix: 'Do not edit the journal by hand. Restore it from a backup, or move it away to start this send afresh (everyone on the list would be sent again).',
-          });
+        if (torn) throw damaged(torn, ` (line ${line} after it is intact, so it is not a torn last write)`);
       });
-      if (bad) {
-        this.tornBytes = end.size - bad.offset;
-        return bad.offset;
+      if (torn) {
+        this.tornBytes = end.size - torn.offset;
+        return torn.offset;
       }
       this.tornBytes = end.size - end.valid;
       return end.valid;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      throw error instanceof NewsletterError ? error : stateFileError(this.path, error, 'read');
     }
   }
+}
 
+/** A journal that cannot be trusted as it is: stop (exit 3) and say how to repair it. */
+function damagedJournal(path: string, bad: BadLine, why: string): NewsletterError {
+  return new NewsletterError('ESTATE', `The send journal is damaged at line ${bad.line}: ${bad.problem}${why}`, {
+    where: `${path}:${bad.line}`,
+    fix:
+      `The journal is append-only JSON lines, one record per line. Move line ${bad.line} (and any other damaged line) out of the file into a copy kept aside, ` +
+      'or restore the journal from a backup; then run the same command again to resume. Do not delete the journal: it is what keeps anyone from being mailed twice.',
+    exitCode: 3,
+  });
+}
+
+/** Drop a torn tail, without following a symlink. */
+async function truncateTo(path: string, length: number): Promise<void> {
+  const fh = await openStateFile(path, constants.O_WRONLY);
+  try {
+    await fh.truncate(length);
+  } catch (cause) {
+    throw stateFileError(path, cause, 'repair');
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Write all of `data`, then (without O_DSYNC) fdatasync; one callback at the end. */

@@ -1,5 +1,6 @@
-import { loadSuppression, type Suppression } from './suppression.ts';
-import { readSubscribers, type RowProblem } from './subscribers/index.ts';
+import { NewsletterError } from '../errors.ts';
+import { loadSuppression, type Suppression, type SuppressionProblem } from './suppression.ts';
+import { listFileKind, readSubscribers, type RowProblem } from './subscribers/index.ts';
 import type { FailuresCsv } from './failures-csv.ts';
 import type { Journal } from './journal.ts';
 import { emptyTally, sendable, type Job, type ListTally } from './recipients.ts';
@@ -12,13 +13,19 @@ export interface ListSourceOptions {
   retryFailed?: boolean | undefined;
   limit?: number | undefined;
   failures?: FailuresCsv | undefined;
+  /** Ctrl-C: ends a wait for a FIFO's writer. */
+  signal?: AbortSignal | undefined;
   /** Each invalid or duplicate row as it streams by (the CLI prints the first few). */
   onRowProblem?: ((kind: 'invalid' | 'duplicate', problem: RowProblem) => void) | undefined;
+  /** Each damaged line of suppression.csv (skipped alone; the CLI can print them). */
+  onSuppressionProblem?: ((problem: SuppressionProblem) => void) | undefined;
 }
 
 export interface ListSource {
   tally: ListTally;
   jobs: AsyncIterator<Job>;
+  /** Nothing to attempt: everyone is sent, failed, suppressed or skipped already (no SMTP needed). */
+  empty: boolean;
   /** The suppression list the jobs are filtered by; hard bounces are added to it during the run. */
   suppression: Suppression;
 }
@@ -27,13 +34,17 @@ export interface ListSource {
  * The recipients to attempt, as a stream. With --strict the whole list is
  * read once first (nothing kept), so a bad row refuses the list before anyone
  * is sent anything. The first recipient is fetched here, so an unreadable
- * file or a missing header fails now (exit 1), not mid-run.
+ * file or a missing header fails now (exit 1), not mid-run, and a run with
+ * nobody left knows it before connecting anywhere.
  */
 export async function openListSource(opts: ListSourceOptions): Promise<ListSource> {
+  const kind = await listFileKind(opts.listPath);
+  if (opts.strict && kind === 'stream') throw strictNeedsFile(opts.listPath);
   if (opts.strict) for await (const _ of readSubscribers(opts.listPath, { strict: true }));
-  const suppression = await loadSuppression(opts.stateDir);
+  // Hard bounces kept in the journal (their write failed last run) go to the list before anything is sent.
+  const suppression = await loadSuppression(opts.stateDir, { pending: opts.journal?.toSuppress, onProblem: opts.onSuppressionProblem });
   const tally = emptyTally();
-  const it = sendable(readSubscribers(opts.listPath), {
+  const it = sendable(readSubscribers(opts.listPath, { signal: opts.signal }), {
     suppression,
     journal: opts.journal,
     retryFailed: opts.retryFailed ?? false,
@@ -50,5 +61,19 @@ export async function openListSource(opts: ListSourceOptions): Promise<ListSourc
     yield first.value;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
-  return { tally, jobs: jobs(), suppression };
+  return { tally, jobs: jobs(), empty: first.done === true, suppression };
+}
+
+/**
+ * --strict means "refuse the whole list before anyone is mailed", which needs
+ * the whole list read before the first message. A pipe can be read once, so
+ * that would mean keeping a copy: not in memory (lists can be millions of
+ * rows), and not a hidden copy of everyone's personal data on disk in the
+ * state folder either. Refused instead, with the one-line way to get a file.
+ */
+function strictNeedsFile(path: string): NewsletterError {
+  return new NewsletterError('ESUBSCRIBERS', `--strict needs to read ${path} twice (check every row, then send), and a pipe can only be read once`, {
+    where: path,
+    fix: 'Save the list to a file first and pass that (… > subscribers.csv, then --to subscribers.csv --strict), or drop --strict to skip bad rows and report them.',
+  });
 }

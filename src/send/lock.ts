@@ -1,22 +1,186 @@
-import { open, readFile, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { link, open, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { NewsletterError } from '../errors.ts';
+import { NOFOLLOW, STATE_FILE_MODE, stateFileError, symlinkRefused } from './state-file.ts';
 
+/**
+ * One sender per journal: two processes sending the same issue to the same
+ * list would each send to everyone.
+ *
+ * Hand-written rather than proper-lockfile: that one decides staleness by
+ * mtime, so a long send that stalls (a throttling server) could lose its lock;
+ * here a lock is stale only when its pid is provably gone on this host.
+ *
+ * - Taking it is atomic: the owner's line is written to a private temp file
+ *   in the same folder, synced, then link()ed to the lock path. link() fails
+ *   with EEXIST when someone holds it, and a lock file is never seen half
+ *   written. An empty, partial or unreadable lock file is therefore *busy*.
+ * - Taking over a stale lock goes through a guard (`<lock>.takeover`, taken
+ *   the same way): only its holder may remove a lock, and only when the lock
+ *   still holds exactly the stale content it saw. Two processes that both saw
+ *   the stale lock cannot both end up holding a lock.
+ */
 export interface Lock {
   release(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+interface Owner {
+  pid: number;
+  /** Absent in locks written by older versions (this host, then). */
+  host: string | undefined;
+  raw: string;
 }
+
+const HOST = hostname();
+const RDONLY = constants.O_RDONLY | NOFOLLOW;
+const CREATE_EXCL = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
 
 /** Locks this process holds: a second send in the same process is refused too. */
 const held = new Set<string>();
+
+export async function acquireLock(path: string): Promise<Lock> {
+  if (held.has(path)) throw busy(path, process.pid);
+  const content = `${process.pid}\n${HOST}\n${new Date().toISOString()}\n${randomBytes(8).toString('hex')}\n`;
+  const tmp = await writeTemp(path, content);
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await tryLink(tmp, path)) return hold(path, content);
+      const owner = await readOwner(path);
+      if (owner === 'gone') continue; // released between our link() and read: try again
+      if (!owner) throw unreadable(path);
+      if (!provablyGone(owner)) throw busy(path, owner.pid);
+      await takeOver(path, owner, tmp);
+    }
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+  throw new NewsletterError('ESEND', 'Could not take the send lock: it kept changing hands', {
+    where: path,
+    fix: 'Another `newsletter send` of this issue to this list is starting or stopping; run the command again in a moment.',
+    exitCode: 1,
+  });
+}
+
+function hold(path: string, content: string): Lock {
+  held.add(path);
+  let released = false;
+  return {
+    release: async () => {
+      if (released) return;
+      released = true;
+      held.delete(path);
+      // Remove it only while it is still ours (never a lock someone else took after a manual rm).
+      const owner = await readOwner(path).catch(() => undefined);
+      if (owner !== 'gone' && owner?.raw === content) await unlink(path).catch(() => {});
+    },
+  };
+}
+
+/** Remove the stale lock `stale`, holding the takeover guard; the caller then links its own. */
+async function takeOver(path: string, stale: Owner, tmp: string): Promise<void> {
+  const guard = `${path}.takeover`;
+  if (!(await tryLink(tmp, guard))) {
+    const other = await readOwner(guard);
+    if (other === 'gone') return;
+    if (other && !provablyGone(other)) throw busy(path, other.pid);
+    throw new NewsletterError('ESEND', `A takeover of the send lock was left unfinished${other ? ` by pid ${other.pid}, which is gone` : ''}`, {
+      where: guard,
+      fix: `If no \`newsletter send\` of this issue to this list is running, remove it (rm ${JSON.stringify(guard)}), then run the command again.`,
+      exitCode: 1,
+    });
+  }
+  try {
+    // Under the guard nobody else removes the lock, and a dead owner cannot: if it still
+    // holds the stale content, removing it removes only the stale lock.
+    const now = await readOwner(path);
+    if (now !== 'gone' && now?.raw === stale.raw) await unlink(path);
+  } finally {
+    await unlink(guard).catch(() => {});
+  }
+}
+
+/** Gone only when this host says so: a live pid (EPERM too) or another host's lock is busy. */
+function provablyGone(owner: Owner): boolean {
+  if (owner.host !== undefined && owner.host !== HOST) return false;
+  // Our own pid on a lock we do not hold: a dead process whose pid this process reuses.
+  if (owner.pid === process.pid) return true;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** The owner written in a lock file; undefined when empty, partial or unreadable; 'gone' when missing. */
+async function readOwner(path: string): Promise<Owner | 'gone' | undefined> {
+  let raw: string;
+  try {
+    const fh = await open(path, RDONLY);
+    try {
+      const { buffer, bytesRead } = await fh.read(Buffer.alloc(4096), 0, 4096, 0);
+      raw = buffer.toString('utf8', 0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'gone';
+    if (code === 'ELOOP') throw symlinkRefused(path);
+    return undefined;
+  }
+  const [pid, host] = raw.split('\n');
+  if (!raw.endsWith('\n') || !pid || !/^[1-9][0-9]{0,9}$/.test(pid)) return undefined;
+  return { pid: Number(pid), host: host || undefined, raw };
+}
+
+/** link() that reports "somebody is there" as false. */
+async function tryLink(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw folderError(to, error);
+  }
+}
+
+/** The owner line in a private (0600) temp file next to the lock, on disk before it is linked. */
+async function writeTemp(path: string, content: string): Promise<string> {
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  let fh;
+  try {
+    fh = await open(tmp, CREATE_EXCL, STATE_FILE_MODE);
+  } catch (error) {
+    throw folderError(tmp, error);
+  }
+  try {
+    await fh.writeFile(content);
+    await fh.sync();
+  } catch (error) {
+    await unlink(tmp).catch(() => {});
+    throw stateFileError(tmp, error, 'write');
+  } finally {
+    await fh.close();
+  }
+  return tmp;
+}
+
+/** The state folder cannot take a new file (read-only, full, missing): say which folder. */
+function folderError(file: string, cause: unknown): NewsletterError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return stateFileError(file, cause, 'create');
+  const dir = dirname(file);
+  return new NewsletterError('ESTATE', `Cannot take the send lock: the state folder ${dir} is not writable (${code === 'EROFS' ? 'the file system is read-only' : 'permission denied'})`, {
+    where: dir,
+    fix: `Make ${dir} writable by this user, or pass --state DIR with a writable folder; then run the same command again. Nothing was sent.`,
+    exitCode: 3,
+    cause,
+  });
+}
 
 function busy(path: string, pid: number): NewsletterError {
   return new NewsletterError('ESEND', `Another \`newsletter send\` (pid ${pid}) is already sending this issue to this list`, {
@@ -26,35 +190,10 @@ function busy(path: string, pid: number): NewsletterError {
   });
 }
 
-/**
- * One sender per journal: two processes sending the same issue to the same
- * list would each send to everyone. The lock file holds the owner's pid; a
- * lock left by a process that no longer runs (kill -9, power loss) is taken over.
- */
-export async function acquireLock(path: string): Promise<Lock> {
-  if (held.has(path)) throw busy(path, process.pid);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(path, 'wx');
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      held.add(path);
-      let released = false;
-      return {
-        release: async () => {
-          if (released) return;
-          released = true;
-          held.delete(path);
-          await unlink(path).catch(() => {});
-        },
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      // Our own pid without our own lock: a dead process whose pid was reused by us.
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw busy(path, pid);
-      await unlink(path).catch(() => {});
-    }
-  }
-  throw new NewsletterError('ESEND', 'Could not take the send journal lock', { where: path, fix: `Remove ${path} if no send is running.`, exitCode: 1 });
+function unreadable(path: string): NewsletterError {
+  return new NewsletterError('ESEND', `The send lock ${path} is empty or unreadable, so another \`newsletter send\` may hold it (this one is refused, nothing sent)`, {
+    where: path,
+    fix: `If another send of this issue to this list is starting, let it run. If no \`newsletter send\` is running (check with ps), remove the lock (rm ${JSON.stringify(path)}) and run the command again.`,
+    exitCode: 1,
+  });
 }

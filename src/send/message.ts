@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Options as MailOptions } from 'nodemailer/lib/mailer';
 import type { NewsletterProps } from '../content/model.ts';
 import { NewsletterError } from '../errors.ts';
 import { rawTextPart } from './encoded-template.ts';
+import { encodedWords, fitsOneLine, listIdHeader, longAddressHeader, MAX_LINE, octets, renameStandIn, type AddressField } from './header-lines.ts';
+import { parseMailbox, type Mailbox } from './mailbox.ts';
 
 export type { MailOptions };
 
@@ -15,10 +16,10 @@ export interface MessageInput {
   recipient: { email: string; firstName?: string | undefined; lastName?: string | undefined };
   /** This recipient's own unsubscribe URL (with token) and the optional mailto: alternative address. */
   unsubscribe: { url: string; mailto?: string | undefined };
-  /** Overrides newsletter.yml `from` (e.g. MAIL_FROM): `Name <addr@example.com>` or a bare address. */
-  from?: string | undefined;
+  /** Overrides newsletter.yml `from` (e.g. MAIL_FROM): `Name <addr@example.com>`, a bare address, or one parsed already. */
+  from?: string | Mailbox | undefined;
   /** Overrides newsletter.yml `replyTo` (e.g. REPLY_TO). */
-  replyTo?: string | undefined;
+  replyTo?: string | Mailbox | undefined;
   date?: Date | undefined;
   /**
    * The text and HTML bodies already quoted-printable encoded (see
@@ -39,20 +40,6 @@ function checkHeader(field: string, value: string | undefined, recipient: string
   });
 }
 
-const domains = new Map<string, string>();
-
-/** The domain of an address header value (`Name <a@b.example>` or `a@b.example`); memoized: From is the same for a whole run. */
-export function addressDomain(value: string): string {
-  let domain = domains.get(value);
-  if (domain === undefined) {
-    const [first] = addressparser(value, { flatten: true });
-    const at = first?.address.lastIndexOf('@') ?? -1;
-    domain = at >= 0 && first ? first.address.slice(at + 1).toLowerCase() : 'localhost';
-    if (domains.size < 64) domains.set(value, domain);
-  }
-  return domain;
-}
-
 /**
  * Deterministic per (issue, recipient): a resent message is recognisably the
  * same one, and receivers that de-duplicate on Message-ID can do so.
@@ -62,20 +49,44 @@ export function messageIdFor(slug: string, issueNumber: number, email: string, d
   return `<${hash}.issue-${issueNumber}@${domain}>`;
 }
 
-/** RFC 2919: `"Name" <list-id>`; a name outside US-ASCII becomes an encoded word. */
-function listIdHeader(name: string, listId: string): string {
-  const printable = /^[\x20-\x7e]*$/.test(name);
-  const phrase = printable
-    ? `"${name.replace(/["\\]/g, '\\$&')}"`
-    : `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?=`;
-  return `${phrase} <${listId}>`;
-}
-
-/** RFC 2369/8058: `<https URL>, <mailto:…?subject=unsubscribe>`. */
-function listUnsubscribeHeader(url: string, mailto: string | undefined): string {
+/** RFC 2369/8058: `<https URL>, <mailto:…?subject=unsubscribe>`, folded at the ", " between them. */
+function listUnsubscribeHeader(url: string, mailto: string | undefined, who: string): string {
   const parts = [`<${url}>`];
   if (mailto) parts.push(`<mailto:${mailto.replace(/^mailto:/i, '')}?subject=unsubscribe>`);
+  for (const [i, part] of parts.entries()) {
+    // The first URI shares its line with the field name; each later one starts a folded line.
+    const line = (i === 0 ? 'List-Unsubscribe: ' : ' ') + part + (i < parts.length - 1 ? ',' : '');
+    if (octets(line) > MAX_LINE)
+      throw new NewsletterError('ESEND', `The unsubscribe ${i === 0 ? 'URL' : 'mailto address'} for ${who} is ${octets(part) - 2} characters; a List-Unsubscribe header line holds at most ${MAX_LINE} and a URL cannot be folded`, {
+        where: who,
+        fix: 'Use a shorter UNSUBSCRIBE_URL / UNSUBSCRIBE_MAILTO (or newsletter.yml unsubscribeUrl): the address and a 43-character token are added to the URL for each recipient.',
+      });
+  }
   return parts.join(', ');
+}
+
+function fail(message: string, who: string, fix: string): never {
+  throw new NewsletterError('ESEND', message, { where: who, fix });
+}
+
+/** From / Reply-To as exactly one mailbox, or an error naming the field and the recipient. */
+function senderMailbox(field: 'From address' | 'Reply-To address', value: string | Mailbox, who: string): Mailbox {
+  const result = parseMailbox(value);
+  if (!result.ok) fail(`The ${field} for ${who} ${result.problem}`, who, `Correct the ${field} (MAIL_FROM / REPLY_TO, or from / replyTo in newsletter.yml).`);
+  return result.mailbox;
+}
+
+/**
+ * An address header: the {name, address} object nodemailer formats (and
+ * RFC 2047-encodes when the name is not ASCII), or, for a name too long for
+ * one line, a stand-in header of encoded words (see header-lines.ts).
+ */
+function addressHeader(field: AddressField, mailbox: Mailbox, who: string, headers: Record<string, string>): Mailbox | string | undefined {
+  const long = longAddressHeader(field, mailbox);
+  if (long === null) fail(`The ${field} name for ${who} is too long for one header line and the address ${JSON.stringify(mailbox.address)} cannot be written next to encoded words`, who, `Shorten the name in the ${field} header.`);
+  if (!long) return mailbox.name ? mailbox : mailbox.address;
+  headers[long.key] = long.value;
+  return undefined;
 }
 
 /**
@@ -83,32 +94,43 @@ function listUnsubscribeHeader(url: string, mailto: string | undefined): string 
  * (overridable), To, Subject, text + HTML (multipart/alternative), a
  * deterministic Message-ID, Date, and the List-Unsubscribe, List-Unsubscribe-Post
  * (RFC 8058) and List-Id (RFC 2919) headers. A line break in any header value
- * is refused with an error naming the field and the recipient.
+ * is refused with an error naming the field and the recipient; From and
+ * Reply-To must each be exactly one mailbox; no header line exceeds 998
+ * octets (long text is written as encoded words, a URL too long is refused).
  */
 export function composeMessage(input: MessageInput): MailOptions {
   const { props, personalized, recipient, unsubscribe } = input;
   const { newsletter, issue } = props;
   const who = recipient.email;
-  const from = input.from ?? `"${newsletter.from.name.replace(/["\\]/g, '\\$&')}" <${newsletter.from.email}>`;
-  const replyTo = input.replyTo ?? newsletter.replyTo;
   const name = [recipient.firstName, recipient.lastName].filter((p) => p && p.trim()).join(' ');
 
   checkHeader('recipient address', recipient.email, who);
   checkHeader('first name', recipient.firstName, who);
   checkHeader('last name', recipient.lastName, who);
   checkHeader('subject', personalized.subject, who);
-  checkHeader('From address', from, who);
-  checkHeader('Reply-To address', replyTo, who);
   checkHeader('unsubscribe URL', unsubscribe.url, who);
   checkHeader('unsubscribe mailto address', unsubscribe.mailto, who);
   checkHeader('list id', newsletter.listId, who);
   checkHeader('newsletter name', newsletter.name, who);
+  const from = senderMailbox('From address', input.from ?? { name: newsletter.from.name, address: newsletter.from.email }, who);
+  const replyToValue = input.replyTo ?? newsletter.replyTo;
+  const replyTo = replyToValue ? senderMailbox('Reply-To address', replyToValue, who) : undefined;
+  if (!fitsOneLine('List-Id', `<${newsletter.listId}>`)) fail(`The list id for ${who} is too long for one header line`, who, 'Shorten listId in newsletter.yml.');
+
+  const standIns: Record<string, string> = {};
+  const fromHeader = addressHeader('From', from, who, standIns);
+  const replyToHeader = replyTo && addressHeader('Reply-To', replyTo, who, standIns);
+  const toHeader = addressHeader('To', { name, address: recipient.email }, who, standIns);
+  const subject = personalized.subject;
+  const subjectFits = fitsOneLine('Subject', subject);
 
   return {
-    from,
-    ...(replyTo ? { replyTo } : {}),
-    to: name ? { name, address: recipient.email } : recipient.email,
-    subject: personalized.subject,
+    ...(fromHeader ? { from: fromHeader } : {}),
+    ...(replyToHeader ? { replyTo: replyToHeader } : {}),
+    ...(toHeader ? { to: toHeader } : {}),
+    ...(subjectFits ? { subject } : {}),
+    // Explicit, so the envelope never depends on how the headers were written.
+    envelope: { from: from.address, to: [recipient.email] },
     ...(input.encodedParts
       ? { text: { raw: rawTextPart('plain', input.encodedParts.text) }, html: { raw: rawTextPart('html', input.encodedParts.html) } }
       : { text: personalized.text, html: personalized.html }),
@@ -118,11 +140,15 @@ export function composeMessage(input: MessageInput): MailOptions {
     // Content is strings we made; never let an option turn into a file read or a fetch.
     disableFileAccess: true,
     disableUrlAccess: true,
-    messageId: messageIdFor(issue.slug, issue.number, recipient.email, addressDomain(from)),
+    messageId: messageIdFor(issue.slug, issue.number, recipient.email, from.address.slice(from.address.lastIndexOf('@') + 1).toLowerCase()),
     date: input.date ?? new Date(),
+    ...(Object.keys(standIns).length ? { normalizeHeaderKey: renameStandIn } : {}),
     headers: {
+      ...standIns,
+      // A subject too long for one line goes out as encoded words, which fold.
+      ...(subjectFits ? {} : { Subject: { prepared: true, foldLines: true, value: encodedWords(subject) } }),
       // prepared: written as given (we built and checked them), folded only at the ", " between URIs.
-      'List-Unsubscribe': { prepared: true, foldLines: true, value: listUnsubscribeHeader(unsubscribe.url, unsubscribe.mailto) },
+      'List-Unsubscribe': { prepared: true, foldLines: true, value: listUnsubscribeHeader(unsubscribe.url, unsubscribe.mailto, who) },
       'List-Unsubscribe-Post': { prepared: true, value: 'List-Unsubscribe=One-Click' },
       'List-Id': { prepared: true, foldLines: true, value: listIdHeader(newsletter.name, newsletter.listId) },
     },

@@ -2,8 +2,10 @@ import type { NewsletterProps } from '../content/model.ts';
 import { NewsletterError } from '../errors.ts';
 import { compileRendered, valuesFor, type CompiledIssue } from '../personalize/index.ts';
 import { unsubscribeUrl } from '../unsubscribe/token.ts';
-import type { SendEnv } from './config.ts';
+import { MAX_UNSUBSCRIBE_URL, type SendEnv } from './config.ts';
 import { encodeTemplate, type EncodedTemplate } from './encoded-template.ts';
+import { MAX_LINE } from './header-lines.ts';
+import { parseMailbox, type Mailbox } from './mailbox.ts';
 import { composeMessage, type MailOptions } from './message.ts';
 
 /** Everything needed to make one recipient's message, prepared once per run (templates compiled once). */
@@ -12,8 +14,8 @@ export interface PreparedIssue {
   compiled: CompiledIssue;
   /** The HTML and text parts quoted-printable encoded once; values spliced in per recipient. */
   encoded: { html: EncodedTemplate; text: EncodedTemplate };
-  from: string | undefined;
-  replyTo: string | undefined;
+  from: Mailbox;
+  replyTo: Mailbox | undefined;
   unsubscribeBase: string;
   unsubscribeMailto: string | undefined;
   secret: string;
@@ -25,6 +27,23 @@ export interface RecipientLike {
   lastName?: string | undefined;
 }
 
+function contentError(field: string, problem: string): NewsletterError {
+  return new NewsletterError('ECONTENT', `newsletter.yml ${field} ${problem}; nothing was sent`, {
+    where: `newsletter.yml ${field}`,
+    fix: `Correct ${field} in content/newsletter.yml (or set the matching variable: MAIL_FROM, REPLY_TO, UNSUBSCRIBE_URL).`,
+  });
+}
+
+/**
+ * newsletter.yml's from / replyTo as exactly one mailbox, checked once before
+ * anything is sent (MAIL_FROM / REPLY_TO were checked with the environment).
+ */
+function senderFromContent(field: 'from' | 'replyTo', value: string | Mailbox): Mailbox {
+  const result = parseMailbox(value);
+  if (!result.ok) throw contentError(field, result.problem);
+  return result.mailbox;
+}
+
 export function prepareIssue(built: { props: NewsletterProps; html: string; text: string }, env: SendEnv, secret: string): PreparedIssue {
   const { issue, newsletter } = built.props;
   if (/[\r\n]/.test(issue.subject))
@@ -33,13 +52,17 @@ export function prepareIssue(built: { props: NewsletterProps; html: string; text
       fix: 'Write the subject on one line in the issue front matter.',
     });
   const compiled = compileRendered(built.props, built);
+  const replyTo = env.replyTo ?? (newsletter.replyTo ? senderFromContent('replyTo', newsletter.replyTo) : undefined);
+  const unsubscribeBase = env.unsubscribeUrl ?? newsletter.unsubscribeUrl;
+  if (unsubscribeBase.length > MAX_UNSUBSCRIBE_URL) throw contentError('unsubscribeUrl', `is ${unsubscribeBase.length} characters; at most ${MAX_UNSUBSCRIBE_URL} leave room in the List-Unsubscribe header line for each recipient's address and token`);
+  if ('List-Id: <>'.length + newsletter.listId.length > MAX_LINE) throw contentError('listId', `is too long for the List-Id header line (at most ${MAX_LINE} octets)`);
   return {
     props: built.props,
     compiled,
     encoded: { html: encodeTemplate(compiled.html, true), text: encodeTemplate(compiled.text, false) },
-    from: env.from,
-    replyTo: env.replyTo,
-    unsubscribeBase: env.unsubscribeUrl ?? newsletter.unsubscribeUrl,
+    from: env.from ?? senderFromContent('from', { name: newsletter.from.name, address: newsletter.from.email }),
+    replyTo,
+    unsubscribeBase,
     unsubscribeMailto: env.unsubscribeMailto,
     secret,
   };

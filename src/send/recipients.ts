@@ -22,14 +22,20 @@ export interface ListTally {
   sentEarlier: number;
   failedEarlierPermanent: number;
   failedEarlierTransient: number;
-  /** Recorded as in flight when an earlier run died: sent again (they may get a second copy). */
-  resentAfterCrash: number;
+  /**
+   * Recorded as `sending` with no outcome when the last run stopped (kill -9,
+   * power loss, a second Ctrl-C), and sent again now. The server may have
+   * accepted the first try unrecorded, so each may have got a second copy;
+   * `sending` is on disk before the server can accept, so no duplicate is
+   * missing from this count.
+   */
+  inFlightAtLastStop: number;
   /** Left for a later run by --limit. */
   leftByLimit: number;
 }
 
 export function emptyTally(): ListTally {
-  return { rows: 0, invalid: 0, duplicate: 0, suppressed: 0, byStatus: 0, sentEarlier: 0, failedEarlierPermanent: 0, failedEarlierTransient: 0, resentAfterCrash: 0, leftByLimit: 0 };
+  return { rows: 0, invalid: 0, duplicate: 0, suppressed: 0, byStatus: 0, sentEarlier: 0, failedEarlierPermanent: 0, failedEarlierTransient: 0, inFlightAtLastStop: 0, leftByLimit: 0 };
 }
 
 export interface FilterOptions {
@@ -84,7 +90,7 @@ export async function* sendable(events: AsyncIterable<SubscriberEvent>, opts: Fi
       tally.leftByLimit++;
       continue;
     }
-    if (state === STATE.sending) tally.resentAfterCrash++;
+    if (state === STATE.sending) tally.inFlightAtLastStop++;
     yielded++;
     yield { sub, attempts: 0, throttles: 0 };
   }

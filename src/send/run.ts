@@ -11,14 +11,17 @@ import { openListSource } from './list-source.ts';
 import { emptyTally } from './recipients.ts';
 import { Pacer } from './pacer.ts';
 import { prepareIssue } from './personalized-message.ts';
-import type { RowProblem } from './subscribers/index.ts';
-import { estimateRows, skippedTotal, type Progress, type SendSummary } from './summary.ts';
+import { listFileKind, type RowProblem } from './subscribers/index.ts';
+import { estimateRows, issueNamed, skippedTotal, type Progress, type SendSummary } from './summary.ts';
+import type { SuppressionProblem } from './suppression.ts';
 import { createSmtpTransport } from './transport.ts';
 
 export interface BuiltForSend {
   props: NewsletterProps;
   html: string;
   text: string;
+  /** The issue file (BuiltIssue has it): named before the first message and in the summary. */
+  file?: string | undefined;
 }
 
 export interface SendOptions {
@@ -40,6 +43,8 @@ export interface SendOptions {
   forceSignal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   onRowProblem?: (kind: 'invalid' | 'duplicate', problem: RowProblem) => void;
+  /** Each damaged line of suppression.csv (skipped alone; an address on it still counts). */
+  onSuppressionProblem?: (problem: SuppressionProblem) => void;
 }
 
 /**
@@ -51,9 +56,11 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
   const started = Date.now();
   const smtp = requireSmtp(opts.env);
   const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env));
-  const { slug, number } = opts.built.props.issue;
+  const { slug } = opts.built.props.issue;
   const concurrency = opts.concurrency ?? 5;
   const tuning = { ...DEFAULT_TUNING, ...opts.tuning };
+  // A device or folder as the list is refused before the state folder is touched.
+  await listFileKind(opts.listPath);
   const path = journalPath(opts.stateDir, slug, opts.listPath);
   const failures = new FailuresCsv(path.replace(/\.journal\.jsonl$/, '.failures.csv'));
   const journal = await Journal.open(path);
@@ -66,10 +73,11 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
     const source = await openListSource({ ...opts, journal, failures });
     tally = source.tally;
     await journal.record({ s: 'run', t: Date.now(), issue: slug, list: opts.listPath, pid: process.pid, concurrency, rate: opts.rate ?? null });
-    const transport = createSmtpTransport(smtp, { concurrency, dkim: opts.env.dkim, overrides: opts.transportOverrides });
+    // Nobody left to attempt (all sent, failed, suppressed or skipped): no reason to connect anywhere.
+    const transport = source.empty ? undefined : createSmtpTransport(smtp, { concurrency, dkim: opts.env.dkim, overrides: opts.transportOverrides });
     try {
-      stop = await preflight(transport, smtp.display);
-      if (!stop) {
+      stop = transport ? await preflight(transport, smtp.display) : undefined;
+      if (transport && !stop) {
         const queue = new JobQueue(source.jobs);
         const t = source.tally;
         const progress = (): void =>
@@ -95,13 +103,13 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
           signal: opts.signal,
           forceSignal: opts.forceSignal,
           onProgress: progress,
-          onHardBounce: (email, f) => source.suppression.add(email, 'bounced', `smtp ${f.responseCode ?? ''} ${f.message}`.slice(0, 300)),
+          onHardBounce: (email, why) => source.suppression.add(email, 'bounced', why),
         });
         retriesWaiting = queue.waiting;
         progress();
       }
     } finally {
-      transport.close();
+      transport?.close();
       await source.suppression.close();
     }
     if (stop?.reason === 'error') throw stop.error;
@@ -114,7 +122,7 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
   }
   return {
     mode: 'send',
-    issue: { slug, number },
+    issue: issueNamed(opts.built),
     list: opts.listPath,
     tally,
     stats,

@@ -1,4 +1,7 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { templateToDisplay } from '../content/index.ts';
+import type { NewsletterProps } from '../content/model.ts';
 import { NewsletterError } from '../errors.ts';
 import type { SmtpFailure } from './classify.ts';
 import type { DeliveryStats, Stop } from './deliver.ts';
@@ -6,10 +9,25 @@ import type { ListTally } from './recipients.ts';
 
 export type SendMode = 'send' | 'dry-run' | 'test';
 
+/** Which issue a run sends: named before the first message and again in the summary. */
+export interface IssueNamed {
+  slug: string;
+  number: number;
+  /** As written, merge fields shown as {{name}}. */
+  subject: string;
+  /** The issue file it was built from, when known. */
+  file: string | undefined;
+}
+
+export function issueNamed(built: { props: NewsletterProps; file?: string | undefined }): IssueNamed {
+  const { slug, number, subject } = built.props.issue;
+  return { slug, number, subject: templateToDisplay(subject), file: built.file };
+}
+
 /** Everything the CLI prints at the end; also what a program calling sendIssue gets back. */
 export interface SendSummary {
   mode: SendMode;
-  issue: { slug: string; number: number };
+  issue: IssueNamed;
   list: string | undefined;
   tally: ListTally;
   stats: DeliveryStats;
@@ -27,7 +45,7 @@ export interface SendSummary {
 export interface Progress {
   /** Rows settled so far (sent, failed, skipped, already done). */
   done: number;
-  /** Rows in the list (estimated from its line count), when known. */
+  /** Rows in the list (estimated from its line count), when known: not for a pipe, which is read once. */
   total: number | undefined;
   sent: number;
   failed: number;
@@ -55,9 +73,14 @@ export function exitCodeOf(s: SendSummary): 0 | 2 | 3 {
   return f.permanent + f.transient > 0 ? 2 : 0;
 }
 
-/** Lines in the list minus its header: the progress total. Quoted line breaks make it an estimate. */
+/**
+ * Lines in the list minus its header: the progress total. Quoted line breaks
+ * make it an estimate. Only a regular file is counted: counting a pipe would
+ * consume the list before the send reads it (it then looked empty).
+ */
 export async function estimateRows(path: string): Promise<number | undefined> {
   try {
+    if (!(await stat(path)).isFile()) return undefined;
     let lines = 0;
     let last = 10;
     for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {

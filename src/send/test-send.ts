@@ -7,7 +7,7 @@ import { messageFor, prepareIssue, type RecipientLike } from './personalized-mes
 import { emptyTally } from './recipients.ts';
 import { readSubscribers } from './subscribers/index.ts';
 import type { BuiltForSend } from './run.ts';
-import { SmtpSendError, type SendSummary } from './summary.ts';
+import { issueNamed, SmtpSendError, type SendSummary } from './summary.ts';
 import { createSmtpTransport } from './transport.ts';
 
 export interface TestSendOptions {
@@ -55,6 +55,5 @@ export async function testSend(opts: TestSendOptions): Promise<SendSummary> {
   } finally {
     transport.close();
   }
-  const { slug, number } = opts.built.props.issue;
-  return { mode: 'test', issue: { slug, number }, list: opts.listPath, tally: emptyTally(), stats, durationMs: Date.now() - started, stop: undefined, retriesWaiting: 0, journal: undefined, failuresCsv: undefined, outbox: undefined };
+  return { mode: 'test', issue: issueNamed(opts.built), list: opts.listPath, tally: emptyTally(), stats, durationMs: Date.now() - started, stop: undefined, retriesWaiting: 0, journal: undefined, failuresCsv: undefined, outbox: undefined };
 }

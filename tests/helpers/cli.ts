@@ -13,15 +13,20 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the real CLI as a child process. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+/**
+ * Run the real CLI as a child process. `input` is written to its stdin, which is then closed;
+ * `killAfterMs` kills a child that hangs (a regression), so it does not outlive its test.
+ */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string; killAfterMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env }, ...(options.killAfterMs ? { timeout: options.killAfterMs, killSignal: 'SIGKILL' as const } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
+    // A child that exits without reading its input closes the pipe (EPIPE): not the test's failure.
+    if (options.input !== undefined) child.stdin.on('error', () => {}).end(options.input);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -3,8 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NewsletterError } from '../../src/errors.ts';
-import { parseSendEnv, readEnv, requireSecret, requireSmtp, type EnvVars } from '../../src/send/index.ts';
+import { parseSendEnv, readEnv, requireSecret, requireSmtp, testSend, type EnvVars } from '../../src/send/index.ts';
 import { tempDir } from '../helpers/cli.ts';
+import { startSmtpTestServer } from '../helpers/smtp-test-server.ts';
+import { envFor, fixtureIssue } from './helpers.ts';
 
 function problem(vars: EnvVars): NewsletterError {
   try {
@@ -28,7 +30,7 @@ describe('sending config from the environment', () => {
     [{ UNSUBSCRIBE_SECRET: 'tooshort-secret-value' }, 'UNSUBSCRIBE_SECRET must be at least 32 characters', 'tooshort-secret-value'],
     [{ UNSUBSCRIBE_SECRET: 'change-me-to-a-long-random-string' }, 'UNSUBSCRIBE_SECRET is still the placeholder from .env.example', 'change-me-to-a-long-random-string'],
     [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM must be one address', undefined],
-    [{ REPLY_TO: 'a@example.com, b@example.com' }, 'REPLY_TO must be one email address', undefined],
+    [{ REPLY_TO: 'a@example.com, b@example.com' }, 'REPLY_TO must be one address', undefined],
     [{ UNSUBSCRIBE_URL: 'http://example.com/u' }, 'UNSUBSCRIBE_URL must be an https:// URL', undefined],
     [{ UNSUBSCRIBE_MAILTO: 'nope' }, 'UNSUBSCRIBE_MAILTO must be an email address', undefined],
     [{ SMTP_REQUIRE_TLS: 'maybe' }, 'SMTP_REQUIRE_TLS must be true or false', undefined],
@@ -83,5 +85,58 @@ describe('sending config from the environment', () => {
     const error = problem({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: join(dir, 'bad.pem') });
     expect(error.message).toContain('DKIM_PRIVATE_KEY_FILE is not a PEM private key');
     expect(error.message).not.toContain('secret-looking-text');
+  });
+});
+
+describe('MAIL_FROM and REPLY_TO: exactly one mailbox each', () => {
+  it.each<[string, EnvVars, string]>([
+    ['U+2028 turning Reply-To into a group', { REPLY_TO: 'x@example.com\u2028Bcc: y@evil.com' }, 'REPLY_TO must not contain control characters or line separators'],
+    ['U+2029', { REPLY_TO: 'x@example.com\u2029y@evil.com' }, 'REPLY_TO must not contain control characters or line separators'],
+    ['U+0085', { MAIL_FROM: 'News\u0085 <news@example.com>' }, 'MAIL_FROM must not contain control characters or line separators'],
+    ['a tab', { MAIL_FROM: 'News\t<news@example.com>' }, 'MAIL_FROM must not contain control characters or line separators'],
+    ['DEL', { MAIL_FROM: 'News\x7f <news@example.com>' }, 'MAIL_FROM must not contain control characters or line separators'],
+    ['a group', { MAIL_FROM: 'Team: news@example.com;' }, 'MAIL_FROM must be one mailbox, not a group'],
+    ['a group of two', { REPLY_TO: 'Friends: a@example.com, y@evil.com;' }, 'REPLY_TO must be one mailbox, not a group'],
+    ['an IDN domain', { MAIL_FROM: 'News <news@exämple.com>' }, 'MAIL_FROM must be an ASCII address'],
+    ['a UTF-8 local part', { REPLY_TO: 'jörg@example.com' }, 'REPLY_TO must be an ASCII address'],
+  ])('%s is refused with the variable named and a fix', (_what, vars, message) => {
+    const error = problem(vars);
+    expect(error.code).toBe('ECONFIG');
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toContain(message);
+    expect(error.message).toMatch(/fix: /);
+  });
+
+  it('a non-ASCII display name is RFC 2047-encoded and arrives decoded', async () => {
+    const server = await startSmtpTestServer();
+    try {
+      const env = envFor(server.port, { MAIL_FROM: 'Zoë Café – Desk <desk@example.com>', REPLY_TO: 'Équipe «rédaction» <replies@example.com>' });
+      await testSend({ built: await fixtureIssue(), to: 'ada@example.com', env });
+      const { parsed, raw, envelopeFrom } = server.received[0]!;
+      expect(parsed.from?.value).toEqual([{ name: 'Zoë Café – Desk', address: 'desk@example.com' }]);
+      expect(parsed.replyTo?.value).toEqual([{ name: 'Équipe «rédaction»', address: 'replies@example.com' }]);
+      expect(envelopeFrom).toBe('desk@example.com');
+      // Encoded words on the wire, not raw UTF-8 (the server did not announce SMTPUTF8).
+      expect(raw.slice(0, raw.indexOf('\r\n\r\n'))).toMatch(/^From: =\?UTF-8\?/m);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('UNSUBSCRIBE_URL and SMTP_URL', () => {
+  it('refuses an UNSUBSCRIBE_URL too long for the List-Unsubscribe header line', () => {
+    const error = problem({ UNSUBSCRIBE_URL: `https://example.com/${'u'.repeat(1500)}` });
+    expect(error.message).toContain('UNSUBSCRIBE_URL is too long');
+    expect(error.exitCode).toBe(1);
+  });
+
+  it.each(['smtp://u:hunter%ZZsecret@smtp.example.com', 'smtp://hunter%ZZsecret:pw@smtp.example.com'])('%s: a bad percent-escape is a config error naming SMTP_URL, never echoing it', (url) => {
+    const error = problem({ SMTP_URL: url });
+    expect(error.code).toBe('ECONFIG');
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toContain('SMTP_URL has an invalid percent-escape');
+    expect(error.message).toMatch(/URL-encode/);
+    expect(error.message + (error.fix ?? '') + (error.where ?? '')).not.toContain('hunter');
   });
 });

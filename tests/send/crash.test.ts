@@ -37,8 +37,13 @@ describe('kill -9 in the middle of a send', () => {
     // What the journal says was sent before the crash is a subset of what arrived.
     const journalFile = join(state, (await readdir(state)).find((n) => n.endsWith('.journal.jsonl'))!);
     const text = await readFile(journalFile, 'utf8');
-    const sentBefore = new Set(text.split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { s: string; e: string }).filter((r) => r.s === 'sent').map((r) => r.e));
+    const records = text.split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { s: string; e: string });
+    const sentBefore = new Set(records.filter((r) => r.s === 'sent').map((r) => r.e));
     for (const e of sentBefore) expect(server.count(e), e).toBe(1);
+    // `sending` is on disk before the server can accept the message: whatever arrived is in the journal.
+    const recorded = new Set(records.filter((r) => r.s === 'sent' || r.s === 'sending').map((r) => r.e));
+    const unrecorded = Array.from({ length: N }, (_, i) => addressOf(i)).filter((e) => server!.count(e) > 0 && !recorded.has(e));
+    expect(unrecorded, 'accepted by the server but not in the journal').toEqual([]);
 
     const rerun = await runCli(args, { cwd: dir, env: cliEnv(server.port) });
     expect(rerun.stderr).not.toMatch(/Internal error/);
@@ -52,6 +57,10 @@ describe('kill -9 in the middle of a send', () => {
       duplicates += c - 1;
     }
     expect(duplicates).toBeLessThanOrEqual(CONCURRENCY);
+    // The summary's count is what the journal proves: every duplicate is in it, and no more than were in flight.
+    const inFlight = Number(/were in flight\s+(\d+) \(when the last run stopped/.exec(rerun.stdout)?.[1] ?? 0);
+    expect(inFlight, rerun.stdout).toBeGreaterThanOrEqual(duplicates);
+    expect(inFlight).toBeLessThanOrEqual(CONCURRENCY);
     // Recorded as sent before the crash: never sent again.
     for (const e of sentBefore) expect(server.count(e), e).toBe(1);
   }, 180_000);

@@ -66,6 +66,7 @@ describe('send journal', () => {
     const error = await Journal.open(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NewsletterError);
     expect((error as NewsletterError).where).toBe(`${path}:2`);
+    expect((error as NewsletterError).exitCode).toBe(3);
   });
 
   it('lets one sender at a time use a journal, and takes over the lock of a dead one', async () => {

@@ -118,3 +118,79 @@ describe('DKIM', () => {
     }
   });
 });
+
+/** Every line of a message, in octets (latin1 keeps one character per byte). */
+function longestLine(raw: Buffer): number {
+  return Math.max(...raw.toString('latin1').split('\r\n').map((l) => l.length));
+}
+
+describe('header lines stay within 998 octets (RFC 5322 §2.1.1)', () => {
+  it.each([
+    ['3,000 letters without a space', 'A'.repeat(3000)],
+    ['punctuation that must be quoted', 'a.b,c'.repeat(600)],
+    ['non-ASCII', 'Zoë'.repeat(700)],
+  ])('a first name of %s in To and Subject is folded or encoded and decodes back', async (_what, firstName) => {
+    const subject = `${firstName}, your issue 3 is here`;
+    const raw = await toRfc822(composeMessage(await input({ personalized: { html: '<p>Hi</p>', text: 'Hi', subject }, recipient: { email: 'ada@example.com', firstName, lastName: 'Lovelace' } })));
+    expect(longestLine(raw)).toBeLessThanOrEqual(998);
+    const parsed = await simpleParser(raw);
+    expect(parsed.subject).toBe(subject);
+    expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0] : undefined).toEqual({ address: 'ada@example.com', name: `${firstName} Lovelace` });
+  });
+
+  it('does so on the fast path of send too (pre-encoded parts)', async () => {
+    const firstName = 'B'.repeat(3000);
+    const prepared = prepareIssue(await fixtureIssue(), {}, SECRET);
+    const raw = await toRfc822(messageFor(prepared, { email: 'ada@example.com', firstName }));
+    expect(longestLine(raw)).toBeLessThanOrEqual(998);
+    const parsed = await simpleParser(raw);
+    expect(parsed.subject).toBe(`${firstName}, your issue 3 is here`);
+    expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0]?.name : undefined).toBe(firstName);
+  });
+
+  it.each([
+    ['non-ASCII', 'Ω'.repeat(400)],
+    ['ASCII without a space', 'N'.repeat(1200)],
+  ])('a long %s newsletter name in List-Id is encoded in words that fold', async (_what, name) => {
+    const base = await input();
+    const props = { ...base.props, newsletter: { ...base.props.newsletter, name } };
+    const raw = await toRfc822(composeMessage({ ...base, props, from: 'Desk <desk@example.com>' }));
+    expect(longestLine(raw)).toBeLessThanOrEqual(998);
+    const line = (await simpleParser(raw)).headerLines.find((h) => h.key === 'list-id')!.line.replace(/\r\n\s/g, ' ');
+    const [, phrase, id] = /^List-ID: (.*) <([^>]+)>$/.exec(line)!;
+    expect(id).toBe(LIST_ID);
+    // mailparser leaves List-Id's phrase as written; decode its encoded words the way it decodes a Subject.
+    expect((await simpleParser(`Subject: ${phrase}\r\n\r\n`)).subject).toBe(name);
+  });
+
+  it('refuses an unsubscribe URL that cannot fit on one line, naming it and the recipient', async () => {
+    const bad = await input({ unsubscribe: { url: `https://example.com/u?x=${'a'.repeat(1500)}` } });
+    expect(() => composeMessage(bad)).toThrow(NewsletterError);
+    try {
+      composeMessage(bad);
+    } catch (error) {
+      expect((error as NewsletterError).message).toMatch(/unsubscribe URL for ada@example\.com is \d+ characters/);
+      expect((error as NewsletterError).where).toBe('ada@example.com');
+    }
+  });
+});
+
+describe('From and Reply-To reaching the headers (newsletter.yml or an override)', () => {
+  it.each<[string, (i: MessageInput) => MessageInput]>([
+    ['Reply-To address', (i) => ({ ...i, props: { ...i.props, newsletter: { ...i.props.newsletter, replyTo: 'x@example.com\u2028Bcc: y@evil.com' } } })],
+    ['Reply-To address', (i) => ({ ...i, replyTo: 'Friends: a@example.com, y@evil.com;' })],
+    ['From address', (i) => ({ ...i, props: { ...i.props, newsletter: { ...i.props.newsletter, from: { name: 'News\u2029Bcc: y@evil.com', email: 'news@example.com' } } } })],
+    ['From address', (i) => ({ ...i, from: 'News <news@exämple.com>' })],
+  ])('refuses a group, a list, a control character or a non-ASCII address in the %s', async (field, change) => {
+    const bad = change(await input());
+    expect(() => composeMessage(bad)).toThrow(new RegExp(`The ${field} for ada@example\\.com`));
+  });
+});
+
+describe('prepareIssue (once per run, before anything is sent)', () => {
+  it('refuses a newsletter.yml replyTo that is not exactly one mailbox, naming the field', async () => {
+    const built = await fixtureIssue();
+    const bad = { ...built, props: { ...built.props, newsletter: { ...built.props.newsletter, replyTo: 'x@example.com\u2028Bcc: y@evil.com' } } };
+    expect(() => prepareIssue(bad, {}, SECRET)).toThrow(/newsletter\.yml replyTo must not contain control characters/);
+  });
+});

@@ -121,8 +121,9 @@ describe('readSubscribers: bad rows are reported with row, column and reason, th
   it('refuses a CR or LF inside any value (header injection), naming the column, and numbers later rows right', async () => {
     const events = await readAll(fixture('injection.csv'));
     expect(problems(events, 'invalid')).toEqual([
-      { row: 3, column: 'first_name', reason: 'contains a line break (CR or LF), which could inject mail headers', value: 'Mallory\r\nBcc: victim@example.com', email: 'mallory@example.com' },
-      { row: 6, column: 'last_name', reason: 'contains a line break (CR or LF), which could inject mail headers', value: 'Line\nfeed', email: 'lf@example.com' },
+      // Values of columns other than email are not quoted back (issue 9 §7: they can be anything, secrets included).
+      { row: 3, column: 'first_name', reason: 'contains a line break (CR or LF), which could inject mail headers', email: 'mallory@example.com' },
+      { row: 6, column: 'last_name', reason: 'contains a line break (CR or LF), which could inject mail headers', email: 'lf@example.com' },
     ]);
     // The quoted line breaks span lines 3–4 and 6–7; the rows after them keep their true line numbers.
     expect(subscribers(events).map((s) => [s.row, s.email])).toEqual([
@@ -142,13 +143,13 @@ describe('readSubscribers: bad rows are reported with row, column and reason, th
     await writeFile(path, `email,first_name\nada@example.com,${name}\n`);
     const [event] = await readAll(path);
     if (reason === undefined) expect(event).toMatchObject({ kind: 'subscriber', subscriber: { firstName: name } });
-    else expect(event).toEqual({ kind: 'invalid', problem: { row: 2, column: 'first_name', reason, value: name, email: 'ada@example.com' } });
+    else expect(event).toEqual({ kind: 'invalid', problem: { row: 2, column: 'first_name', reason, email: 'ada@example.com' } });
   });
 
   it('reports a row with more values than the header has columns; trailing empty values are fine', async () => {
     const events = await readAll(fixture('extra-values.csv'));
     expect(subscribers(events).map((s) => s.email)).toEqual(['ada@example.com', 'carol@example.com']);
-    expect(problems(events, 'invalid')).toEqual([{ row: 3, column: 'column 3', reason: expect.stringContaining('has 3 values but the header names 2 columns'), value: 'Builder', email: 'bob@example.com' }]);
+    expect(problems(events, 'invalid')).toEqual([{ row: 3, column: 'column 3', reason: expect.stringContaining('has 3 values but the header names 2 columns'), email: 'bob@example.com' }]);
   });
 });
 
@@ -187,12 +188,42 @@ describe('readSubscribers: files it cannot use', () => {
     expect(error.message).toMatch(/opened on row 2 is never closed \(the row grows past 256 KB\)/);
   });
 
-  it('explains a missing email column, quoting the header', async () => {
+  it('explains a missing email column, naming the columns it found', async () => {
     const error = await failure(readAll(fixture('missing-email-header.csv')));
     expect(error.code).toBe('ESUBSCRIBERS');
-    expect(error.message).toBe(`${fixture('missing-email-header.csv')} has no "email" column (header: "address,first_name")`);
+    expect(error.message).toBe(`${fixture('missing-email-header.csv')} has no "email" column (the header names: address, first_name)`);
     expect(error.where).toBe(`${fixture('missing-email-header.csv')} row 1`);
     expect(error.fix).toContain('email,first_name,last_name,status');
+  });
+
+  // Issue 9 §7: `--to .env` printed `SMTP_URL=smtp://u:PASSWORD@h` as "the header".
+  it.each([
+    ['a .env line', 'SMTP_URL=smtp://u:hunter2@h'],
+    ['a key and value', 'API_KEY: hunter2'],
+    ['a JSON document', '{"password":"hunter2"}'],
+    ['a subscriber row without a header', 'ada@example.com,hunter2'],
+    ['a semicolon-separated row', 'ada@example.com;hunter2'],
+  ])('never echoes a first line that is not column names (%s)', async (_label, line) => {
+    const path = join(tmp, 'not-a-header.csv');
+    await writeFile(path, `${line}\nsomething else\n`);
+    const error = await failure(readAll(path));
+    expect(error.message).toMatch(/has no "email" column \(the first line does not look like a header row/);
+    expect(`${error.message} ${error.where} ${error.fix}`).not.toContain('hunter2');
+  });
+
+  it('names at most a few columns of a wide header without email', async () => {
+    const path = join(tmp, 'wide.csv');
+    await writeFile(path, `${Array.from({ length: 30 }, (_, i) => `col${i}`).join(',')}\n`);
+    const error = await failure(readAll(path));
+    expect(error.message).toMatch(/the header names: col0, col1, .*col7 and 22 more\)$/);
+  });
+
+  it('does not echo a header cell that is not a name when two columns clash', async () => {
+    const path = join(tmp, 'clash.csv');
+    await writeFile(path, 'email,token=hunter2,token=hunter2\nada@example.com,a,b\n');
+    const error = await failure(readAll(path));
+    expect(error.message).toMatch(/columns 2 and 3 of the header have the same name/);
+    expect(`${error.message} ${error.fix}`).not.toContain('hunter2');
   });
 
   it('recognises a semicolon-separated file', async () => {

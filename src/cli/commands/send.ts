@@ -2,7 +2,7 @@ import { formatProblem } from '../../content/index.ts';
 import { formatRowProblem, type RowProblem } from '../../send/subscribers/index.ts';
 import { NewsletterError } from '../../errors.ts';
 import { buildIssue } from '../../render/build.ts';
-import { dryRun, exitCodeOf, formatSummary, parseSendEnv, progressBar, progressLine, readEnv, requireSecret, requireSmtp, sendIssue, testSend, type Progress } from '../../send/index.ts';
+import { dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, parseSendEnv, progressBar, progressLine, readEnv, requireSecret, requireSmtp, sendIssue, testSend, type Progress, type SuppressionProblem } from '../../send/index.ts';
 import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
@@ -101,9 +101,12 @@ export async function run(argv: string[]): Promise<number> {
 
   const built = await buildIssue({ file: positionals[0], contentDir: values.content });
   for (const w of built.warnings) console.error(formatProblem(w));
-  const label = `issue ${built.meta.number} “${built.meta.subject.replace(/[\r\n]+/g, '⏎')}”`;
+  // Which issue (number, subject, file) is named before anything goes out, whatever the mode: a wrong
+  // file is caught here, not by the readers. The summary names it again.
+  const label = issueLabel(issueNamed(built));
 
   if (values.test) {
+    console.error(`Sending a test copy of ${label} to ${values.test}`);
     await testSend({ built, to: values.test, listPath: values.to, env });
     console.log(`✔ Sent a test copy of ${label} to ${values.test} (not recorded for the list)`);
     return 0;
@@ -125,14 +128,19 @@ export async function run(argv: string[]): Promise<number> {
   const onRowProblem = (_kind: 'invalid' | 'duplicate', p: RowProblem) => {
     if (++problems <= 20) console.error(`  ${listPath} ${formatRowProblem(p)}`);
   };
+  // Damaged suppression lines: each is skipped alone (an address on it still counts); say so, the operator should repair them.
+  let damaged = 0;
+  const onSuppressionProblem = (p: SuppressionProblem) => {
+    if (++damaged <= 20) console.error(`  ${p.where}: ${p.reason}${p.kept ? ` (${p.kept} stays suppressed)` : ''}`);
+  };
   try {
     let summary;
     if (values['dry-run']) {
       console.error(`Dry run: rendering ${label} for ${listPath} (nothing is sent)`);
-      summary = await dryRun({ built, listPath, env, stateDir, outDir: values.out ?? 'out', strict: values.strict ?? false, limit, signal: stopping.signal, onProgress: progress.update, onRowProblem });
+      summary = await dryRun({ built, listPath, env, stateDir, outDir: values.out ?? 'out', strict: values.strict ?? false, limit, signal: stopping.signal, onProgress: progress.update, onRowProblem, onSuppressionProblem });
     } else {
       console.error(`Sending ${label} to ${listPath} via ${smtp?.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}${rate ? `, at most ${rate}/s` : ''}`);
-      summary = await sendIssue({ built, listPath, env, stateDir, strict: values.strict ?? false, concurrency, rate, limit, retryFailed: values['retry-failed'] ?? false, signal: stopping.signal, forceSignal: forcing.signal, onProgress: progress.update, onRowProblem });
+      summary = await sendIssue({ built, listPath, env, stateDir, strict: values.strict ?? false, concurrency, rate, limit, retryFailed: values['retry-failed'] ?? false, signal: stopping.signal, forceSignal: forcing.signal, onProgress: progress.update, onRowProblem, onSuppressionProblem });
     }
     progress.end();
     if (problems > 20) console.error(`  …and ${problems - 20} more bad rows (all are in the failures CSV)`);

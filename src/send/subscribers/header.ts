@@ -41,7 +41,7 @@ export function parseHeader(cells: string[], file: string, row: number): Header 
     }
     const first = seen.get(id);
     if (first !== undefined)
-      throw new NewsletterError('ESUBSCRIBERS', `${file}: columns ${first + 1} and ${i + 1} of the header both name "${id}"`, {
+      throw new NewsletterError('ESUBSCRIBERS', `${file}: columns ${first + 1} and ${i + 1} of the header ${looksLikeName(id) ? `both name "${id}"` : 'have the same name'}`, {
         where: `${file} row ${row}`,
         fix: `Give each column its own name; the header should look like "${EXAMPLE_HEADER}".`,
       });
@@ -53,14 +53,34 @@ export function parseHeader(cells: string[], file: string, row: number): Header 
   return { columns, email };
 }
 
+/**
+ * A column name as spreadsheets write them: letters, digits, spaces, `_ - .`,
+ * short. Anything else in a first line (`=`, `:`, `/`, `@`, quotes, braces) means
+ * the file is not a subscriber list at all, e.g. a .env passed by mistake, whose
+ * first line can be `SMTP_URL=smtp://user:PASSWORD@host`: never echoed.
+ */
+function looksLikeName(cell: string): boolean {
+  return /^[\p{L}\p{N} _.-]{1,40}$/u.test(cell.trim());
+}
+
+/** Up to 8 names, then a count: enough to spot a typo, never a screenful. */
+function namesOf(cells: string[]): string {
+  const names = cells.map((c) => c.trim()).filter(Boolean);
+  const shown = names.slice(0, 8).join(', ');
+  return names.length > 8 ? `${shown} and ${names.length - 8} more` : shown;
+}
+
 function missingEmail(cells: string[], file: string, row: number): NewsletterError {
   const joined = cells.join(',');
+  const header = cells.every((c) => c.trim() === '' || looksLikeName(c))
+    ? `the header names: ${namesOf(cells)}`
+    : 'the first line does not look like a header row of column names, so it is not shown';
   let fix = `Make the first row a header naming the columns, with one called "email", e.g. "${EXAMPLE_HEADER}".`;
   if (/[;\t|]/.test(joined) && cells.length === 1)
     fix = `The file looks separated by "${/;/.test(joined) ? ';' : /\t/.test(joined) ? 'tab' : '|'}", not commas. Save it as "CSV (comma delimited)" or "CSV UTF-8"; the header should look like "${EXAMPLE_HEADER}".`;
   else if (cells.some((c) => /@/.test(c)))
     fix = `The first row looks like a subscriber, not a header. Add a header row above it, e.g. "${EXAMPLE_HEADER}".`;
-  return new NewsletterError('ESUBSCRIBERS', `${file} has no "email" column (header: ${JSON.stringify(joined.length > 120 ? `${joined.slice(0, 117)}…` : joined)})`, {
+  return new NewsletterError('ESUBSCRIBERS', `${file} has no "email" column (${header})`, {
     where: `${file} row ${row}`,
     fix,
   });

@@ -1,8 +1,8 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { Parser, type CsvError } from 'csv-parse';
 import { NewsletterError } from '../../errors.ts';
 import { AddressIndex } from './address-index.ts';
 import { EXAMPLE_HEADER, parseHeader, type Header } from './header.ts';
+import { cannotRead, openListInput } from './list-file.ts';
 import { rowSchemaFor, statusOf, type RowSchema } from './schema.ts';
 import type { ReadOptions, RowProblem, Subscriber, SubscriberEvent } from './types.ts';
 
@@ -55,8 +55,7 @@ class NumberingParser extends Parser {
  * (sending) must record what they did, which the send journal does.
  */
 export async function* readSubscribers(path: string, opts: ReadOptions = {}): AsyncGenerator<SubscriberEvent, void, undefined> {
-  const handle = await openList(path);
-  const input = handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: false });
+  const { stream: input, close } = await openListInput(path, opts.signal);
   const parser = new NumberingParser({
     bom: true,
     delimiter: ',',
@@ -88,9 +87,8 @@ export async function* readSubscribers(path: string, opts: ReadOptions = {}): As
     if (error instanceof NewsletterError) throw error;
     throw readError(path, error, parser.nextLine);
   } finally {
-    input.destroy();
     parser.destroy();
-    await handle.close().catch(() => {});
+    await close();
   }
   if (!header)
     throw new NewsletterError('ESUBSCRIBERS', `${path} is empty`, {
@@ -104,7 +102,7 @@ function toEvent({ row, cells }: NumberedRecord, header: Header & { rows: RowSch
   if (cells.length > columns.length) {
     const extra = cells.findIndex((c, i) => i >= columns.length && c.trim() !== '');
     if (extra !== -1)
-      return invalid(cells, header, { row, column: `column ${extra + 1}`, reason: `has ${cells.length} values but the header names ${columns.length} columns (an unquoted comma inside a value? put the value in double quotes)`, value: cells[extra] });
+      return invalid(cells, header, { row, column: `column ${extra + 1}`, reason: `has ${cells.length} values but the header names ${columns.length} columns (an unquoted comma inside a value? put the value in double quotes)` });
   }
   const { keys } = header.rows;
   const input: Record<string, string> = {};
@@ -116,7 +114,8 @@ function toEvent({ row, cells }: NumberedRecord, header: Header & { rows: RowSch
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const index = header.rows.columnOf(issue.path[0] ?? '');
-    return invalid(cells, header, { row, column: columns[index]?.name ?? `column ${index + 1}`, reason: issue.message, value: cells[index] ?? '' });
+    const value = cells[index] ?? '';
+    return invalid(cells, header, { row, column: columns[index]?.name ?? `column ${index + 1}`, reason: issue.message, ...(quotable(header, index, value) ? { value } : {}) });
   }
   const values = parsed.data;
   const subscriber: Subscriber = { row, email: '', key: '', status: 'subscribed', fields: {} };
@@ -136,6 +135,17 @@ function toEvent({ row, cells }: NumberedRecord, header: Header & { rows: RowSch
   const first = seen.add(subscriber.key, row);
   if (first !== undefined) return { kind: 'duplicate', problem: { row, column: columns[header.email]!.name, reason: `duplicate of row ${first}`, value: subscriber.email, email: subscriber.email } };
   return { kind: 'subscriber', subscriber };
+}
+
+/**
+ * Row problems are printed and logged, so only two kinds of value are quoted
+ * back: the address (the row's identity, shown anyway) and a status that is a
+ * plain word ("deleted"). Any other cell can hold anything, a password in a
+ * file passed by mistake included, so it is named by row and column only.
+ */
+function quotable(header: Header, index: number, value: string): boolean {
+  if (index === header.email) return true;
+  return header.columns[index]?.known === 'status' && /^[\p{L} _-]{1,30}$/u.test(value);
 }
 
 function invalid(cells: string[], header: Header, problem: RowProblem): SubscriberEvent {
@@ -161,14 +171,6 @@ function strictError(path: string, p: RowProblem): NewsletterError {
   });
 }
 
-async function openList(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, 'r');
-  } catch (cause) {
-    throw readError(path, cause, undefined);
-  }
-}
-
 function readError(path: string, error: unknown, row: number | undefined): NewsletterError {
   const code = (error as { code?: string } | undefined)?.code ?? '';
   if (code.startsWith('CSV_')) {
@@ -186,11 +188,7 @@ function readError(path: string, error: unknown, row: number | undefined): Newsl
       cause: error,
     });
   }
-  return new NewsletterError('ESUBSCRIBERS', `Cannot read the subscriber list ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message}`, {
-    where: path,
-    fix: code === 'ENOENT' || code === 'EISDIR' ? `Pass the CSV file with --to, e.g. --to subscribers.csv (header: "${EXAMPLE_HEADER}").` : 'Check the file permissions.',
-    cause: error,
-  });
+  return cannotRead(path, error);
 }
 
 /** True when every value is empty or whitespace (a blank line, or ",,,"): skipped, not reported. */

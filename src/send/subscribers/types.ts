@@ -35,4 +35,6 @@ export type SubscriberEvent =
 export interface ReadOptions {
   /** Refuse the whole list (throw ESUBSCRIBERS) at the first invalid or duplicate row. */
   strict?: boolean;
+  /** Ends a wait for a FIFO's writer (Ctrl-C). */
+  signal?: AbortSignal | undefined;
 }
