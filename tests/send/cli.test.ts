@@ -5,7 +5,7 @@ import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
-import { cliEnv, CONTENT, ISSUE, SEND_FIXTURES, stateWithSuppression } from './helpers.ts';
+import { CLEAN_ENV, cliEnv, CONTENT, ISSUE, SEND_FIXTURES, stateWithSuppression } from './helpers.ts';
 
 let server: SmtpTestServer;
 beforeEach(async () => {
@@ -15,14 +15,12 @@ afterEach(async () => {
   await server.close();
 });
 
-/** Variables a developer's shell might have set, blanked so only what a test passes counts. */
-const CLEAN = { SMTP_URL: '', SMTP_HOST: '', SMTP_PORT: '', SMTP_USER: '', SMTP_PASSWORD: '', MAIL_FROM: '', REPLY_TO: '', UNSUBSCRIBE_URL: '', UNSUBSCRIBE_MAILTO: '', UNSUBSCRIBE_SECRET: '', DKIM_DOMAIN: '', DKIM_SELECTOR: '', DKIM_PRIVATE_KEY_FILE: '', SMTP_REQUIRE_TLS: '' };
 const STATUSES = join(SEND_FIXTURES, 'statuses.csv');
 
 describe('newsletter send (CLI)', () => {
   it('with no SMTP configured fails with exit 1, names the variables to set, and sends nothing', async () => {
     const dir = await tempDir();
-    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN, ...cliEnv(undefined) } });
+    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(undefined) } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('No SMTP server is configured');
     expect(r.stderr).toContain('SMTP_URL');
@@ -34,7 +32,7 @@ describe('newsletter send (CLI)', () => {
   it('reads .env from the working directory; the real environment wins', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, '.env'), `SMTP_URL=smtp://127.0.0.1:${server.port}\nUNSUBSCRIBE_SECRET=from-dotenv-0123456789abcdef0123456789\nSMTP_PORT=not-a-port-but-unused\n`);
-    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', await stateWithSuppression(dir)], { cwd: dir, env: { ...CLEAN, SMTP_PORT: '2525' } });
+    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', await stateWithSuppression(dir)], { cwd: dir, env: { ...CLEAN_ENV, SMTP_PORT: '2525' } });
     expect(r.stderr).not.toMatch(/SMTP_PORT/);
     expect(r.code).toBe(0);
     expect(server.total()).toBe(2);
@@ -43,7 +41,7 @@ describe('newsletter send (CLI)', () => {
   it('a bad variable is exit 1, named with its fix, and a secret value is never echoed', async () => {
     const dir = await tempDir();
     const vars = { SMTP_URL: 'smtp://127.0.0.1:2525', UNSUBSCRIBE_SECRET: 'tooshort-secret-value', SMTP_REQUIRE_TLS: 'maybe' };
-    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN, ...vars } });
+    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN_ENV, ...vars } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('UNSUBSCRIBE_SECRET must be at least 32 characters');
     expect(r.stderr).toContain('SMTP_REQUIRE_TLS must be true or false (received "maybe")');
@@ -55,7 +53,7 @@ describe('newsletter send (CLI)', () => {
   it('--dry-run writes one .eml per sendable recipient to out/<slug>/outbox/ and sends nothing', async () => {
     const dir = await tempDir();
     const state = await stateWithSuppression(dir);
-    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', state, '--dry-run', '--out', join(dir, 'out')], { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port) } });
+    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', state, '--dry-run', '--out', join(dir, 'out')], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port) } });
     expect(r.stderr).not.toMatch(/Internal error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Dry run: nothing was sent');
@@ -73,7 +71,7 @@ describe('newsletter send (CLI)', () => {
   it('--test ADDR sends one personalized copy to ADDR only and records nothing for the list', async () => {
     const dir = await tempDir();
     const state = join(dir, 'state');
-    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', state, '--test', 'FIVE@example.com'], { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port) } });
+    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', state, '--test', 'FIVE@example.com'], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port) } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Sent a test copy');
     expect(server.total()).toBe(1);
@@ -89,7 +87,7 @@ describe('newsletter send (CLI)', () => {
     await copyFile(join(CONTENT, 'newsletter.yml'), join(content, 'newsletter.yml'));
     const issue = (await readFile(ISSUE, 'utf8')).replace(/^subject: .*$/m, 'subject: "Hello\\r\\nBcc: victim@example.com"');
     await writeFile(join(content, 'issues', 'bad.md'), issue);
-    const r = await runCli(['send', '--content', content, '--to', STATUSES, '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port) } });
+    const r = await runCli(['send', '--content', content, '--to', STATUSES, '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port) } });
     expect(r.code).toBe(1);
     // Content validation names the character now (issue 9 §6); either wording names the problem.
     expect(r.stderr).toMatch(/line break|carriage return/);
@@ -100,7 +98,7 @@ describe('newsletter send (CLI)', () => {
     await server.close();
     server = await startSmtpTestServer({ rejectAuth: true });
     const dir = await tempDir();
-    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port, { SMTP_URL: `smtp://me:sekrit-pass@127.0.0.1:${server.port}` }) } });
+    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port, { SMTP_URL: `smtp://me:sekrit-pass@127.0.0.1:${server.port}` }) } });
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/Stopped early: The SMTP server .* refused the login/);
     expect(r.stdout).toMatch(/resume: newsletter send /);
@@ -117,7 +115,7 @@ describe('newsletter send (CLI)', () => {
 
     it('a real send: on stderr before sending, and in the summary on stdout', async () => {
       const dir = await tempDir();
-      const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', await stateWithSuppression(dir)], { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port) } });
+      const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', await stateWithSuppression(dir)], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port) } });
       expect(r.code).toBe(0);
       named(r.stderr.split('\n')[0]!);
       named(r.stdout);
@@ -125,7 +123,7 @@ describe('newsletter send (CLI)', () => {
 
     it('a dry run: on stderr before rendering, and in the summary on stdout', async () => {
       const dir = await tempDir();
-      const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', await stateWithSuppression(dir), '--dry-run', '--out', join(dir, 'out')], { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port) } });
+      const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', await stateWithSuppression(dir), '--dry-run', '--out', join(dir, 'out')], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port) } });
       expect(r.code).toBe(0);
       named(r.stderr.split('\n')[0]!);
       named(r.stdout);
@@ -133,7 +131,7 @@ describe('newsletter send (CLI)', () => {
 
     it('a test copy: on stderr before sending, and in the confirmation on stdout', async () => {
       const dir = await tempDir();
-      const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', join(dir, 'state'), '--test', 'me@example.com'], { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port) } });
+      const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', join(dir, 'state'), '--test', 'me@example.com'], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port) } });
       expect(r.code).toBe(0);
       named(r.stderr.split('\n')[0]!);
       named(r.stdout);
@@ -145,7 +143,7 @@ describe('newsletter send (CLI)', () => {
     const dir = await tempDir();
     const state = await stateWithSuppression(dir);
     const args = ['send', ISSUE, '--content', CONTENT, '--to', STATUSES, '--state', state];
-    const first = await runCli(args, { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port) } });
+    const first = await runCli(args, { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port) } });
     expect(first.code).toBe(0);
     expect(server.total()).toBe(2);
     // A plain TCP listener that counts and drops every connection: any SMTP use at all shows up here.
@@ -157,7 +155,7 @@ describe('newsletter send (CLI)', () => {
     await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
     try {
       const port = (counter.address() as { port: number }).port;
-      const second = await runCli(args, { cwd: dir, env: { ...CLEAN, ...cliEnv(port) } });
+      const second = await runCli(args, { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(port) } });
       expect(second.stderr).not.toMatch(/Internal error/);
       expect(second.code).toBe(0);
       expect(second.stdout).toMatch(/sent\s+0 \(\+2 in earlier runs\)/);

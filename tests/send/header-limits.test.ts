@@ -4,7 +4,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
-import { cliEnv, CONTENT, ISSUE } from './helpers.ts';
+import { CLEAN_ENV, cliEnv, CONTENT, ISSUE } from './helpers.ts';
 
 let server: SmtpTestServer;
 beforeEach(async () => {
@@ -14,8 +14,6 @@ afterEach(async () => {
   await server.close();
 });
 
-/** Variables a developer's shell might have set, blanked so only what a test passes counts. */
-const CLEAN = { SMTP_URL: '', SMTP_HOST: '', SMTP_PORT: '', SMTP_USER: '', SMTP_PASSWORD: '', MAIL_FROM: '', REPLY_TO: '', UNSUBSCRIBE_URL: '', UNSUBSCRIBE_MAILTO: '', UNSUBSCRIBE_SECRET: '', DKIM_DOMAIN: '', DKIM_SELECTOR: '', DKIM_PRIVATE_KEY_FILE: '', SMTP_REQUIRE_TLS: '' };
 const LONG = 'A'.repeat(3000);
 
 async function hostileList(dir: string): Promise<string> {
@@ -37,7 +35,7 @@ describe('no message line over 998 octets, whatever the list holds', () => {
   it('send --dry-run: the .eml of a 3,000-character first name folds every header and decodes back', async () => {
     const dir = await tempDir();
     const out = join(dir, 'out');
-    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', await hostileList(dir), '--state', join(dir, 'state'), '--dry-run', '--out', out], { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port) } });
+    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', await hostileList(dir), '--state', join(dir, 'state'), '--dry-run', '--out', out], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port) } });
     expect(r.stderr).not.toMatch(/Internal error/);
     expect(r.code).toBe(0);
     const outbox = join(out, '2026-03-01-send-fixture', 'outbox');
@@ -50,7 +48,7 @@ describe('no message line over 998 octets, whatever the list holds', () => {
 
   it('send: what the SMTP server receives folds every header and decodes back', async () => {
     const dir = await tempDir();
-    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', await hostileList(dir), '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port) } });
+    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', await hostileList(dir), '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port) } });
     expect(r.stderr).not.toMatch(/Internal error/);
     expect(r.code).toBe(0);
     expect(server.total()).toBe(2);
@@ -69,7 +67,7 @@ describe('a link that cannot fit on one List-Unsubscribe line', () => {
     const list = join(dir, 'list.csv');
     await writeFile(list, `email,first_name\n${odd},Odd\nplain@example.com,Ann\n`);
     const state = join(dir, 'state');
-    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', list, '--state', state], { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port), UNSUBSCRIBE_URL: base } });
+    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', list, '--state', state], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port), UNSUBSCRIBE_URL: base } });
     expect(r.stderr).not.toMatch(/Internal error/);
     expect(r.code).toBe(0);
     expect(server.total()).toBe(1);
@@ -84,7 +82,7 @@ describe('SMTP_URL with a broken percent-escape', () => {
   it('is a config error (exit 1) naming SMTP_URL, with the fix, never printing the password', async () => {
     const dir = await tempDir();
     const list = await hostileList(dir);
-    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', list, '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN, ...cliEnv(undefined), SMTP_URL: `smtp://u:hunter%ZZsecret@127.0.0.1:${server.port}` } });
+    const r = await runCli(['send', ISSUE, '--content', CONTENT, '--to', list, '--state', join(dir, 'state')], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(undefined), SMTP_URL: `smtp://u:hunter%ZZsecret@127.0.0.1:${server.port}` } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('SMTP_URL has an invalid percent-escape');
     expect(r.stderr).toMatch(/URL-encode special characters in the password/);

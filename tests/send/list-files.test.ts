@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, runCli, tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
-import { addressOf, cliEnv, CONTENT, ISSUE } from './helpers.ts';
+import { CLEAN_ENV, addressOf, cliEnv, CONTENT, ISSUE } from './helpers.ts';
 
 // Issue 9 §7: the list can come from a pipe, and a device or folder passed as the list is refused.
 
@@ -17,7 +17,6 @@ afterEach(async () => {
   await server.close();
 });
 
-const CLEAN = { SMTP_URL: '', SMTP_HOST: '', SMTP_PORT: '', SMTP_USER: '', SMTP_PASSWORD: '', MAIL_FROM: '', REPLY_TO: '', UNSUBSCRIBE_URL: '', UNSUBSCRIBE_MAILTO: '', UNSUBSCRIBE_SECRET: '', DKIM_DOMAIN: '', DKIM_SELECTOR: '', DKIM_PRIVATE_KEY_FILE: '', SMTP_REQUIRE_TLS: '' };
 const N = 7;
 const CSV = `email,first_name\n${Array.from({ length: N }, (_, i) => `${addressOf(i)},First${i}`).join('\n')}\n`;
 const everyone = Array.from({ length: N }, (_, i) => addressOf(i));
@@ -25,7 +24,7 @@ const everyone = Array.from({ length: N }, (_, i) => addressOf(i));
 async function send(dir: string, to: string, extra: string[] = [], input?: string) {
   const args = ['send', ISSUE, '--content', CONTENT, '--to', to, '--state', join(dir, 'state'), ...extra];
   // Killed if it hangs (what /dev/zero and a FIFO did), so a regression fails without leaving it running.
-  return runCli(args, { cwd: dir, env: { ...CLEAN, ...cliEnv(server.port) }, killAfterMs: 50_000, ...(input !== undefined ? { input } : {}) });
+  return runCli(args, { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(server.port) }, killAfterMs: 50_000, ...(input !== undefined ? { input } : {}) });
 }
 
 describe('newsletter send --to a pipe', () => {
@@ -65,7 +64,7 @@ describe('newsletter send --to a pipe', () => {
     const fifo = join(dir, 'list.fifo');
     execFileSync('mkfifo', [fifo]);
     const args = ['send', ISSUE, '--content', CONTENT, '--to', fifo, '--state', join(dir, 'state')];
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...CLEAN, ...cliEnv(server.port) }, timeout: 50_000, killSignal: 'SIGKILL' });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...CLEAN_ENV, ...cliEnv(server.port) }, timeout: 50_000, killSignal: 'SIGKILL' });
     let stderr = '';
     // The line naming the issue is printed once the Ctrl-C handler is in place, just before the list is opened.
     const started = new Promise<void>((resolve) =>

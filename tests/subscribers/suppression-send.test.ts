@@ -7,10 +7,8 @@ import { journalPath } from '../../src/send/journal.ts';
 import { loadSuppression, SUPPRESSION_FILE } from '../../src/send/suppression.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
-import { addressOf, cliEnv, CONTENT, ISSUE, writeList } from '../send/helpers.ts';
+import { CLEAN_ENV, addressOf, cliEnv, CONTENT, ISSUE, writeList } from '../send/helpers.ts';
 
-/** Variables a developer's shell might have set, blanked so only what a test passes counts. */
-const CLEAN = { SMTP_URL: '', SMTP_HOST: '', SMTP_PORT: '', SMTP_USER: '', SMTP_PASSWORD: '', MAIL_FROM: '', REPLY_TO: '', UNSUBSCRIBE_URL: '', UNSUBSCRIBE_MAILTO: '', UNSUBSCRIBE_SECRET: '', DKIM_DOMAIN: '', DKIM_SELECTOR: '', DKIM_PRIVATE_KEY_FILE: '', SMTP_REQUIRE_TLS: '' };
 const SLUG = '2026-03-01-send-fixture';
 
 let server: SmtpTestServer | undefined;
@@ -26,7 +24,7 @@ async function listOf(dir: string, emails: string[], name = 'list.csv'): Promise
 }
 
 const send = (dir: string, list: string, state: string, port: number | undefined, extra: string[] = []) =>
-  runCli(['send', ISSUE, '--content', CONTENT, '--to', list, '--state', state, ...extra], { cwd: dir, env: { ...CLEAN, ...cliEnv(port) } });
+  runCli(['send', ISSUE, '--content', CONTENT, '--to', list, '--state', state, ...extra], { cwd: dir, env: { ...CLEAN_ENV, ...cliEnv(port) } });
 
 describe('a damaged suppression.csv (send)', () => {
   it('an unclosed quote on line 2 of a 1,000-line list: a dry run renders none of the later addresses', async () => {
