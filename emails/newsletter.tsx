@@ -1,6 +1,6 @@
 import { Body, Button, Container, Head, Heading, Hr, Html, Img, Link, Preview, Section, Text } from '@react-email/components';
 import type { NewsletterProps } from '../src/content/model.ts';
-import { placeholder } from '../src/content/merge-fields.ts';
+import { placeholder, type MergeField } from '../src/content/merge-fields.ts';
 import { Blocks, bodyText, Inlines } from './components/blocks.tsx';
 import { FONT_SANS, FONT_SERIF, headCss } from './components/theme.ts';
 import { previewProps } from './preview-props.generated.ts';
@@ -14,7 +14,12 @@ function formatDate(date: string, language: string): string {
 
 const CARD_PAD = '0 40px';
 
-export function Newsletter({ newsletter, issue }: NewsletterProps) {
+/**
+ * `preview`: React Email's preview server (`npm run dev`) shows fields as `{{name}}`; the real
+ * render writes them as the private marks that only personalization turns into values.
+ */
+export function Newsletter({ newsletter, issue, preview = false }: NewsletterProps & { preview?: boolean }) {
+  const field = (name: MergeField) => (preview ? `{{${name}}}` : placeholder(name));
   const c = newsletter.colors;
   const meta = { fontFamily: FONT_SANS, fontSize: '13px', lineHeight: '1.5', color: c.muted, margin: 0 };
   const link = { color: c.brand, textDecoration: 'underline' };
@@ -54,7 +59,7 @@ export function Newsletter({ newsletter, issue }: NewsletterProps) {
           <Section className="nl-surface" style={{ backgroundColor: c.surface, borderRadius: '10px', padding: '36px 0 16px' }}>
             <Section className="nl-pad" style={{ padding: CARD_PAD }}>
               <Text className="nl-text" style={{ ...bodyText(c), fontFamily: FONT_SANS, fontSize: '16px' }}>
-                {`Hi ${placeholder('firstName')},`}
+                {`Hi ${field('firstName')},`}
               </Text>
               <Heading as="h1" className="nl-text nl-h1" style={{ fontFamily: FONT_SERIF, fontSize: '30px', lineHeight: '1.25', fontWeight: 700, color: c.text, margin: '0 0 20px' }}>
                 <Inlines nodes={issue.headline} colors={c} />
@@ -119,7 +124,7 @@ export function Newsletter({ newsletter, issue }: NewsletterProps) {
           {/* Footer: why, postal address, unsubscribe, view in browser, reply */}
           <Section className="nl-pad" style={{ padding: '24px 40px 8px' }}>
             <Text className="nl-muted" style={{ ...meta, fontSize: '14px', margin: '0 0 10px' }}>
-              {`You are receiving ${newsletter.name} because ${placeholder('email')} subscribed at `}
+              {`You are receiving ${newsletter.name} because ${field('email')} subscribed at `}
               <Link href={newsletter.website} className="nl-link" style={link}>
                 {newsletter.website.replace(/^https?:\/\//, '').replace(/\/$/, '')}
               </Link>
@@ -129,11 +134,11 @@ export function Newsletter({ newsletter, issue }: NewsletterProps) {
               {newsletter.postalAddress}
             </Text>
             <Text className="nl-muted" style={{ ...meta, margin: 0 }}>
-              <Link href={placeholder('unsubscribeUrl')} className="nl-link" style={link}>
+              <Link href={field('unsubscribeUrl')} className="nl-link" style={link}>
                 Unsubscribe
               </Link>
               {' · '}
-              <Link href={placeholder('webVersionUrl')} className="nl-link" style={link}>
+              <Link href={field('webVersionUrl')} className="nl-link" style={link}>
                 View in browser
               </Link>
               {newsletter.replyTo ? ' · ' : null}
@@ -151,6 +156,6 @@ export function Newsletter({ newsletter, issue }: NewsletterProps) {
   );
 }
 
-Newsletter.PreviewProps = previewProps satisfies NewsletterProps;
+Newsletter.PreviewProps = { ...(previewProps satisfies NewsletterProps), preview: true };
 
 export default Newsletter;
