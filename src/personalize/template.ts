@@ -21,7 +21,7 @@ function mustache(slot: Slot): string {
 }
 
 /** Literal plain text as Handlebars source that prints exactly `text`. */
-function escapeText(text: string, afterField: boolean, beforeField: boolean): string {
+function textLiteral(text: string, afterField: boolean, beforeField: boolean): string {
   // `{{x}}}` would lex as an unescaped close: a comment keeps the `}` apart.
   let out = (afterField && text.startsWith('}') ? COMMENT : '') + text.replace(/(\\*)\{\{/g, (_m, slashes: string) =>
     // A backslash right before `\{{` would escape the escape: print the run, then a comment, then the escaped braces.
@@ -39,11 +39,11 @@ function escapeText(text: string, afterField: boolean, beforeField: boolean): st
 const RAW_TEXT = /(<style\b[\s\S]*?<\/style\s*>|<script\b[\s\S]*?<\/script\s*>|<!--[\s\S]*?-->)/i;
 
 /** Literal HTML as Handlebars source: braces and backslashes next to braces or fields become character references. */
-function escapeHtml(html: string, afterField: boolean, beforeField: boolean): string {
+function htmlLiteral(html: string, afterField: boolean, beforeField: boolean): string {
   const parts = html.split(RAW_TEXT);
   return parts
     .map((part, i) => {
-      if (i % 2 === 1) return escapeText(part, false, false);
+      if (i % 2 === 1) return textLiteral(part, false, false);
       const first = i === 0 && afterField;
       const last = i === parts.length - 1 && beforeField;
       let out = part.replace(/\{(?=\{)/g, '&#123;');
@@ -64,7 +64,7 @@ export function toHandlebars(marked: string, mode: 'html' | 'text'): string {
       fix: 'Remove the NUL (U+0000) character from the issue or newsletter.yml.',
     });
   const { literals, slots } = splitMarked(marked);
-  const escape = mode === 'html' ? escapeHtml : escapeText;
+  const escape = mode === 'html' ? htmlLiteral : textLiteral;
   return literals.map((lit, i) => escape(lit, i > 0, i < slots.length) + (i < slots.length ? mustache(slots[i]!) : '')).join('');
 }
 
