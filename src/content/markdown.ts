@@ -21,12 +21,12 @@ export function parseBody(source: string, bodyLine: number): { body: IssueBody; 
   const tree = fromMarkdown(protectFields(source));
   const lineOf = (node: Nodes) => (node.position ? node.position.start.line + bodyLine - 1 : undefined);
   const text = (value: string) => toTemplateText(value);
-  /** A URL as marked text: its fields are percent-encoded when filled; a field in the scheme or host is refused. */
+  /** A URL as marked text: its fields are percent-encoded when filled; a field in the scheme or host is refused (reported, `ok` false). */
   const url = (node: Nodes & { url: string }, field: string) => {
     const marked = markUrl(text(node.url));
     const problem = urlFieldProblem(marked);
     if (problem) problems.push({ line: lineOf(node), field, message: problem, received: JSON.stringify(templateToDisplay(marked)), fix: URL_FIELD_FIX });
-    return marked;
+    return { marked, ok: !problem };
   };
 
   const inline = (nodes: readonly PhrasingContent[]): Inline[] =>
@@ -46,7 +46,7 @@ export function parseBody(source: string, bodyLine: number): { body: IssueBody; 
           return [{ type: 'break' }];
         case 'link': {
           const href = url(node, 'body (link)');
-          if (urlFieldProblem(href)) return inline(node.children); // reported by url()
+          if (!href.ok) return inline(node.children); // reported by url()
           const linkProblem = urlProblem(node.url, ['https', 'http', 'mailto']);
           if (linkProblem) {
             problems.push({
@@ -58,7 +58,7 @@ export function parseBody(source: string, bodyLine: number): { body: IssueBody; 
             });
             return inline(node.children);
           }
-          return [{ type: 'link', url: href, children: inline(node.children) }];
+          return [{ type: 'link', url: href.marked, children: inline(node.children) }];
         }
         case 'image':
           problems.push({
@@ -118,7 +118,7 @@ export function parseBody(source: string, bodyLine: number): { body: IssueBody; 
       });
     }
     if (!ok) return [];
-    return [{ type: 'image', src: url(node, 'body (image)'), alt: text(node.alt ?? ''), ...(node.title ? { title: text(node.title) } : {}) }];
+    return [{ type: 'image', src: url(node, 'body (image)').marked, alt: text(node.alt ?? ''), ...(node.title ? { title: text(node.title) } : {}) }];
   };
 
   const block = (node: RootContent): Block[] => {

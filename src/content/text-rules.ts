@@ -8,7 +8,7 @@ import { authoredToTemplate, braceProblems, findFieldUses } from './merge-fields
  * software (RFC 5322 §2.2 allows none in a header body), and none belongs in
  * one-line text a reader sees.
  */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+export const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 
 const NAMES: Record<string, string> = {
   '\u0000': 'NUL',
@@ -30,7 +30,7 @@ export function describeChar(c: string): string {
 /** Refine a string schema: one plain line, no control characters. Its issue carries its own fix. */
 export function oneLine(schema: z.ZodString, what: string): z.ZodString {
   return schema.superRefine((value, ctx) => {
-    const bad = CONTROL.exec(value)?.[0];
+    const bad = CONTROL_CHAR.exec(value)?.[0];
     if (bad)
       ctx.addIssue({
         code: 'custom',

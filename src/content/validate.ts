@@ -100,8 +100,9 @@ function templateStrings<T>(value: T, key?: string | number): T {
 function frontMatterFieldProblems(value: string, path: (string | number)[], file: string, line: number | undefined): ContentProblem[] {
   const field = path.join('.');
   const out = braceProblems(value).map((p) => braceProblem(p, file, line, field));
+  if (!isUrlKey(path.at(-1))) return out;
   const marked = markUrl(authoredToTemplate(value));
-  const urlProblem = isUrlKey(path.at(-1)) ? urlFieldProblem(marked) : undefined;
+  const urlProblem = urlFieldProblem(marked);
   if (urlProblem) out.push({ severity: 'error', file, line, field, message: urlProblem, received: JSON.stringify(templateToDisplay(marked)), fix: URL_FIELD_FIX });
   return out;
 }

@@ -1,4 +1,5 @@
 import { relative, resolve } from 'node:path';
+import { CONTROL_CHAR } from '../content/index.ts';
 import type { Stop } from './deliver.ts';
 import { exitCodeOf, failedTotal, skippedTotal, type IssueNamed, type Progress, type SendSummary } from './summary.ts';
 
@@ -29,11 +30,12 @@ function shortPath(p: string, cwd: string): string {
   return !r ? '.' : r.startsWith('..') ? abs : r;
 }
 
+const CONTROL_RUNS = new RegExp(`${CONTROL_CHAR.source}+`, 'gu');
+
 /** `issue 3 “Subject” (content/issues/2026-03-01-x.md)`: which issue a run sends, printed before the first message. */
 export function issueLabel(issue: IssueNamed, cwd = process.cwd()): string {
   // Control characters cannot reach a subject that validated; a terminal is still no place for them.
-  // eslint-disable-next-line no-control-regex
-  const subject = issue.subject.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, '⏎');
+  const subject = issue.subject.replace(CONTROL_RUNS, '⏎');
   return `issue ${issue.number} “${subject}”${issue.file ? ` (${shortPath(issue.file, cwd)})` : ''}`;
 }
 

@@ -19,7 +19,7 @@ const KINDS = new Set(['run', 'sending', 'sent', 'pending', 'failed', 'skipped',
  * kind, code and reply): a handful of typeofs, cheap next to JSON.parse on a
  * million lines.
  */
-export function recordProblem(v: unknown): string | undefined {
+function recordProblem(v: unknown): string | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a record (a JSON object is expected)';
   const r = v as Record<string, unknown>;
   if (typeof r.s !== 'string' || !KINDS.has(r.s)) return `unknown record kind "s": ${JSON.stringify(r.s) ?? 'missing'}`;

@@ -1,4 +1,5 @@
 import addressparser from 'nodemailer/lib/addressparser';
+import { CONTROL_CHAR as CONTROL } from '../content/index.ts';
 
 /** One sender-side mailbox (From, Reply-To): a display name (may be empty) and a plain ASCII address. */
 export interface Mailbox {
@@ -6,14 +7,8 @@ export interface Mailbox {
   address: string;
 }
 
-/**
- * C0 controls (tab included), DEL, C1 controls (U+0085 NEL among them) and the
- * Unicode line and paragraph separators: some mail software treats each as a
- * line end, so `x@example.com\u2028Bcc: y@evil.com` could turn one mailbox
- * into a group or a second header.
- */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// CONTROL: the same characters header text refuses in content (C0, DEL, C1, U+2028, U+2029): some mail
+// software treats each as a line end, so `x@example.com\u2028Bcc: y@evil.com` could turn one mailbox into a group.
 
 /**
  * An RFC 5321 dot-atom address in US-ASCII. A non-ASCII address (UTF-8 local

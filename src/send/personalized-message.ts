@@ -4,7 +4,7 @@ import { compileRendered, valuesFor, type CompiledIssue } from '../personalize/i
 import { unsubscribeUrl } from '../unsubscribe/token.ts';
 import { MAX_UNSUBSCRIBE_URL, type SendEnv } from './config.ts';
 import { encodeTemplate, type EncodedTemplate } from './encoded-template.ts';
-import { MAX_LINE } from './header-lines.ts';
+import { fitsOneLine, MAX_LINE } from './header-lines.ts';
 import { parseMailbox, type Mailbox } from './mailbox.ts';
 import { composeMessage, type MailOptions } from './message.ts';
 
@@ -55,7 +55,7 @@ export function prepareIssue(built: { props: NewsletterProps; html: string; text
   const replyTo = env.replyTo ?? (newsletter.replyTo ? senderFromContent('replyTo', newsletter.replyTo) : undefined);
   const unsubscribeBase = env.unsubscribeUrl ?? newsletter.unsubscribeUrl;
   if (unsubscribeBase.length > MAX_UNSUBSCRIBE_URL) throw contentError('unsubscribeUrl', `is ${unsubscribeBase.length} characters; at most ${MAX_UNSUBSCRIBE_URL} leave room in the List-Unsubscribe header line for each recipient's address and token`);
-  if ('List-Id: <>'.length + newsletter.listId.length > MAX_LINE) throw contentError('listId', `is too long for the List-Id header line (at most ${MAX_LINE} octets)`);
+  if (!fitsOneLine('List-Id', `<${newsletter.listId}>`)) throw contentError('listId', `is too long for the List-Id header line (at most ${MAX_LINE} octets)`);
   return {
     props: built.props,
     compiled,

@@ -1,5 +1,5 @@
 import { constants, lstatSync } from 'node:fs';
-import { chmod, lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { NewsletterError } from '../errors.ts';
 
 /**
@@ -60,16 +60,7 @@ export async function ensureStateDir(dir: string): Promise<void> {
   }
 }
 
-/** Throw when `path` exists and is a symlink (for files that are only read). Missing is fine. */
-export async function refuseSymlink(path: string): Promise<void> {
-  const st = await lstat(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return undefined;
-    throw stateFileError(path, e, 'read');
-  });
-  if (st?.isSymbolicLink()) throw symlinkRefused(path);
-}
-
-/** The same, synchronously. */
+/** Throw when `path` exists and is a symlink: for a file opened later, refused before anything is sent. Missing is fine. */
 export function refuseSymlinkSync(path: string): void {
   let st;
   try {

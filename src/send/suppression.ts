@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { NewsletterError } from '../errors.ts';
 import type { SmtpFailure } from './classify.ts';
-import { ensureStateDir, NOFOLLOW, openStateFile, refuseSymlink, stateFileError } from './state-file.ts';
+import { ensureStateDir, NOFOLLOW, openStateFile, stateFileError } from './state-file.ts';
 import { AddressIndex } from './subscribers/address-index.ts';
 
 /**
@@ -43,18 +43,11 @@ export interface SuppressionProblem {
   kept?: string | undefined;
 }
 
-/** Problems kept on the list object for a summary; all of them go to `onProblem`. */
-const PROBLEMS_KEPT = 20;
-
 export interface Suppression {
   /** The file the list lives in. */
   readonly path: string;
   /** Number of distinct suppressed addresses. */
   readonly size: number;
-  /** The first damaged lines found while loading (all of them went to `onProblem`). */
-  readonly problems: readonly SuppressionProblem[];
-  /** How many lines were damaged in all. */
-  readonly damagedLines: number;
   /** Is this address suppressed? Case-insensitive. */
   has(email: string): boolean;
   /**
@@ -93,13 +86,7 @@ export function bounceSource(f: SmtpFailure): string {
 export async function loadSuppression(stateDir = '.newsletter', options: LoadSuppressionOptions = {}): Promise<Suppression> {
   const path = join(stateDir, SUPPRESSION_FILE);
   const index = new AddressIndex(1024);
-  const problems: SuppressionProblem[] = [];
-  let damagedLines = 0;
-  await readInto(path, index, (p) => {
-    damagedLines++;
-    if (problems.length < PROBLEMS_KEPT) problems.push(p);
-    options.onProblem?.(p);
-  });
+  await readInto(path, index, (p) => options.onProblem?.(p));
   let handle: FileHandle | undefined;
   // Appends run one at a time, in call order.
   let queue: Promise<unknown> = Promise.resolve();
@@ -124,10 +111,6 @@ export async function loadSuppression(stateDir = '.newsletter', options: LoadSup
     path,
     get size() {
       return index.size;
-    },
-    problems,
-    get damagedLines() {
-      return damagedLines;
     },
     has: (email) => index.has(keyOf(email)),
     add(email, reason, source) {
@@ -166,9 +149,8 @@ export async function loadSuppression(stateDir = '.newsletter', options: LoadSup
   return list;
 }
 
-/** Open the list for reading, never through a symlink; undefined when there is none yet. */
+/** Open the list for reading, never through a symlink (O_NOFOLLOW: ELOOP, refused by name); undefined when there is none yet. */
 async function openForRead(path: string): Promise<FileHandle | undefined> {
-  await refuseSymlink(path);
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | NOFOLLOW);

@@ -24,13 +24,16 @@ const FIX_FILE = `Pass the CSV file with --to, e.g. --to subscribers.csv (header
  * (no line ever ends; the 256 KB record limit only trips after a long wait).
  */
 export async function listFileKind(path: string): Promise<ListFileKind> {
-  let stats: Stats;
+  const stats = await statList(path);
+  return kindOf(path, stats);
+}
+
+async function statList(path: string): Promise<Stats> {
   try {
-    stats = await stat(path);
+    return await stat(path);
   } catch (cause) {
     throw cannotRead(path, cause);
   }
-  return kindOf(path, stats);
 }
 
 function kindOf(path: string, stats: Stats): ListFileKind {
@@ -52,12 +55,7 @@ function kindOf(path: string, stats: Stats): ListFileKind {
  * with ENXIO.
  */
 export async function openListInput(path: string, signal?: AbortSignal): Promise<ListInput> {
-  let stats: Stats;
-  try {
-    stats = await stat(path);
-  } catch (cause) {
-    throw cannotRead(path, cause);
-  }
+  const stats = await statList(path);
   const kind = kindOf(path, stats);
   if (kind === 'stream' && isStdin(stats)) return { stream: process.stdin, close: async () => void process.stdin.destroy() };
   if (stats.isSocket())
