@@ -20,8 +20,19 @@ export interface SmtpConfig {
   auth?: { user: string; pass: string };
   /** Refuse to send without STARTTLS. */
   requireTLS: boolean;
+  /** Certificate checking, when any SMTP_TLS_* variable is set; otherwise Node's defaults (system CAs, SMTP host name). */
+  tls?: SmtpTlsConfig;
   /** host:port, safe to print. */
   display: string;
+}
+
+export interface SmtpTlsConfig {
+  /** PEM certificates to trust instead of the system CAs (SMTP_TLS_CA_FILE). */
+  ca?: string;
+  /** The name the certificate must carry, when it is not SMTP_HOST (SMTP_TLS_SERVERNAME). */
+  servername?: string;
+  /** false only with SMTP_TLS_VERIFY=false: any certificate is accepted (the CLI warns on every run). */
+  verify: boolean;
 }
 
 export interface DkimConfig {
@@ -43,6 +54,7 @@ export interface SendEnv {
 
 export const ENV_VARS = [
   'SMTP_URL', 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD', 'SMTP_REQUIRE_TLS',
+  'SMTP_TLS_CA_FILE', 'SMTP_TLS_SERVERNAME', 'SMTP_TLS_VERIFY',
   'MAIL_FROM', 'REPLY_TO', 'UNSUBSCRIBE_URL', 'UNSUBSCRIBE_MAILTO', 'UNSUBSCRIBE_SECRET',
   'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE',
 ] as const;
@@ -84,7 +96,10 @@ const FIX: Record<EnvVar, string> = {
   SMTP_PORT: 'SMTP_PORT must be a number (465 or 587 usually); see .env.example.',
   SMTP_USER: 'Set SMTP_USER and SMTP_PASSWORD together (or neither, for a relay without login); see .env.example.',
   SMTP_PASSWORD: 'Set SMTP_USER and SMTP_PASSWORD together (or neither, for a relay without login); see .env.example.',
-  SMTP_REQUIRE_TLS: 'Use SMTP_REQUIRE_TLS=true (the default) or false (only for a trusted relay).',
+  SMTP_REQUIRE_TLS: 'Use SMTP_REQUIRE_TLS=true (the default, except on loopback) or false (only for a trusted relay).',
+  SMTP_TLS_CA_FILE: "Point it at a readable PEM file with the relay's certificate or the CA that signed it, e.g. SMTP_TLS_CA_FILE=/etc/ssl/certs/ssl-cert-snakeoil.pem.",
+  SMTP_TLS_SERVERNAME: 'Write the host name on the server certificate, e.g. SMTP_TLS_SERVERNAME=mail.example.com (not an IP address: SMTP_HOST already is one).',
+  SMTP_TLS_VERIFY: 'Leave it unset (certificates are checked); SMTP_TLS_VERIFY=false only for a throwaway test. Prefer SMTP_TLS_CA_FILE for a self-signed relay.',
   MAIL_FROM: 'Write it as one mailbox: MAIL_FROM="Newsletter Name <news@example.com>" or a bare address (ASCII; a domain in its xn-- form).',
   REPLY_TO: 'Write it as one mailbox: REPLY_TO=editors@example.com or REPLY_TO="Editors <editors@example.com>" (ASCII; a domain in its xn-- form).',
   UNSUBSCRIBE_URL: `Write the https:// URL of your unsubscribe endpoint, at most ${MAX_UNSUBSCRIBE_URL} characters, e.g. UNSUBSCRIBE_URL=https://example.com/unsubscribe.`,
@@ -110,6 +125,10 @@ const schema = z.object({
   SMTP_USER: z.string().refine(noBreak, 'must be one line').optional(),
   SMTP_PASSWORD: z.string().refine(noBreak, 'must be one line').optional(),
   SMTP_REQUIRE_TLS: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
+  SMTP_TLS_CA_FILE: z.string().optional(),
+  // A DNS name (RFC 6066 SNI carries no IP address); at least one letter tells it from an IPv4 address.
+  SMTP_TLS_SERVERNAME: z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/, 'must be a host name like mail.example.com').optional(),
+  SMTP_TLS_VERIFY: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
   MAIL_FROM: z.string().superRefine(oneMailbox).optional(),
   REPLY_TO: z.string().superRefine(oneMailbox).optional(),
   UNSUBSCRIBE_URL: z
@@ -151,9 +170,39 @@ export function isLoopback(host: string): boolean {
   return isIP(h) === 4 && h.startsWith('127.');
 }
 
-function smtpFrom(vars: EnvVars, problems: EnvProblem[]): SmtpConfig | undefined {
-  const tlsFlag = vars.SMTP_REQUIRE_TLS;
-  const tlsOff = tlsFlag === 'false' || tlsFlag === '0' || tlsFlag === 'no';
+/** A boolean variable the schema has accepted; undefined when unset. */
+function flag(value: string | undefined): boolean | undefined {
+  return value === undefined ? undefined : value === 'true' || value === '1' || value === 'yes';
+}
+
+/** The PEM certificates of SMTP_TLS_CA_FILE, read now so a bad file stops the run before anything is sent. */
+function caFrom(file: string, cwd: string, problems: EnvProblem[]): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), 'utf8');
+  } catch (cause) {
+    problems.push({ variable: 'SMTP_TLS_CA_FILE', message: `cannot be read: ${(cause as NodeJS.ErrnoException).code ?? 'error'}` });
+    return undefined;
+  }
+  // Only the certificates: a key or anything else in the file is not ours to pass on.
+  const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!certs) {
+    problems.push({ variable: 'SMTP_TLS_CA_FILE', message: 'has no certificate (no "-----BEGIN CERTIFICATE-----" block)' });
+    return undefined;
+  }
+  return `${certs.join('\n')}\n`;
+}
+
+function tlsFrom(vars: EnvVars, cwd: string, problems: EnvProblem[]): SmtpTlsConfig | undefined {
+  const { SMTP_TLS_CA_FILE: caFile, SMTP_TLS_SERVERNAME: servername } = vars;
+  const verify = flag(vars.SMTP_TLS_VERIFY) ?? true;
+  if (!caFile && !servername && verify) return undefined;
+  const ca = caFile ? caFrom(caFile, cwd, problems) : undefined;
+  return { ...(ca ? { ca } : {}), ...(servername ? { servername } : {}), verify };
+}
+
+function smtpFrom(vars: EnvVars, cwd: string, problems: EnvProblem[]): SmtpConfig | undefined {
+  const requireFlag = flag(vars.SMTP_REQUIRE_TLS);
   let host: string;
   let port: number;
   let secure: boolean;
@@ -184,14 +233,15 @@ function smtpFrom(vars: EnvVars, problems: EnvProblem[]): SmtpConfig | undefined
     if (vars.SMTP_PORT || vars.SMTP_USER || vars.SMTP_PASSWORD) problems.push({ variable: 'SMTP_HOST', message: 'is missing; SMTP_PORT/SMTP_USER/SMTP_PASSWORD are set without it' });
     return undefined;
   }
-  const loopback = isLoopback(host);
+  const tls = tlsFrom(vars, cwd, problems);
   return {
     host,
     port,
     secure,
     ...(user && pass ? { auth: { user, pass } } : {}),
-    // STARTTLS is required unless the server is on this machine or TLS was explicitly turned off.
-    requireTLS: !secure && !tlsOff && !loopback,
+    // Unset: STARTTLS is required unless the server is on this machine. Set: as told, loopback included.
+    requireTLS: !secure && (requireFlag ?? !isLoopback(host)),
+    ...(tls ? { tls } : {}),
     display: `${host}:${port}`,
   };
 }
@@ -238,7 +288,7 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd()): SendEn
       if (!problems.some((p) => p.variable === variable)) problems.push({ variable, message: issue.message });
     }
   if (problems.length) throw problemsError(problems, vars);
-  const smtp = smtpFrom(vars, problems);
+  const smtp = smtpFrom(vars, cwd, problems);
   const dkim = dkimFrom(vars, cwd, problems);
   if (problems.length) throw problemsError(problems, vars);
   return {

@@ -6,37 +6,53 @@ import type { Pacer } from './pacer.ts';
 import type { MailOptions } from './message.ts';
 import { messageFor, type PreparedIssue } from './personalized-message.ts';
 import type { Job } from './recipients.ts';
+import { DeferralBurst, RefusalStreak, type BurstTuning } from './reply-watch.ts';
 import { bounceSource } from './suppression.ts';
 import { COMMIT_GATE, type SmtpTransport } from './transport.ts';
 
-export interface DeliveryTuning {
-  /** Attempts per message for transient failures (4xx, drops, timeouts) before it is recorded as failed. */
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** Throttle replies per message before it is recorded as failed transiently. */
+export interface DeliveryTuning extends BurstTuning {
+  /**
+   * Waits before each retry of a deferred message or dropped connection (ms, each ±20% jitter);
+   * after the last one the message is recorded as failed transiently.
+   */
+  retrySchedule: readonly number[];
+  /** Throttle replies per message (they count no attempt) before it is recorded as failed transiently. */
   maxThrottles: number;
-  /** Stop when more than `failureRate` of the last `failureWindow` attempts failed (once `failureMinSamples` are in). */
+  /** Stop when more than `failureRate` of the last `failureWindow` refusals and deliveries were refusals (once `failureMinSamples` are in). */
   failureWindow: number;
   failureMinSamples: number;
   failureRate: number;
   /** Stop after this many connection failures in a row with nothing delivered in between. */
   unreachableStop: number;
+  /** Stop when this many different recipients in a row get the same permanent reply that may be about the message. */
+  refusalStreak: number;
 }
 
+/**
+ * First retry after a few seconds; later ones spread past common greylisting
+ * windows (receivers often accept a retry only after 1–15 minutes).
+ */
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [5_000, 30_000, 120_000, 360_000, 900_000];
+
 export const DEFAULT_TUNING: DeliveryTuning = {
-  maxAttempts: 5,
-  retryBaseMs: 2_000,
-  retryMaxMs: 5 * 60_000,
+  retrySchedule: DEFAULT_RETRY_SCHEDULE,
   maxThrottles: 20,
   failureWindow: 50,
   failureMinSamples: 20,
   failureRate: 0.5,
   unreachableStop: 3,
+  refusalStreak: 3,
+  deferralBurstWindow: 40,
+  deferralBurstMin: 20,
+  deferralBurstMs: 10_000,
+  deferralBurstShare: 0.5,
 };
 
-/** journal: the journal cannot be written; list: the CSV broke mid-way; error: a bug (rethrown by the caller). */
-export type StopReason = 'interrupted' | 'auth' | 'unreachable' | 'failure-rate' | 'journal' | 'list' | 'error';
+/**
+ * refused: the server refused the login, the sender or the message itself (recipients stay pending);
+ * journal: the journal cannot be written; list: the CSV broke mid-way; error: a bug (rethrown by the caller).
+ */
+export type StopReason = 'interrupted' | 'refused' | 'unreachable' | 'failure-rate' | 'journal' | 'list' | 'error';
 
 export interface Stop {
   reason: StopReason;
@@ -51,14 +67,20 @@ export interface DeliveryStats {
   failedTransient: number;
   /** Recipients whose values would inject a header (recorded as skipped). */
   skippedInvalid: number;
+  /** Throttle replies and bursts of deferrals: each slowed the whole sender (not failures). */
   throttled: number;
+  /** Deferrals retried later (greylisting, a busy mailbox…): only that message waited. */
+  deferred: number;
   retried: number;
   inFlight: number;
 }
 
 export function emptyDeliveryStats(): DeliveryStats {
-  return { sent: 0, failedPermanent: 0, failedTransient: 0, skippedInvalid: 0, throttled: 0, retried: 0, inFlight: 0 };
+  return { sent: 0, failedPermanent: 0, failedTransient: 0, skippedInvalid: 0, throttled: 0, deferred: 0, retried: 0, inFlight: 0 };
 }
+
+/** The fix for a message the server refuses itself, when the reply names no setting. */
+const MESSAGE_FIX = 'The server refuses the message itself (size, content or policy), not these recipients: change the issue (or ask the server\'s operator why), then run the same command again; the recipients it refused are still pending.';
 
 export interface DeliverInput {
   prepared: PreparedIssue;
@@ -93,7 +115,10 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
   let stopped: Stop | undefined;
   let forced = false;
   let unreachableStreak = 0;
+  let deliveredAny = false;
   const window: boolean[] = [];
+  const streak = new RefusalStreak();
+  const burst = new DeferralBurst(tuning);
 
   const stop = (s: Stop) => {
     stopped ??= s;
@@ -112,15 +137,20 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
   // The pool reports connection trouble per message too; an unhandled 'error' event would crash the process.
   transport.on('error', () => {});
 
+  /** Deliveries and refusals only: deferrals, throttles and drops say nothing about the list. */
   const outcome = (ok: boolean) => {
     window.push(ok);
     if (window.length > tuning.failureWindow) window.shift();
     const failures = window.reduce((n, w) => n + (w ? 0 : 1), 0);
     if (!ok && window.length >= tuning.failureMinSamples && failures / window.length > tuning.failureRate)
-      stop({ reason: 'failure-rate', message: `${failures} of the last ${window.length} attempts failed (the limit is ${Math.round(tuning.failureRate * 100)}%); the server or the list needs a look before going on` });
+      stop({ reason: 'failure-rate', message: `${failures} of the last ${window.length} deliveries and refusals were refusals (the limit is ${Math.round(tuning.failureRate * 100)}%); the server or the list needs a look before going on` });
   };
 
-  const backoff = (attempt: number) => Math.min(tuning.retryMaxMs, tuning.retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() * 0.5);
+  /** The wait before retry number `attempts` (±20% jitter, so deferred messages do not come back in lockstep), or undefined after the last. */
+  const retryWait = (attempts: number): number | undefined => {
+    const wait = tuning.retrySchedule[attempts - 1];
+    return wait === undefined ? undefined : wait * (0.8 + Math.random() * 0.4);
+  };
 
   /**
    * Record a failure. A hard bounce is also kept in the journal as "to suppress" (same group commit
@@ -134,7 +164,7 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
     const onBounce = kind === 'permanent' && isHardBounce(f) ? input.onHardBounce : undefined;
     const source = bounceSource(f);
     await Promise.all([
-      journal.record({ s: 'failed', e: job.sub.key, k: kind, code: f.code, ...(f.responseCode ? { rc: f.responseCode } : {}), ...(f.command ? { cmd: f.command } : {}), m: f.message, t: Date.now() }),
+      journal.record({ s: 'failed', e: job.sub.key, k: kind, code: f.code, ...(f.responseCode ? { rc: f.responseCode } : {}), ...(f.command ? { cmd: f.command } : {}), m: f.message, row: job.sub.row, t: Date.now() }),
       onBounce && journal.record({ s: 'suppress', e: job.sub.key, why: source, t: Date.now() }),
     ]);
     if (kind === 'permanent') stats.failedPermanent++;
@@ -150,41 +180,69 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
     });
   }
 
+  /** Keep the recipient pending (a rerun sends to it) with the reason. */
+  const hold = (job: Job, f: SmtpFailure): Promise<void> => journal.record({ s: 'pending', e: job.sub.key, n: job.attempts, why: describeFailure(f), t: Date.now() });
+
   async function retryLater(job: Job, f: SmtpFailure, due: number): Promise<void> {
-    await journal.record({ s: 'pending', e: job.sub.key, n: job.attempts, why: describeFailure(f), t: Date.now() });
+    await hold(job, f);
     stats.retried++;
     queue.retryAt(job, due);
+  }
+
+  /** The held copies were refused for their recipients: the server took someone else's copy of the same message. */
+  async function settleHeld(): Promise<void> {
+    for (const { job, failure } of streak.delivered())
+      await fail(job, { ...failure, message: `${failure.message} (refused for this recipient only: the server accepted the same message for others)` }, 'permanent');
   }
 
   async function onFailure(job: Job, error: unknown): Promise<void> {
     // Closed on purpose by a forced stop: the outcome is unknown, so `sending` stays.
     if (forced) return;
     const f = classifySmtpError(error);
-    switch (f.outcome) {
+    switch (f.kind) {
       case 'throttle': {
+        // The whole sender slows down; this message waits out the pause and counts no attempt.
         stats.throttled++;
         job.throttles++;
         const resume = pacer.throttled();
         if (job.throttles > tuning.maxThrottles) return fail(job, { ...f, message: `${f.message} (the server kept throttling; gave up after ${tuning.maxThrottles} tries)` }, 'transient');
         return retryLater(job, f, resume);
       }
-      case 'auth':
-        await journal.record({ s: 'pending', e: job.sub.key, n: job.attempts, why: describeFailure(f), t: Date.now() });
-        return stop({ reason: 'auth', message: `The SMTP server refused the login: ${describeFailure(f)}`, failure: f });
-      case 'permanent':
+      case 'sender':
+        await hold(job, f);
+        return stop({ reason: 'refused', message: `The SMTP server refused ${f.command?.toUpperCase().startsWith('AUTH') ? 'the login' : 'the sender or the message'}: ${describeFailure(f)}. Nobody was recorded as failed: the recipients stay pending`, failure: f });
+      case 'unclear': {
         outcome(false);
+        burst.note();
+        await hold(job, f);
+        const run = streak.refused(job, f);
+        if (run >= tuning.refusalStreak)
+          stop({ reason: 'refused', message: `The SMTP server refused the message itself for ${run} recipients in a row: ${describeFailure(f)}. Nobody was recorded as failed: they stay pending`, failure: { ...f, fix: f.fix ?? MESSAGE_FIX } });
+        return;
+      }
+      case 'recipient':
+        outcome(false);
+        burst.note();
         return fail(job, f, 'permanent');
       case 'unreachable':
         if (++unreachableStreak >= tuning.unreachableStop) {
-          await journal.record({ s: 'pending', e: job.sub.key, n: job.attempts, why: describeFailure(f), t: Date.now() });
+          await hold(job, f);
           return stop({ reason: 'unreachable', message: `Cannot reach the SMTP server: ${describeFailure(f)}`, failure: f });
         }
-      // fall through: a passing network problem is retried like any transient failure
-      case 'transient': {
-        outcome(false);
+      // fall through: a passing network problem is retried like a dropped connection
+      case 'deferral':
+      case 'connection': {
+        // Only this message waits; its connection takes the next one at once.
         job.attempts++;
-        if (job.attempts >= tuning.maxAttempts) return fail(job, { ...f, message: `${f.message} (gave up after ${job.attempts} attempts)` }, 'transient');
-        return retryLater(job, f, Date.now() + backoff(job.attempts));
+        if (f.kind === 'deferral' && burst.note(job.sub.key)) {
+          // Deferrals of many different recipients at once: the server is slowing us down.
+          stats.throttled++;
+          pacer.throttled();
+        }
+        const wait = retryWait(job.attempts);
+        if (wait === undefined) return fail(job, { ...f, message: `${f.message} (gave up after ${job.attempts} attempts)` }, 'transient');
+        if (f.kind === 'deferral') stats.deferred++;
+        return retryLater(job, f, Date.now() + wait);
       }
     }
   }
@@ -226,7 +284,9 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
     }
     stats.inFlight--;
     unreachableStreak = 0;
+    deliveredAny = true;
     pacer.delivered();
+    burst.note();
     outcome(true);
     const commit = journal.record({ s: 'sent', e: key, r: response, t: Date.now() });
     commit.then(
@@ -236,6 +296,8 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
       },
       (error: unknown) => stop({ reason: 'journal', message: isNewsletterError(error) ? error.message : String(error), error }),
     );
+    // A stop already said why the held ones stay pending; otherwise this delivery settles them.
+    if (!stopped && streak.size) await settleHeld();
     return { commit };
   }
 
@@ -265,8 +327,25 @@ export async function deliver(input: DeliverInput): Promise<Stop | undefined> {
     }
   }
 
+  /**
+   * Recipients still held when the list is done: with a delivery in this run the server takes our
+   * message, so their copies were refused for them (failed); with none, nothing shows the problem
+   * is theirs, so they stay pending and the run stops.
+   */
+  async function endHeld(): Promise<void> {
+    if (stopped || !streak.size) return;
+    const last = streak.last!;
+    if (deliveredAny) return settleHeld();
+    stop({
+      reason: 'refused',
+      message: `The SMTP server refused the message for every recipient it was offered to (${streak.size}) and accepted none: ${describeFailure(last)}. Nobody was recorded as failed: they stay pending`,
+      failure: { ...last, fix: last.fix ?? MESSAGE_FIX },
+    });
+  }
+
   try {
     await Promise.all(Array.from({ length: input.concurrency }, worker));
+    await endHeld().catch((error: unknown) => stop({ reason: 'journal', message: isNewsletterError(error) ? error.message : String(error), error }));
     await journal.flush().catch((error: unknown) => stop({ reason: 'journal', message: String((error as Error).message), error }));
   } finally {
     input.signal?.removeEventListener('abort', onAbort);

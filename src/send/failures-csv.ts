@@ -67,7 +67,7 @@ export class FailuresCsv {
   }
 
   failure(r: FailedRecord): void {
-    return this.#write(line([r.e, '', r.k === 'permanent' ? 'failed permanently' : 'failed transiently', r.rc, r.code, r.cmd, r.m]));
+    return this.#write(line([r.e, r.row, r.k === 'permanent' ? 'failed permanently' : 'failed transiently', r.rc, r.code, r.cmd, r.m]));
   }
 
   /** Close the file; returns its path, or undefined when nothing was written (and an old report is removed). */

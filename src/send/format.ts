@@ -56,6 +56,17 @@ function bar(frac: number, width: number): string {
   return '█'.repeat(filled) + '░'.repeat(width - filled);
 }
 
+/**
+ * The list is done and only deferred recipients wait: what the CLI shows instead of the bar
+ * (redrawn on a terminal, once per retry wave in a log). The run keeps going until they are
+ * delivered or out of retries; Ctrl-C leaves them pending for the same command.
+ */
+export function countdownLine(p: Progress, now: number): string | undefined {
+  if (p.nextRetryAt === undefined || !p.retrying) return undefined;
+  const who = `${p.retrying} deferred recipient${p.retrying === 1 ? '' : 's'} waiting`;
+  return `${who}; next retry in ${duration(Math.max(0, p.nextRetryAt - now))} — Ctrl-C stops; they stay pending and the same command sends to them`;
+}
+
 /** A plain line for logs (not a terminal). */
 export function progressLine(p: Progress, now: number): string {
   const pct = p.total ? ` (${Math.floor((100 * Math.min(p.done, p.total)) / p.total)}%)` : '';
@@ -64,13 +75,20 @@ export function progressLine(p: Progress, now: number): string {
 
 const STOP_FIX: Record<Stop['reason'], string> = {
   interrupted: 'Run the same command again to resume; nobody recorded as sent gets it twice.',
-  auth: 'Check SMTP_USER/SMTP_PASSWORD (or the credentials in SMTP_URL), then run the same command again to resume.',
+  refused: 'Fix what the server refused (the login, the sender or the message), then run the same command again: the recipients it refused are still pending.',
   unreachable: 'Check SMTP_URL / SMTP_HOST and SMTP_PORT, the network and TLS (SMTP_REQUIRE_TLS), then run the same command again to resume.',
   'failure-rate': 'Look at the failures below (wrong list? server refusing?), then run the same command again to resume.',
   journal: 'Fix the journal problem (disk space, permissions), then run the same command again to resume.',
   list: 'Fix the subscriber list at the row named, then run the same command again to resume.',
   error: 'This is a bug in newsletter; please report it. The journal is consistent: rerun to resume.',
 };
+
+/** The server's refusal or a connection problem names its own fix (the setting to change) when the classifier knows it. */
+function stopFix(stop: Stop): string {
+  const named = stop.reason === 'refused' || stop.reason === 'unreachable' ? stop.failure?.fix : undefined;
+  if (!named) return STOP_FIX[stop.reason];
+  return /run the same command/i.test(named) ? named : `${named} Then run the same command again to resume.`;
+}
 
 export function formatSummary(s: SendSummary, cwd = process.cwd()): string[] {
   const rel = (p: string) => shortPath(p, cwd);
@@ -93,12 +111,13 @@ export function formatSummary(s: SendSummary, cwd = process.cwd()): string[] {
   row('issue', issueLabel(s.issue, cwd).replace(/^issue /, ''));
   row(verb, `${s.stats.sent}${t.sentEarlier ? ` (+${t.sentEarlier} in earlier runs)` : ''}`);
   if (s.mode !== 'dry-run') {
-    row('failed permanently', `${f.permanent}`);
+    row('failed permanently', `${f.permanent}${f.permanent && !s.stop ? ' (once the cause is fixed: --retry-failed=all; hard bounces stay suppressed)' : ''}`);
     row('failed transiently', `${f.transient}${f.transient && !s.stop ? ' (retry with --retry-failed)' : ''}`);
   }
   row('skipped', `${skippedTotal(t, s.stats)}${skippedParts.length ? ` (${skippedParts.join(', ')})` : ''}`);
   if (t.inFlightAtLastStop) row('were in flight', `${t.inFlightAtLastStop} (when the last run stopped; sent again, so each may have got a second copy)`);
   if (s.stats.throttled) row('throttled', `${s.stats.throttled} times (slowed down; not failures)`);
+  if (s.stats.deferred) row('deferred', `${s.stats.deferred} (retried later, each alone; not failures)`);
   if (t.leftByLimit) row('left by --limit', `${t.leftByLimit} (run again to continue)`);
   if (s.retriesWaiting) row('waiting for retry', `${s.retriesWaiting} (recorded as pending)`);
   row('duration', duration(s.durationMs));
@@ -106,6 +125,6 @@ export function formatSummary(s: SendSummary, cwd = process.cwd()): string[] {
   if (s.outbox) row('outbox', rel(s.outbox));
   if (s.failuresCsv) row('failures and bad rows', rel(s.failuresCsv));
   if (s.journal) row('journal', rel(s.journal));
-  if (s.stop) lines.push(`  fix: ${STOP_FIX[s.stop.reason]}`);
+  if (s.stop) lines.push(`  fix: ${stopFix(s.stop)}`);
   return lines;
 }

@@ -12,9 +12,18 @@ export class JobQueue<T> {
   #closed = false;
   #wake: (() => void) | undefined;
   #wakeTimer: NodeJS.Timeout | undefined;
+  #idleUntil: number | undefined;
+  readonly #onIdle: ((due: number) => void) | undefined;
 
-  constructor(source: AsyncIterator<T>) {
+  /** `onIdle`: the list is done, nothing is in flight, and only retries wait; called with the next one's due time. */
+  constructor(source: AsyncIterator<T>, options: { onIdle?: (due: number) => void } = {}) {
     this.#source = source;
+    this.#onIdle = options.onIdle;
+  }
+
+  /** When only retries are left: the time the next one is due (for the countdown); otherwise undefined. */
+  get idleUntil(): number | undefined {
+    return this.#idleUntil;
   }
 
   /** Messages waiting for a retry. */
@@ -35,6 +44,7 @@ export class JobQueue<T> {
       const now = Date.now();
       if (top && top.due <= now) {
         this.#active++;
+        this.#idleUntil = undefined;
         return this.#pop().job;
       }
       if (!this.#sourceDone) {
@@ -48,6 +58,10 @@ export class JobQueue<T> {
         continue;
       }
       if (!top && this.#active === 0) return undefined;
+      if (top && this.#active === 0 && this.#idleUntil !== top.due) {
+        this.#idleUntil = top.due;
+        this.#onIdle?.(top.due);
+      }
       await this.#sleep(top ? top.due - now : undefined);
     }
   }
@@ -71,6 +85,7 @@ export class JobQueue<T> {
 
   close(): void {
     this.#closed = true;
+    this.#idleUntil = undefined;
     this.#notify();
   }
 

@@ -40,7 +40,8 @@ export type JournalRecord =
   | { s: 'sending'; e: string; n: number; t: number }
   | { s: 'sent'; e: string; r: string; t: number }
   | { s: 'pending'; e: string; n: number; why: string; t: number }
-  | { s: 'failed'; e: string; k: 'permanent' | 'transient'; code: string; rc?: number; cmd?: string; m: string; t: number }
+  // `row`: the recipient's row in the list, for the failures CSV (absent in journals written before it was recorded).
+  | { s: 'failed'; e: string; k: 'permanent' | 'transient'; code: string; rc?: number; cmd?: string; m: string; row?: number; t: number }
   | { s: 'skipped'; e: string; why: string; t: number }
   // A hard bounce to add to the suppression list (`why` is its source), written before the list is:
   // the next run writes every one again (a no-op when already there). It changes no recipient's state.
@@ -77,7 +78,7 @@ export class Journal {
   runs = 0;
   /** Bytes of a torn last line dropped on open (a crash mid-write). */
   tornBytes = 0;
-  /** Hard bounces kept in the journal; the run writes them to the suppression list before sending (few: one per bounce). */
+  /** Hard bounces kept in the journal since the last run; this run writes them to the suppression list before sending (few: one per bounce). */
   readonly toSuppress: SuppressRecord[] = [];
   #fd: number | undefined;
   #lock: Lock | undefined;
@@ -228,7 +229,13 @@ export class Journal {
     const damaged = (bad: BadLine, why: string) => damagedJournal(this.path, bad, why);
     try {
       const end = await scanJournal(this.path, (record) => {
-        if (record.s === 'run') this.runs++;
+        if (record.s === 'run') {
+          this.runs++;
+          // A run records `run` only after writing every kept bounce to the suppression list (openListSource
+          // comes first in sendIssue), so only bounces kept after the last `run` may still be missing there.
+          // Those before it are not replayed: an address the operator removed from suppression.csv stays removed.
+          this.toSuppress.length = 0;
+        }
         if (record.s === 'suppress') this.toSuppress.push(record);
         const state = stateOf(record);
         if (state && 'e' in record) this.index.set(record.e, state);

@@ -3,14 +3,14 @@ import { loadSuppression, type Suppression, type SuppressionProblem } from './su
 import { listFileKind, readSubscribers, type RowProblem } from './subscribers/index.ts';
 import type { FailuresCsv } from './failures-csv.ts';
 import type { Journal } from './journal.ts';
-import { emptyTally, sendable, type Job, type ListTally } from './recipients.ts';
+import { emptyTally, sendable, type Job, type ListTally, type RetryFailed } from './recipients.ts';
 
 export interface ListSourceOptions {
   listPath: string;
   strict?: boolean | undefined;
   stateDir: string;
   journal?: Journal | undefined;
-  retryFailed?: boolean | undefined;
+  retryFailed?: RetryFailed | undefined;
   limit?: number | undefined;
   failures?: FailuresCsv | undefined;
   /** Ctrl-C: ends a wait for a FIFO's writer. */
@@ -41,7 +41,8 @@ export async function openListSource(opts: ListSourceOptions): Promise<ListSourc
   const kind = await listFileKind(opts.listPath);
   if (opts.strict && kind === 'stream') throw strictNeedsFile(opts.listPath);
   if (opts.strict) for await (const _ of readSubscribers(opts.listPath, { strict: true }));
-  // Hard bounces kept in the journal (their write failed last run) go to the list before anything is sent.
+  // Hard bounces kept in the journal since the last run (their write may have failed) go to the list before
+  // anything is sent. The caller records this run's `run` only after this: see Journal.toSuppress.
   const suppression = await loadSuppression(opts.stateDir, { pending: opts.journal?.toSuppress, onProblem: opts.onSuppressionProblem });
   const tally = emptyTally();
   const it = sendable(readSubscribers(opts.listPath, { signal: opts.signal }), {

@@ -3,12 +3,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface PacerOptions {
   /** Messages per second across all connections; undefined = as fast as the server takes them. */
   rate?: number | undefined;
-  /** First whole-sender pause after a throttle reply (421/451/454); doubles while the server keeps throttling. */
-  throttleBaseMs?: number;
-  throttleMaxMs?: number;
+  /** Whole-sender pause after a throttle episode begins (default 1 s); doubles while episodes follow one another with nothing delivered (up to 8 s). */
+  throttleBaseMs?: number | undefined;
+  throttleMaxMs?: number | undefined;
   /** The adaptive cap never goes below this many messages per second (default 1). */
-  minRate?: number;
+  minRate?: number | undefined;
 }
+
+/** Multiplicative decrease: the rate in force is halved once per throttle episode. */
+const CUT = 0.5;
+/** Additive increase: each second without a throttle gives back this share of the rate before the cut (full speed in ~10 s). */
+const STEP_SHARE = 0.1;
+/** Deliveries kept for the observed rate. */
+const RECENT = 64;
 
 /**
  * One pacer for the whole sender, shared by every connection: a GCRA token
@@ -17,31 +24,41 @@ export interface PacerOptions {
  * counts per window and lets a burst through at each window edge, and a limit
  * per process or connection overshoots by the number of them; this cannot.
  *
- * Throttle replies slow the whole sender: a pause for everyone (doubling
- * while they continue, with jitter), and an adaptive rate cap: cut to 70% of
- * the observed rate per throttle episode, regained 5% per delivery (AIMD-like).
+ * Server throttles (421, explicit rate replies, a burst of deferrals) slow the
+ * whole sender with AIMD, as TCP does: once per episode the rate in force is
+ * cut by half (of the rate observed, when it runs uncapped) and everyone
+ * pauses briefly; replies heard during the pause belong to the same episode.
+ * Then the cap grows back additively, a tenth of the pre-cut rate each second,
+ * and is lifted (full speed) once it reaches that rate or the --rate target.
+ * Recipient deferrals never come here: they say nothing about our pace.
  */
 export class Pacer {
   readonly #target: number;
   readonly #baseMs: number;
   readonly #maxMs: number;
   readonly #minRate: number;
-  #cap = Infinity;
+  /** Cap right after the last cut; grows by #step per second from #pausedUntil. Infinity = no cap. */
+  #floor = Infinity;
+  #step = 0;
+  /** The rate before the first cut of this slowdown: once regained, the cap is lifted. */
+  #ceiling = Infinity;
   #nextFree = 0;
   #pausedUntil = 0;
+  /** Episodes since the last delivery: the pause doubles while they continue. */
   #streak = 0;
   #recent: number[] = [];
 
   constructor(options: PacerOptions = {}) {
     this.#target = options.rate && options.rate > 0 ? options.rate : Infinity;
     this.#baseMs = options.throttleBaseMs ?? 1000;
-    this.#maxMs = options.throttleMaxMs ?? 60_000;
+    // Short: after a storm ends, at most this long passes before the sender probes again.
+    this.#maxMs = options.throttleMaxMs ?? 8_000;
     this.#minRate = options.minRate ?? 1;
   }
 
   /** The rate in force now (messages per second), or undefined when unlimited. */
   get rate(): number | undefined {
-    const r = Math.min(this.#target, this.#cap);
+    const r = Math.min(this.#target, this.#cap(Date.now()));
     return Number.isFinite(r) ? r : undefined;
   }
 
@@ -52,7 +69,7 @@ export class Pacer {
       const now = Date.now();
       const start = Math.max(now, this.#pausedUntil, this.#nextFree);
       if (start <= now) {
-        const rate = Math.min(this.#target, this.#cap);
+        const rate = Math.min(this.#target, this.#cap(now));
         if (Number.isFinite(rate)) this.#nextFree = Math.max(this.#nextFree, now) + 1000 / rate;
         return true;
       }
@@ -64,30 +81,40 @@ export class Pacer {
     }
   }
 
-  /** The server answered 421/451/454: pause everyone, lower the cap. Returns when sending resumes (epoch ms). */
+  /** The server throttles us: a new episode cuts the rate and pauses everyone. Returns when sending resumes (epoch ms). */
   throttled(): number {
     const now = Date.now();
     // Replies that arrive during the pause belong to the same episode (all connections hear it at once).
-    if (now >= this.#pausedUntil) {
-      this.#streak++;
-      const pause = Math.min(this.#maxMs, this.#baseMs * 2 ** (this.#streak - 1)) * (0.75 + Math.random() * 0.5);
-      this.#pausedUntil = now + pause;
-      const observed = this.#observedRate(now);
-      this.#cap = Math.max(this.#minRate, Math.min(this.#cap, observed || this.#target) * 0.7);
-    }
+    if (now < this.#pausedUntil) return this.#pausedUntil;
+    this.#streak++;
+    const pause = Math.min(this.#maxMs, this.#baseMs * 2 ** (this.#streak - 1)) * (0.8 + Math.random() * 0.4);
+    this.#pausedUntil = now + pause;
+    const current = Math.min(this.#target, this.#cap(now), this.#observedRate(now) || Infinity);
+    // Nothing delivered yet, so no rate to cut: the pause alone slows us.
+    if (!Number.isFinite(current)) return this.#pausedUntil;
+    if (!Number.isFinite(this.#ceiling)) this.#ceiling = current;
+    this.#floor = Math.max(this.#minRate, current * CUT);
+    this.#step = Math.max(this.#minRate, this.#ceiling * STEP_SHARE);
     return this.#pausedUntil;
   }
 
-  /** A message was accepted: the throttle episode is over, regain speed gradually. */
+  /** A message was accepted: the run of back-to-back episodes is over. */
   delivered(): void {
     const now = Date.now();
     this.#recent.push(now);
-    if (this.#recent.length > 64) this.#recent.shift();
+    if (this.#recent.length > RECENT) this.#recent.shift();
     this.#streak = 0;
-    if (Number.isFinite(this.#cap)) {
-      this.#cap *= 1.05;
-      if (this.#cap >= this.#target || this.#cap > 4 * this.#observedRate(now) + 10) this.#cap = Infinity;
-    }
+  }
+
+  /** The cap in force at `now`: the floor after the last cut plus the additive recovery since the pause ended. */
+  #cap(now: number): number {
+    if (!Number.isFinite(this.#floor)) return Infinity;
+    const cap = this.#floor + (this.#step * Math.max(0, now - this.#pausedUntil)) / 1000;
+    if (cap < this.#ceiling && cap < this.#target) return cap;
+    // Back to the rate before the slowdown: full speed again.
+    this.#floor = Infinity;
+    this.#ceiling = Infinity;
+    return Infinity;
   }
 
   #observedRate(now: number): number {

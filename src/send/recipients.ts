@@ -5,7 +5,7 @@ import { STATE } from './state-index.ts';
 /** One recipient on its way to the server, with its retry bookkeeping. */
 export interface Job {
   sub: Subscriber;
-  /** Failed attempts so far (throttles not counted). */
+  /** Attempts that were deferred or dropped so far (throttles count none: the server slowed everyone, not this message). */
   attempts: number;
   throttles: number;
 }
@@ -38,11 +38,18 @@ export function emptyTally(): ListTally {
   return { rows: 0, invalid: 0, duplicate: 0, suppressed: 0, byStatus: 0, sentEarlier: 0, failedEarlierPermanent: 0, failedEarlierTransient: 0, inFlightAtLastStop: 0, leftByLimit: 0 };
 }
 
+/**
+ * --retry-failed: which recorded failures to attempt again. `transient`: those that ran out of
+ * retries; `all`: permanent failures too, once their cause is fixed. Suppressed addresses and
+ * non-subscribed statuses stay skipped either way (the checks below come first).
+ */
+export type RetryFailed = false | 'transient' | 'all';
+
 export interface FilterOptions {
   suppression: { has(email: string): boolean };
   /** Absent in dry runs and --test: nothing is recorded. */
   journal?: Journal | undefined;
-  retryFailed?: boolean;
+  retryFailed?: RetryFailed;
   limit?: number | undefined;
   tally: ListTally;
   onProblem?: (kind: 'invalid' | 'duplicate', problem: RowProblem) => void;
@@ -51,8 +58,9 @@ export interface FilterOptions {
 /**
  * The recipients to attempt, streamed from the list: invalid and duplicate
  * rows, unsubscribed/bounced/complained statuses, suppressed addresses and
- * anyone the journal has settled (sent, failed permanently, failed
- * transiently unless --retry-failed) are counted and skipped.
+ * anyone the journal has settled (sent; failed permanently unless
+ * --retry-failed=all; failed transiently unless --retry-failed) are counted
+ * and skipped.
  */
 export async function* sendable(events: AsyncIterable<SubscriberEvent>, opts: FilterOptions): AsyncGenerator<Job, void, undefined> {
   const { tally, journal } = opts;
@@ -70,7 +78,7 @@ export async function* sendable(events: AsyncIterable<SubscriberEvent>, opts: Fi
       tally.sentEarlier++;
       continue;
     }
-    if (state === STATE.failedPermanent) {
+    if (state === STATE.failedPermanent && opts.retryFailed !== 'all') {
       tally.failedEarlierPermanent++;
       continue;
     }
@@ -78,8 +86,10 @@ export async function* sendable(events: AsyncIterable<SubscriberEvent>, opts: Fi
     if (why) {
       if (why === 'suppressed') tally.suppressed++;
       else tally.byStatus++;
-      // Noted: a skip needs no commit of its own (it is decided again on resume anyway).
-      if (journal && state !== STATE.skipped) journal.note({ s: 'skipped', e: sub.key, why, t: Date.now() });
+      // Noted: a skip needs no commit of its own (it is decided again on resume anyway). A permanent
+      // failure (reaching here with --retry-failed=all) keeps its record: it says why, and a rerun
+      // without the flag goes on counting it as failed, not retrying it.
+      if (journal && state !== STATE.skipped && state !== STATE.failedPermanent) journal.note({ s: 'skipped', e: sub.key, why, t: Date.now() });
       continue;
     }
     if (state === STATE.failedTransient && !opts.retryFailed) {

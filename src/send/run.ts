@@ -8,7 +8,7 @@ import { FailuresCsv } from './failures-csv.ts';
 import { JobQueue } from './job-queue.ts';
 import { Journal, journalPath } from './journal.ts';
 import { openListSource } from './list-source.ts';
-import { emptyTally } from './recipients.ts';
+import { emptyTally, type Job } from './recipients.ts';
 import { Pacer } from './pacer.ts';
 import { prepareIssue } from './personalized-message.ts';
 import { listFileKind, type RowProblem } from './subscribers/index.ts';
@@ -34,7 +34,10 @@ export interface SendOptions {
   /** Messages per second across all connections. */
   rate?: number | undefined;
   limit?: number | undefined;
-  retryFailed?: boolean;
+  /** --retry-failed: `transient` failures, or `all` (permanent ones too); suppressed addresses stay skipped. */
+  retryFailed?: false | 'transient' | 'all';
+  /** Waits before each retry of a deferred message, in ms (default DEFAULT_RETRY_SCHEDULE: 5 s, 30 s, 2 min, 6 min, 15 min). */
+  retrySchedule?: readonly number[] | undefined;
   /** Retry, throttle and stop thresholds (defaults in DEFAULT_TUNING and Pacer); tests make them fast. */
   tuning?: Partial<DeliveryTuning> & { throttleBaseMs?: number; throttleMaxMs?: number; minRate?: number };
   /** Extra nodemailer pool options (tests: timeouts, TLS for a self-signed server). */
@@ -58,7 +61,7 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
   const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env));
   const { slug } = opts.built.props.issue;
   const concurrency = opts.concurrency ?? 5;
-  const tuning = { ...DEFAULT_TUNING, ...opts.tuning };
+  const tuning = { ...DEFAULT_TUNING, ...opts.tuning, ...(opts.retrySchedule ? { retrySchedule: opts.retrySchedule } : {}) };
   // A device or folder as the list is refused before the state folder is touched.
   await listFileKind(opts.listPath);
   const path = journalPath(opts.stateDir, slug, opts.listPath);
@@ -78,8 +81,9 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
     try {
       stop = transport ? await preflight(transport, smtp.display) : undefined;
       if (transport && !stop) {
-        const queue = new JobQueue(source.jobs);
         const t = source.tally;
+        // Only retries left: the CLI counts down to the next one.
+        const queue: JobQueue<Job> = new JobQueue(source.jobs, { onIdle: () => progress() });
         const progress = (): void =>
           opts.onProgress?.({
             done: stats.sent + stats.failedPermanent + stats.failedTransient + skippedTotal(t, stats) + t.sentEarlier + t.failedEarlierPermanent + t.failedEarlierTransient + t.leftByLimit,
@@ -89,6 +93,7 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
             skipped: skippedTotal(t, stats),
             inFlight: stats.inFlight,
             retrying: queue.waiting,
+            nextRetryAt: queue.idleUntil,
             startedAt: started,
           });
         stop = await deliver({
@@ -135,14 +140,19 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
   };
 }
 
-/** Log in once before taking anything from the list: bad credentials or an unreachable server stop here, nothing sent. */
+/**
+ * Log in once before taking anything from the list: bad credentials or an unreachable server stop
+ * here, nothing sent. A server that throttles at connect (421 too many connections) is busy, not
+ * broken: the delivery loop slows down and waits for it.
+ */
 async function preflight(transport: ReturnType<typeof createSmtpTransport>, where: string): Promise<Stop | undefined> {
   try {
     await transport.verify();
     return undefined;
   } catch (error) {
     const f = classifySmtpError(error);
-    if (f.outcome === 'auth') return { reason: 'auth', message: `The SMTP server ${where} refused the login: ${describeFailure(f)}`, failure: f, error };
+    if (f.kind === 'throttle') return undefined;
+    if (f.kind === 'sender') return { reason: 'refused', message: `The SMTP server ${where} refused the login: ${describeFailure(f)}`, failure: f, error };
     return { reason: 'unreachable', message: `Cannot use the SMTP server ${where}: ${describeFailure(f)}`, failure: f, error };
   }
 }

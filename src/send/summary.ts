@@ -51,7 +51,10 @@ export interface Progress {
   failed: number;
   skipped: number;
   inFlight: number;
+  /** Messages waiting for a retry. */
   retrying: number;
+  /** Set when the list is done and only retries wait: when the next one is due (epoch ms), for the countdown. */
+  nextRetryAt?: number | undefined;
   startedAt: number;
 }
 

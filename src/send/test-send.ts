@@ -1,6 +1,6 @@
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
 import { NewsletterError } from '../errors.ts';
-import { classifySmtpError, describeFailure } from './classify.ts';
+import { classifySmtpError, describeFailure, type SmtpFailure } from './classify.ts';
 import { requireSecret, requireSmtp, type SendEnv } from './config.ts';
 import { emptyDeliveryStats } from './deliver.ts';
 import { messageFor, prepareIssue, type RecipientLike } from './personalized-message.ts';
@@ -24,6 +24,24 @@ async function findOnList(listPath: string, key: string): Promise<RecipientLike 
   return undefined;
 }
 
+/** What to change: the classifier's fix names the setting; a connection or TLS problem is never the address's fault. */
+function testFix(f: SmtpFailure, display: string): string {
+  if (f.fix) return f.fix;
+  switch (f.kind) {
+    case 'unreachable':
+    case 'connection':
+      return `Check SMTP_URL (or SMTP_HOST and SMTP_PORT) and that ${display} accepts connections from here; for TLS: SMTP_TLS_CA_FILE, SMTP_TLS_SERVERNAME, SMTP_REQUIRE_TLS (see .env.example).`;
+    case 'deferral':
+    case 'throttle':
+      return 'The server asked to try later: run the same --test command again in a few minutes.';
+    case 'sender':
+      return 'Check SMTP_USER/SMTP_PASSWORD (or the credentials in SMTP_URL) and MAIL_FROM.';
+    case 'recipient':
+    case 'unclear':
+      return 'Read the server reply above: it refuses this address or this message; try another address or ask your provider.';
+  }
+}
+
 /**
  * One personalized copy to one address, for a look before the real send.
  * Not recorded in the journal: the list's send is unaffected.
@@ -45,10 +63,11 @@ export async function testSend(opts: TestSendOptions): Promise<SendSummary> {
     stats.sent = 1;
   } catch (error) {
     const f = classifySmtpError(error);
-    const stopped = f.outcome === 'auth' || f.outcome === 'unreachable';
+    // Sender and server problems would stop a real send too (exit 3).
+    const stopped = f.kind === 'sender' || f.kind === 'unreachable';
     throw new SmtpSendError(f, `The test message to ${address} was not sent: ${describeFailure(f)}`, {
       where: address,
-      fix: f.outcome === 'auth' ? 'Check SMTP_USER/SMTP_PASSWORD (or the credentials in SMTP_URL).' : f.outcome === 'unreachable' ? `Check that ${smtp.display} is reachable and the SMTP_* settings are right.` : 'Read the server reply above; try another address or ask your provider.',
+      fix: testFix(f, smtp.display),
       exitCode: stopped ? 3 : 2,
       cause: error,
     });

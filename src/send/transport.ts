@@ -1,7 +1,7 @@
 import { Transform } from 'node:stream';
 import nodemailer from 'nodemailer';
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
-import type { DkimConfig, SmtpConfig } from './config.ts';
+import type { DkimConfig, SmtpConfig, SmtpTlsConfig } from './config.ts';
 
 /**
  * The signed header list. nodemailer 10's default happens to include
@@ -21,6 +21,15 @@ export interface TransportOptions {
   overrides?: Partial<SMTPPoolOptions>;
 }
 
+/** Node's tls.connect options: `ca` replaces the system CAs, `servername` is both SNI and the name checked. */
+function tlsOptions(tls: SmtpTlsConfig): NonNullable<SMTPPoolOptions['tls']> {
+  return {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.servername ? { servername: tls.servername } : {}),
+    rejectUnauthorized: tls.verify,
+  };
+}
+
 export function poolOptions(smtp: SmtpConfig, options: TransportOptions): SMTPPoolOptions & { pool: true } {
   return {
     host: smtp.host,
@@ -28,6 +37,7 @@ export function poolOptions(smtp: SmtpConfig, options: TransportOptions): SMTPPo
     secure: smtp.secure,
     requireTLS: smtp.requireTLS,
     ...(smtp.auth ? { auth: { user: smtp.auth.user, pass: smtp.auth.pass } } : {}),
+    ...(smtp.tls ? { tls: tlsOptions(smtp.tls) } : {}),
     maxConnections: options.concurrency,
     maxMessages: 100,
     // The pool re-queues a message only when its connection closed before a byte of it

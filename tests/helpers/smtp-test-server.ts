@@ -18,8 +18,8 @@ export interface FaultPlan {
   tempFailRate?: number;
   /** The code used for those temporary failures (default 451). 421 also closes the connection, as real servers do. */
   throttleCode?: 421 | 451 | 454;
-  /** Answer 550 to RCPT TO for these recipients. */
-  permanentFail?: (rcpt: string) => boolean;
+  /** Answer 550 to RCPT TO for these recipients: `true` answers a hard bounce (5.1.1 user unknown), a string is the reply text to use instead (e.g. '5.7.1 …'). */
+  permanentFail?: (rcpt: string) => boolean | string;
   /** Destroy the socket after the first chunk of DATA for message attempt n (1-based, counting every DATA command). */
   dropMidData?: (n: number) => boolean;
   /**
@@ -41,7 +41,22 @@ export interface FaultPlan {
   seed?: number;
   /** Skip mailparser and keep only envelopes and counts (for benchmarks: parsing costs far more than receiving). */
   countOnly?: boolean;
+  /**
+   * A chosen reply at MAIL, RCPT or DATA (end of data), e.g. '451 4.2.0 greylisted' or
+   * '552 5.3.4 Message size exceeds fixed limit'; undefined answers as usual. `attempt` is
+   * 1-based: how often this recipient reached this stage (at MAIL, where no recipient is
+   * known yet, `rcpt` is '' and `attempt` counts MAIL commands). A 421 also closes the connection.
+   */
+  replyFor?: (stage: Stage, rcpt: string, attempt: number) => string | undefined;
+  /** A 421 storm for this long after the server starts, as Postfix's anvil answers: 421 at connect and at MAIL FROM. */
+  stormMs?: number;
+  /** The same, until this time (epoch ms). */
+  stormUntil?: number;
+  /** Offer STARTTLS with this PEM key and certificate (e.g. tests/fixtures/tls/snakeoil*.pem); without it STARTTLS is not offered. */
+  tls?: { key: string; cert: string };
 }
+
+export type Stage = 'MAIL' | 'RCPT' | 'DATA';
 
 export interface ReceivedMessage {
   /** Ordinal of the DATA attempt that delivered it (see FaultPlan.dropMidData). */
@@ -49,13 +64,15 @@ export interface ReceivedMessage {
   envelopeFrom: string;
   envelopeTo: string[];
   parsed: ParsedMail;
+  /** The session was upgraded with STARTTLS. */
+  secure: boolean;
   /** The message source exactly as received (CRLF line endings, dot-unstuffed). */
   raw: string;
 }
 
 /** Every reply the fault plan decided, for asserting on what the client was told. */
 export interface Reply {
-  command: 'AUTH' | 'MAIL' | 'RCPT' | 'DATA';
+  command: 'CONN' | 'AUTH' | 'MAIL' | 'RCPT' | 'DATA';
   code: number;
   rcpt?: string;
   n?: number;
@@ -72,6 +89,10 @@ export interface SmtpTestServer {
   count(rcpt: string): number;
   /** Messages accepted in total. */
   total(): number;
+  /** Connections opened so far (to see whether the client kept its connection after a refusal). */
+  connections(): number;
+  /** Start a 421 storm now, for `ms` (see FaultPlan.stormMs). */
+  storm(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -107,6 +128,23 @@ export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTes
   const delay = (fn: () => void) => (plan.delayMs ? setTimeout(fn, plan.delayMs) : fn());
   const tempFail = () => plan.tempFailRate !== undefined && plan.tempFailRate > 0 && rng() < plan.tempFailRate;
   const tempCode = plan.throttleCode ?? 451;
+  let connections = 0;
+  let stormUntil = Math.max(plan.stormUntil ?? 0, plan.stormMs ? Date.now() + plan.stormMs : 0);
+  const storming = () => Date.now() < stormUntil;
+  const attempts = new Map<string, number>();
+  /** The plan's chosen reply for this stage, as an smtp-server error, recorded in `replies`. */
+  const chosen = (stage: Stage, rcpt: string): (Error & { responseCode: number }) | undefined => {
+    if (!plan.replyFor) return undefined;
+    const id = `${stage} ${rcpt.toLowerCase()}`;
+    const attempt = (attempts.get(id) ?? 0) + 1;
+    attempts.set(id, attempt);
+    const reply = plan.replyFor(stage, rcpt, attempt);
+    const m = reply === undefined ? null : /^([45]\d\d)[ -]?(.*)$/.exec(reply);
+    if (!m) return undefined;
+    const code = Number(m[1]);
+    replies.push({ command: stage, code, ...(rcpt ? { rcpt } : {}) });
+    return smtpError(code, m[2]!);
+  };
 
   // smtp-server gives onData no socket; find the connection of the session to drop it.
   const socketOf = (session: SMTPServerSession): Socket | undefined => {
@@ -116,15 +154,22 @@ export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTes
 
   const server: SMTPServer = new SMTPServer({
     secure: false,
-    // Loopback only: no TLS needed, so the client never tries STARTTLS.
-    disabledCommands: ['STARTTLS'],
+    // Loopback only: no TLS needed, so the client never tries STARTTLS (unless the plan gives a certificate).
+    ...(plan.tls ? { key: plan.tls.key, cert: plan.tls.cert } : { disabledCommands: ['STARTTLS'] }),
     authOptional: !plan.requireAuth,
+    // What Postfix and Exchange answer at MAIL FROM without a login (smtp-server's default has no enhanced code).
+    authRequiredMessage: '5.7.0 Authentication required',
     allowInsecureAuth: true,
     size: 50 * 1024 * 1024,
     logger: false,
     // Pooled clients keep connections open; do not wait 30 s for them on close().
     closeTimeout: 50,
     onConnect(_session, callback) {
+      connections++;
+      if (storming()) {
+        replies.push({ command: 'CONN', code: 421 });
+        return callback(smtpError(421, '4.7.0 Error: too many connections from 127.0.0.1'));
+      }
       delay(() => callback());
     },
     onAuth(auth, _session, callback) {
@@ -136,20 +181,27 @@ export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTes
       callback(null, { user: auth.username });
     },
     onMailFrom(_address, _session, callback) {
-      delay(() => callback());
+      delay(() => {
+        if (storming()) {
+          replies.push({ command: 'MAIL', code: 421 });
+          return callback(smtpError(421, '4.7.0 Error: too many messages from 127.0.0.1'));
+        }
+        callback(chosen('MAIL', ''));
+      });
     },
     onRcptTo(address, _session, callback) {
       const rcpt = address.address;
       delay(() => {
-        if (plan.permanentFail?.(rcpt)) {
+        const refusal = plan.permanentFail?.(rcpt);
+        if (refusal) {
           replies.push({ command: 'RCPT', code: 550, rcpt });
-          return callback(smtpError(550, `5.1.1 <${rcpt}>: Recipient address rejected: User unknown`));
+          return callback(smtpError(550, typeof refusal === 'string' ? refusal : `5.1.1 <${rcpt}>: Recipient address rejected: User unknown`));
         }
         if (tempFail()) {
           replies.push({ command: 'RCPT', code: tempCode, rcpt });
           return callback(smtpError(tempCode, MESSAGES[tempCode]!));
         }
-        callback();
+        callback(chosen('RCPT', rcpt));
       });
     },
     onData(stream, session, callback) {
@@ -172,8 +224,10 @@ export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTes
             replies.push({ command: 'DATA', code: tempCode, n });
             return delay(() => callback(smtpError(tempCode, MESSAGES[tempCode]!)));
           }
+          const refused = chosen('DATA', envelopeTo[0] ?? '');
+          if (refused) return delay(() => callback(refused));
           const raw = Buffer.concat(chunks).toString('utf8');
-          if (!plan.countOnly) received.push({ n, envelopeFrom, envelopeTo, parsed: await simpleParser(raw), raw });
+          if (!plan.countOnly) received.push({ n, envelopeFrom, envelopeTo, parsed: await simpleParser(raw), raw, secure: session.secure });
           accepted++;
           for (const rcpt of envelopeTo) counts.set(rcpt.toLowerCase(), (counts.get(rcpt.toLowerCase()) ?? 0) + 1);
           if (plan.dropAfterAccept?.(n)) {
@@ -206,6 +260,10 @@ export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTes
     replies,
     count: (rcpt) => counts.get(rcpt.toLowerCase()) ?? 0,
     total: () => accepted,
+    connections: () => connections,
+    storm: (ms) => {
+      stormUntil = Math.max(stormUntil, Date.now() + ms);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

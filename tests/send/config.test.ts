@@ -1,9 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NewsletterError } from '../../src/errors.ts';
-import { parseSendEnv, readEnv, requireSecret, requireSmtp, testSend, type EnvVars } from '../../src/send/index.ts';
+import { parseSendEnv, poolOptions, readEnv, requireSecret, requireSmtp, testSend, type EnvVars } from '../../src/send/index.ts';
+import { FIXTURES } from '../helpers/content.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer } from '../helpers/smtp-test-server.ts';
 import { envFor, fixtureIssue } from './helpers.ts';
@@ -85,6 +87,57 @@ describe('sending config from the environment', () => {
     const error = problem({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: join(dir, 'bad.pem') });
     expect(error.message).toContain('DKIM_PRIVATE_KEY_FILE is not a PEM private key');
     expect(error.message).not.toContain('secret-looking-text');
+  });
+});
+
+describe('TLS settings (issue 10 §3)', () => {
+  const TLS = join(FIXTURES, 'tls');
+
+  it('SMTP_REQUIRE_TLS=true is honoured on loopback too; unset, STARTTLS is required except on loopback', () => {
+    expect(parseSendEnv({ SMTP_URL: 'smtp://127.0.0.1:2525', SMTP_REQUIRE_TLS: 'true' }).smtp?.requireTLS).toBe(true);
+    expect(parseSendEnv({ SMTP_URL: 'smtp://localhost:2525', SMTP_REQUIRE_TLS: 'yes' }).smtp?.requireTLS).toBe(true);
+    expect(parseSendEnv({ SMTP_HOST: '::1', SMTP_REQUIRE_TLS: '1' }).smtp?.requireTLS).toBe(true);
+    expect(parseSendEnv({ SMTP_URL: 'smtp://127.0.0.1:2525' }).smtp?.requireTLS).toBe(false);
+    expect(parseSendEnv({ SMTP_URL: 'smtp://smtp.example.com' }).smtp?.requireTLS).toBe(true);
+    // TLS from the first byte needs no STARTTLS.
+    expect(parseSendEnv({ SMTP_URL: 'smtps://127.0.0.1', SMTP_REQUIRE_TLS: 'true' }).smtp?.requireTLS).toBe(false);
+  });
+
+  it('reads SMTP_TLS_CA_FILE (relative to the working directory), SMTP_TLS_SERVERNAME and SMTP_TLS_VERIFY; no TLS options when none is set', async () => {
+    const dir = await tempDir();
+    const cert = readFileSync(join(TLS, 'snakeoil.pem'), 'utf8');
+    await writeFile(join(dir, 'relay.pem'), cert);
+    const smtp = parseSendEnv({ SMTP_URL: 'smtp://127.0.0.1:25', SMTP_TLS_CA_FILE: 'relay.pem', SMTP_TLS_SERVERNAME: 'relay.test' }, dir).smtp!;
+    expect(smtp.tls).toEqual({ ca: cert, servername: 'relay.test', verify: true });
+    expect(poolOptions(smtp, { concurrency: 1 }).tls).toEqual({ ca: cert, servername: 'relay.test', rejectUnauthorized: true });
+    expect(parseSendEnv({ SMTP_URL: 'smtp://relay.internal', SMTP_TLS_VERIFY: 'false' }).smtp?.tls).toEqual({ verify: false });
+    expect(poolOptions(parseSendEnv({ SMTP_URL: 'smtp://relay.internal', SMTP_TLS_VERIFY: 'false' }).smtp!, { concurrency: 1 }).tls).toEqual({ rejectUnauthorized: false });
+    const plain = parseSendEnv({ SMTP_URL: 'smtp://smtp.example.com', SMTP_TLS_VERIFY: 'true' }).smtp!;
+    expect(plain.tls).toBeUndefined();
+    expect(poolOptions(plain, { concurrency: 1 }).tls).toBeUndefined();
+    // Test overrides still win.
+    expect(poolOptions(smtp, { concurrency: 1, overrides: { tls: { rejectUnauthorized: false } } }).tls).toEqual({ rejectUnauthorized: false });
+  });
+
+  it('only the certificates of the CA file are kept (a key in the same file is not passed on)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'both.pem'), readFileSync(join(TLS, 'snakeoil-key.pem'), 'utf8') + readFileSync(join(TLS, 'snakeoil.pem'), 'utf8'));
+    const ca = parseSendEnv({ SMTP_URL: 'smtp://127.0.0.1', SMTP_TLS_CA_FILE: 'both.pem' }, dir).smtp?.tls?.ca;
+    expect(ca).toContain('BEGIN CERTIFICATE');
+    expect(ca).not.toContain('PRIVATE KEY');
+  });
+
+  it.each<[EnvVars, string]>([
+    [{ SMTP_URL: 'smtp://127.0.0.1', SMTP_TLS_CA_FILE: '/nonexistent/ca.pem' }, 'SMTP_TLS_CA_FILE cannot be read: ENOENT'],
+    [{ SMTP_URL: 'smtp://127.0.0.1', SMTP_TLS_CA_FILE: join(FIXTURES, 'tls', 'README.txt') }, 'SMTP_TLS_CA_FILE has no certificate'],
+    [{ SMTP_URL: 'smtp://127.0.0.1', SMTP_TLS_SERVERNAME: '127.0.0.1' }, 'SMTP_TLS_SERVERNAME must be a host name'],
+    [{ SMTP_URL: 'smtp://127.0.0.1', SMTP_TLS_SERVERNAME: 'relay test' }, 'SMTP_TLS_SERVERNAME must be a host name'],
+    [{ SMTP_URL: 'smtp://127.0.0.1', SMTP_TLS_VERIFY: 'off' }, 'SMTP_TLS_VERIFY must be true or false'],
+  ])('%j is a config error naming the variable and its fix', (vars, message) => {
+    const error = problem(vars);
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toContain(message);
+    expect(error.message).toMatch(/fix: /);
   });
 });
 

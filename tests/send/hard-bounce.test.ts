@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendIssue } from '../../src/send/index.ts';
-import { isHardBounce, type SmtpFailure } from '../../src/send/classify.ts';
+import { classifySmtpError, isHardBounce } from '../../src/send/classify.ts';
 import { loadSuppression } from '../../src/send/suppression.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
@@ -13,7 +13,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-const failure = (responseCode: number, message: string): SmtpFailure => ({ outcome: 'permanent', code: 'EENVELOPE', responseCode, message });
+/** The refusal as nodemailer reports it for RCPT TO (or another command), classified. */
+const failure = (responseCode: number, response: string, command = 'RCPT TO') =>
+  classifySmtpError(Object.assign(new Error(`Recipient command failed: ${response}`), { code: 'EENVELOPE', command, responseCode, response }));
 
 describe('hard bounces', () => {
   it.each([
@@ -24,8 +26,15 @@ describe('hard bounces', () => {
     [550, '550 5.7.1 Message rejected as spam', false],
     [552, '552 5.3.4 Message too big', false],
     [554, '554 5.7.1 Relay access denied', false],
-  ])('%i "%s" is a hard bounce: %s', (code, message, expected) => {
+    [552, '552 5.2.2 Mailbox full', false],
+  ])('%i "%s" at RCPT TO is a hard bounce: %s', (code, message, expected) => {
     expect(isHardBounce(failure(code, message))).toBe(expected);
+  });
+
+  it('the same words at MAIL FROM are about the sender, never a hard bounce', () => {
+    const f = failure(550, '550 5.1.1 <news@example.org>: Sender address rejected: User unknown', 'MAIL FROM');
+    expect(f.kind).toBe('sender');
+    expect(isHardBounce(f)).toBe(false);
   });
 
   it('a 550 5.1.1 adds the address to the suppression list, so later sends skip it', async () => {

@@ -47,5 +47,5 @@ export async function stateWithSuppression(dir: string): Promise<string> {
 }
 
 /** Variables a developer's shell might have set, blanked so only what a test passes counts. */
-export const CLEAN_ENV = { SMTP_URL: '', SMTP_HOST: '', SMTP_PORT: '', SMTP_USER: '', SMTP_PASSWORD: '', MAIL_FROM: '', REPLY_TO: '', UNSUBSCRIBE_URL: '', UNSUBSCRIBE_MAILTO: '', UNSUBSCRIBE_SECRET: '', DKIM_DOMAIN: '', DKIM_SELECTOR: '', DKIM_PRIVATE_KEY_FILE: '', SMTP_REQUIRE_TLS: '' };
+export const CLEAN_ENV = { SMTP_URL: '', SMTP_HOST: '', SMTP_PORT: '', SMTP_USER: '', SMTP_PASSWORD: '', MAIL_FROM: '', REPLY_TO: '', UNSUBSCRIBE_URL: '', UNSUBSCRIBE_MAILTO: '', UNSUBSCRIBE_SECRET: '', DKIM_DOMAIN: '', DKIM_SELECTOR: '', DKIM_PRIVATE_KEY_FILE: '', SMTP_REQUIRE_TLS: '', SMTP_TLS_CA_FILE: '', SMTP_TLS_SERVERNAME: '', SMTP_TLS_VERIFY: '' };
 

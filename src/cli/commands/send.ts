@@ -2,13 +2,13 @@ import { formatProblem } from '../../content/index.ts';
 import { formatRowProblem, type RowProblem } from '../../send/subscribers/index.ts';
 import { NewsletterError } from '../../errors.ts';
 import { buildIssue } from '../../render/build.ts';
-import { dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, parseSendEnv, progressBar, progressLine, readEnv, requireSecret, requireSmtp, sendIssue, testSend, type Progress, type SuppressionProblem } from '../../send/index.ts';
+import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, parseSendEnv, progressBar, progressLine, readEnv, requireSecret, requireSmtp, sendIssue, testSend, verifyOffWarning, type Progress, type SuppressionProblem } from '../../send/index.ts';
 import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
   name: 'send',
   summary: 'Send an issue to a subscriber list over SMTP: personalized, rate-limited, retried, resumable.',
-  usage: 'send [ISSUE.md] --to subscribers.csv [--dry-run] [--test ADDR] [--rate N] [--concurrency N] [--limit N] [--retry-failed] [--state DIR]',
+  usage: 'send [ISSUE.md] --to subscribers.csv [--dry-run] [--test ADDR] [--rate N] [--concurrency N] [--limit N] [--retry-failed[=all]] [--retry-schedule LIST] [--state DIR]',
   options: {
     to: { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -17,6 +17,7 @@ export const spec = {
     concurrency: { type: 'string' },
     limit: { type: 'string' },
     'retry-failed': { type: 'boolean' },
+    'retry-schedule': { type: 'string' },
     state: { type: 'string' },
     strict: { type: 'boolean' },
     content: { type: 'string' },
@@ -30,7 +31,8 @@ export const spec = {
     '--rate N': 'At most N messages per second across all connections (default: no limit).',
     '--concurrency N': 'SMTP connections (default 5); also the most messages that can repeat after a crash.',
     '--limit N': 'Attempt at most N recipients this run; run again to continue.',
-    '--retry-failed': 'Try again recipients whose delivery failed transiently.',
+    '--retry-failed[=all]': 'Try again recipients whose delivery failed transiently; =all: permanent failures too, once their cause is fixed (suppressed addresses stay skipped).',
+    '--retry-schedule LIST': 'Waits before each retry of a deferred recipient (default 5s,30s,2m,6m,15m, each ±20%); after the last, it is recorded as failed transiently.',
     '--state DIR': 'Where the journal and suppression list live (default .newsletter).',
     '--strict': 'Refuse the whole list if any row is invalid or duplicate.',
     '--content DIR': 'Folder with newsletter.yml and issues/ (default content).',
@@ -41,6 +43,7 @@ export const spec = {
     'newsletter send --to subscribers.csv --dry-run',
     'newsletter send --to subscribers.csv --test me@example.com',
     'newsletter send content/issues/2026-02-05-trump-petro-oval-office.md --to subscribers.csv --rate 10',
+    'newsletter send --to subscribers.csv --retry-failed=all',
   ],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 
@@ -51,26 +54,85 @@ function rateFlag(value: string | undefined): number | undefined {
   return n;
 }
 
-/** Progress: a bar redrawn in place on a terminal, a plain line every 10 s otherwise (stderr). */
+const RETRY_FAILED_EQ = '--retry-failed=';
+
+/**
+ * Take `--retry-failed=VALUE` out of argv. node:util parseArgs has no optional values: as a boolean
+ * it refuses `=all`, and as a string a bare --retry-failed would swallow the next argument (the
+ * issue file). So the bare flag stays a boolean for parseArgs and the `=` form is read here.
+ */
+function takeRetryFailedValue(argv: string[]): { rest: string[]; all: boolean } {
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  let all = false;
+  const rest = argv.filter((arg, i) => {
+    if (i >= end || !arg.startsWith(RETRY_FAILED_EQ)) return true;
+    const value = arg.slice(RETRY_FAILED_EQ.length);
+    if (value !== 'all')
+      throw new NewsletterError('EUSAGE', `--retry-failed takes no value, or "all"; got "${arg}"`, {
+        fix: 'Examples: --retry-failed (recipients that failed transiently) or --retry-failed=all (permanent failures too, once their cause is fixed).',
+      });
+    all = true;
+    return false;
+  });
+  return { rest, all };
+}
+
+const RETRY_SCHEDULE_EXAMPLE = '--retry-schedule 5s,30s,2m,6m,15m';
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `5s,30s,2m,6m,15m` → the waits before each retry in ms. Each needs a unit; at most 24 hours each. */
+function retryScheduleFlag(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const waits = value.split(',').map((part) => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(part);
+    const ms = m ? Number(m[1]) * DURATION_UNITS[m[2]!]! : NaN;
+    if (!(ms > 0 && ms <= 24 * 3_600_000))
+      throw new NewsletterError('EUSAGE', `--retry-schedule takes the waits before each retry, comma-separated, each a positive number with a unit (ms, s, m, h) up to 24h; got "${part}" in "${value}"`, {
+        fix: `Example: ${RETRY_SCHEDULE_EXAMPLE} (the default: five retries, the last one about 23 minutes after the first try).`,
+      });
+    return ms;
+  });
+  return waits;
+}
+
+/**
+ * Progress on stderr: a bar redrawn in place on a terminal, a plain line every 10 s otherwise.
+ * When only deferred recipients wait for their retry, the run keeps going and says so: a countdown
+ * redrawn in place on a terminal; in a log one line when a wait begins (a retry wave), not every
+ * 10 s (short waits in a row share one line).
+ */
 function progressReporter(): { update: (p: Progress) => void; end: () => void } {
   const tty = process.stderr.isTTY === true;
   const every = tty ? 100 : 10_000;
   let last = 0;
   let latest: Progress | undefined;
   let drawn = false;
+  let countdownAt = -Infinity;
+  let countdownFor: number | undefined;
   const draw = () => {
     if (!latest) return;
     const now = Date.now();
     if (tty) {
-      process.stderr.write(`\r${progressBar(latest, now)}\x1b[K`);
+      process.stderr.write(`\r${countdownLine(latest, now) ?? progressBar(latest, now)}\x1b[K`);
       drawn = true;
-    } else process.stderr.write(`${progressLine(latest, now)}\n`);
+    } else if (latest.nextRetryAt === undefined) process.stderr.write(`${progressLine(latest, now)}\n`);
+  };
+  const logCountdown = (p: Progress) => {
+    const now = Date.now();
+    if (tty || p.nextRetryAt === undefined || p.nextRetryAt === countdownFor) return;
+    if (now - countdownAt < every && p.nextRetryAt - now < every) return;
+    const line = countdownLine(p, now);
+    if (!line) return;
+    countdownFor = p.nextRetryAt;
+    countdownAt = now;
+    process.stderr.write(`${line}\n`);
   };
   const timer = setInterval(draw, every);
   timer.unref();
   return {
     update: (p) => {
       latest = p;
+      logCountdown(p);
       const now = Date.now();
       if (tty && now - last >= every) {
         last = now;
@@ -85,7 +147,9 @@ function progressReporter(): { update: (p: Progress) => void; end: () => void } 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(spec, argv);
+  const retryAll = takeRetryFailedValue(argv);
+  const { values, positionals } = parseCommandArgs(spec, retryAll.rest);
+  const retryFailed = retryAll.all ? 'all' : values['retry-failed'] ? 'transient' : false;
   const env = parseSendEnv(readEnv());
   if (!values.to && !values.test)
     throw new NewsletterError('EUSAGE', 'Which list? --to is missing', { fix: 'Pass the subscriber CSV: newsletter send --to subscribers.csv (or --test ADDR for one copy).' });
@@ -93,11 +157,14 @@ export async function run(argv: string[]): Promise<number> {
   const concurrency = intFlag(values.concurrency, '--concurrency', 5);
   const limit = values.limit === undefined ? undefined : intFlag(values.limit, '--limit', 100);
   const rate = rateFlag(values.rate);
+  const retrySchedule = retryScheduleFlag(values['retry-schedule']);
   const stateDir = values.state ?? '.newsletter';
 
   // Config errors first, before any work: nothing is sent without a server and a secret.
   const smtp = values['dry-run'] ? undefined : requireSmtp(env);
   requireSecret(env);
+  const insecure = smtp && verifyOffWarning(smtp);
+  if (insecure) console.error(insecure);
 
   const built = await buildIssue({ file: positionals[0], contentDir: values.content });
   for (const w of built.warnings) console.error(formatProblem(w));
@@ -140,7 +207,7 @@ export async function run(argv: string[]): Promise<number> {
       summary = await dryRun({ built, listPath, env, stateDir, outDir: values.out ?? 'out', strict: values.strict ?? false, limit, signal: stopping.signal, onProgress: progress.update, onRowProblem, onSuppressionProblem });
     } else {
       console.error(`Sending ${label} to ${listPath} via ${smtp?.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}${rate ? `, at most ${rate}/s` : ''}`);
-      summary = await sendIssue({ built, listPath, env, stateDir, strict: values.strict ?? false, concurrency, rate, limit, retryFailed: values['retry-failed'] ?? false, signal: stopping.signal, forceSignal: forcing.signal, onProgress: progress.update, onRowProblem, onSuppressionProblem });
+      summary = await sendIssue({ built, listPath, env, stateDir, strict: values.strict ?? false, concurrency, rate, limit, retryFailed, retrySchedule, signal: stopping.signal, forceSignal: forcing.signal, onProgress: progress.update, onRowProblem, onSuppressionProblem });
     }
     progress.end();
     if (problems > 20) console.error(`  …and ${problems - 20} more bad rows (all are in the failures CSV)`);
