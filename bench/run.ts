@@ -16,9 +16,13 @@ const BENCHMARKS = {
   personalize: async () => (await import('./benchmarks/personalize.ts')).personalizeBench,
   deliver: async () => (await import('./benchmarks/deliver.ts')).deliverBench,
   'big-list': async () => (await import('./benchmarks/big-list.ts')).bigListBench,
+  deferrals: async () => (await import('./benchmarks/deferrals.ts')).deferralsBench,
+  'deferrals-total': async () => (await import('./benchmarks/deferrals.ts')).deferralsTotalBench,
 } satisfies Record<string, () => Promise<(log: (line: string) => void) => Promise<BenchResult>>>;
 
 type Name = keyof typeof BENCHMARKS;
+/** Run only when named: they take many minutes (greylisting-length retry waits). */
+const ON_REQUEST: readonly Name[] = ['deferrals-total'];
 const RESULTS = new URL('./results.json', import.meta.url);
 
 const log = (line: string) => process.stderr.write(`  … ${line}\n`);
@@ -26,10 +30,10 @@ const log = (line: string) => process.stderr.write(`  … ${line}\n`);
 async function main(args: string[]): Promise<number> {
   const unknown = args.filter((a) => !(a in BENCHMARKS));
   if (unknown.length || args.includes('--help')) {
-    console.error(`Usage: npm run bench [-- NAME…]   NAME: ${Object.keys(BENCHMARKS).join(', ')} (default: all)`);
+    console.error(`Usage: npm run bench [-- NAME…]   NAME: ${Object.keys(BENCHMARKS).join(', ')} (default: all but ${ON_REQUEST.join(', ')})`);
     return unknown.length ? 1 : 0;
   }
-  const names = (args.length ? args : Object.keys(BENCHMARKS)) as Name[];
+  const names = (args.length ? args : Object.keys(BENCHMARKS).filter((n) => !ON_REQUEST.includes(n as Name))) as Name[];
   const env = machine();
   console.error(`bench: ${names.join(', ')} on ${env.cpuCount}× ${env.cpuModel}, ${env.os}, Node ${env.node}, load ${env.loadAverage1m}`);
 

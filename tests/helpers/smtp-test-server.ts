@@ -12,6 +12,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { Socket } from 'node:net';
+import { seededRandom } from './seeded-random.ts';
 
 export interface FaultPlan {
   /** 0..1: probability of answering a temporary failure to each RCPT TO and each DATA. */
@@ -96,18 +97,6 @@ export interface SmtpTestServer {
   close(): Promise<void>;
 }
 
-/** Deterministic PRNG (mulberry32): tests that fail on a given seed fail every time. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const MESSAGES: Record<number, string> = {
   421: '4.7.0 Too many messages, slow down; closing connection',
   451: '4.3.0 Temporary local problem, try again later',
@@ -119,7 +108,7 @@ function smtpError(code: number, message: string): Error & { responseCode: numbe
 }
 
 export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTestServer> {
-  const rng = random(plan.seed ?? 1);
+  const rng = seededRandom(plan.seed ?? 1);
   const received: ReceivedMessage[] = [];
   const replies: Reply[] = [];
   const counts = new Map<string, number>();
