@@ -118,17 +118,20 @@ const oneMailbox = (v: string, ctx: z.RefinementCtx) => {
 };
 const noBreak = (v: string) => !/[\r\n]/.test(v);
 
+/** A true/false variable; read with flag() below. */
+const booleanVar = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional();
+
 const schema = z.object({
   SMTP_URL: z.string().refine((v) => /^smtps?:\/\/[^/?#]+/i.test(v) && URL.canParse(v), 'must be an smtp:// or smtps:// URL').optional(),
   SMTP_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').optional(),
   SMTP_PORT: z.string().regex(/^\d{1,5}$/, 'must be a number').refine((v) => Number(v) > 0 && Number(v) < 65536, 'must be between 1 and 65535').optional(),
   SMTP_USER: z.string().refine(noBreak, 'must be one line').optional(),
   SMTP_PASSWORD: z.string().refine(noBreak, 'must be one line').optional(),
-  SMTP_REQUIRE_TLS: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
+  SMTP_REQUIRE_TLS: booleanVar,
   SMTP_TLS_CA_FILE: z.string().optional(),
   // A DNS name (RFC 6066 SNI carries no IP address); at least one letter tells it from an IPv4 address.
   SMTP_TLS_SERVERNAME: z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/, 'must be a host name like mail.example.com').optional(),
-  SMTP_TLS_VERIFY: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
+  SMTP_TLS_VERIFY: booleanVar,
   MAIL_FROM: z.string().superRefine(oneMailbox).optional(),
   REPLY_TO: z.string().superRefine(oneMailbox).optional(),
   UNSUBSCRIBE_URL: z

@@ -82,7 +82,7 @@ const keyOf = (email: string) => email.trim().toLowerCase();
  * the reply as reports show it, its code once (the same text when a later run writes a bounce kept in the journal).
  */
 export function bounceSource(f: SmtpFailure): string {
-  return `smtp ${describeFailure(f)}`.replace(/[\r\n]+/g, ' ').slice(0, 300);
+  return `smtp ${describeFailure(f)}`.slice(0, 300);
 }
 
 /** Load the suppression list from `stateDir` (default .newsletter); a missing file is an empty list. */
