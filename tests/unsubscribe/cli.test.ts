@@ -53,6 +53,8 @@ describe('newsletter unsubscribe-server', () => {
     const run = cli(['--port', '0', '--state', 'state', '--content', CONTENT], {});
     child = run.proc;
     const [, base] = await waitFor(run.out, /at (http:\/\/127\.0\.0\.1:\d+\/)/, run.proc);
+    // The banner's lines can arrive in separate chunks: wait for the last one before reading them all.
+    await waitFor(run.out, /suppression\.csv \(/, run.proc);
     expect(run.out()).toContain(`Unsubscribe endpoint for The Hemisphere Brief (${LIST})`);
     expect(run.out()).toContain(`${join('state', 'suppression.csv')} (0 addresses)`);
 
