@@ -1,6 +1,6 @@
 import { Body, Button, Container, Head, Heading, Hr, Html, Img, Link, Preview, Section, Text } from '@react-email/components';
-import type { NewsletterProps } from '../src/content/model.ts';
-import { placeholder, type MergeField } from '../src/content/merge-fields.ts';
+import type { NewsletterProps } from '../src/content/index.ts';
+import { placeholder, type MergeField } from '../src/content/index.ts';
 import { Blocks, bodyText, Inlines } from './components/blocks.tsx';
 import { FONT_SANS, FONT_SERIF, headCss } from './components/theme.ts';
 import { previewProps } from './preview-props.generated.ts';

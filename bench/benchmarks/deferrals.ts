@@ -21,7 +21,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSendEnv, sendIssue, type SendOptions, type SendSummary } from '../../src/send/index.ts';
+import { parseSendEnv } from '../../src/config/index.ts';
+import { sendIssue, type SendOptions, type SendSummary } from '../../src/send/index.ts';
 import { alternate } from '../lib/alternate.ts';
 import { ROOT, seedIssue } from '../lib/seed.ts';
 import { startSink, type FaultPlan, type Sink, type SinkStats } from '../lib/sink.ts';

@@ -13,8 +13,9 @@
  */
 import { simpleParser } from 'mailparser';
 import { mergeValues, personalize, type MergeValues } from '../../src/personalize/index.ts';
-import { messageFor, parseSendEnv, prepareIssue, toRfc822 } from '../../src/send/index.ts';
-import { unsubscribeUrl } from '../../src/unsubscribe/token.ts';
+import { messageFor, prepareIssue, toRfc822 } from '../../src/mail/index.ts';
+import { parseSendEnv } from '../../src/config/index.ts';
+import { unsubscribeUrl } from '../../src/audience/token.ts';
 import { alternate } from '../lib/alternate.ts';
 import { ROOT, seedIssue } from '../lib/seed.ts';
 import { fakeSubscriber, type FakeSubscriber } from '../lib/subscribers.ts';

@@ -15,11 +15,11 @@
 import { memoryUsage } from 'node:process';
 import { stat } from 'node:fs/promises';
 import { isNewsletterError } from '../../src/errors.ts';
-import { parseSendEnv } from '../../src/send/config.ts';
+import { parseSendEnv } from '../../src/config/env.ts';
 import { JobQueue } from '../../src/send/job-queue.ts';
 import { Journal, journalPath } from '../../src/send/journal.ts';
 import { openListSource } from '../../src/send/list-source.ts';
-import { messageFor, prepareIssue } from '../../src/send/personalized-message.ts';
+import { messageFor, prepareIssue } from '../../src/mail/personalized-message.ts';
 import type { Job } from '../../src/send/recipients.ts';
 import { ROOT, seedIssue } from './seed.ts';
 

@@ -1,6 +1,6 @@
 import { Heading, Img, Link, Text } from '@react-email/components';
 import type { CSSProperties, ReactNode } from 'react';
-import type { Block, Inline } from '../../src/content/model.ts';
+import type { Block, Inline } from '../../src/content/index.ts';
 import { FONT_SERIF, type Colors } from './theme.ts';
 
 /** Render Markdown inline nodes. Each text value is emitted as one string so placeholders stay whole. */

@@ -1,4 +1,4 @@
-import type { NewsletterConfig } from '../../src/content/schema.ts';
+import type { NewsletterConfig } from '../../src/content/index.ts';
 
 /** Dark palette used by clients that honour prefers-color-scheme; chosen to keep AA contrast. */
 export const DARK = {

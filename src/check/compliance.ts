@@ -61,7 +61,7 @@ function checkListHeaders({ headers }: ComplianceInput): Finding[] {
   if (post?.trim() !== 'List-Unsubscribe=One-Click')
     out.push(
       finding('compliance', 'error', 'list-unsubscribe-post', post ? `List-Unsubscribe-Post is "${post}", not "List-Unsubscribe=One-Click"` : 'no List-Unsubscribe-Post header; one-click unsubscribe (RFC 8058) is required by Gmail and Yahoo', {
-        fix: 'Send with the message composer (src/send/message.ts), which adds List-Unsubscribe-Post: List-Unsubscribe=One-Click.',
+        fix: 'Send with the message composer (src/mail/message.ts), which adds List-Unsubscribe-Post: List-Unsubscribe=One-Click.',
       }),
     );
   if (!headers.get('list-id')?.[0])

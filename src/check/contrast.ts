@@ -1,5 +1,5 @@
 import { DARK } from '../../emails/components/theme.ts';
-import type { NewsletterConfig } from '../content/schema.ts';
+import type { NewsletterConfig } from '../content/index.ts';
 import { finding, type Finding } from './report.ts';
 
 /** The light button label colour, as written in emails/newsletter.tsx (the config has no field for it). */

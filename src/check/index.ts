@@ -16,3 +16,4 @@ export { checkPlainText } from './plain-text.ts';
 export { parseSpamReport, spamassassinPath, spamFindings, spamScore } from './spam.ts';
 export { LONG_RECIPIENT, TYPICAL_RECIPIENT, SAMPLE_SECRET } from './sample.ts';
 export { runScreenshots, type ScreenshotsModule } from './screenshot-step.ts';
+export { takeScreenshots } from './screenshots.ts';

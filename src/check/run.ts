@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { formatProblem } from '../content/index.ts';
 import { isNewsletterError } from '../errors.ts';
-import { buildIssue, type BuiltIssue } from '../render/build.ts';
-import { composeMessage, toRfc822 } from '../send/message.ts';
-import { unsubscribeUrl } from '../unsubscribe/token.ts';
+import { buildIssue, type BuiltIssue } from '../render/index.ts';
+import { composeMessage, toRfc822 } from '../mail/index.ts';
+import { unsubscribeUrl } from '../audience/index.ts';
 import { checkAccessibility } from './accessibility.ts';
 import { checkClientSupport } from './client-support.ts';
 import { checkCompliance } from './compliance.ts';

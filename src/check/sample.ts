@@ -1,4 +1,4 @@
-import type { NewsletterProps } from '../content/model.ts';
+import type { NewsletterProps } from '../content/index.ts';
 import { compileRendered, personalize, valuesFor, type Personalized } from '../personalize/index.ts';
 
 /** Signs the sample unsubscribe link when UNSUBSCRIBE_SECRET is not set. Never used for real mail. */

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { blockOffMachine, launchBrowser } from '../browser/launch.ts';
+import { blockOffMachine, launchBrowser } from '../browser/index.ts';
 
 export interface ScreenshotOptions {
   /** The email as sent (personalized HTML). */

@@ -1,6 +1,6 @@
-import type { NewsletterProps } from '../content/model.ts';
+import type { NewsletterProps } from '../content/index.ts';
 import { compileRendered, personalize, valuesFor, type RecipientFields } from '../personalize/index.ts';
-import { composeMessage, toRfc822 } from '../send/message.ts';
+import { composeMessage, toRfc822 } from '../mail/index.ts';
 
 /** Who the sample .eml is addressed to. */
 export const SAMPLE_RECIPIENT = { email: 'ana@example.com', firstName: 'Ana' } satisfies RecipientFields;

@@ -1,9 +1,9 @@
-import type { ContentProblem } from '../content/problems.ts';
-import type { NewsletterProps } from '../content/model.ts';
-import type { LoadOptions } from '../content/load.ts';
+import type { ContentProblem } from '../content/index.ts';
+import type { NewsletterProps } from '../content/index.ts';
+import type { LoadOptions } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
 import { issueTemplates } from '../personalize/index.ts';
-import { buildIssue } from '../render/build.ts';
+import { buildIssue } from '../render/index.ts';
 import { sampleEml, SAMPLE_RECIPIENT } from './eml.ts';
 import { emlGuide, importGuide, webVersionGuide } from './import-guide.ts';
 import { PLATFORMS } from './platforms/index.ts';

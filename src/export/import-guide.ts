@@ -1,4 +1,4 @@
-import { MERGE_FIELDS, type MergeField } from '../content/merge-fields.ts';
+import { MERGE_FIELDS, type MergeField } from '../content/index.ts';
 import type { Platform, TagInput } from './platforms/types.ts';
 
 const FIELD_LABELS: Record<MergeField, string> = {

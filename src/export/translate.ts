@@ -1,4 +1,4 @@
-import type { MergeField } from '../content/merge-fields.ts';
+import type { MergeField } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
 import { templatePieces } from '../personalize/index.ts';
 import { escapeHtml } from './literal.ts';

@@ -1,4 +1,4 @@
-import { MERGE_FIELD_NAMES } from '../content/merge-fields.ts';
+import { MERGE_FIELD_NAMES } from '../content/index.ts';
 import type { Platform, TagInput } from './platforms/types.ts';
 
 /** `{{firstName}}`-style placeholders: our internal syntax, which no export may contain. */

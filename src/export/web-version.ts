@@ -1,5 +1,5 @@
-import type { MergeField } from '../content/merge-fields.ts';
-import type { NewsletterProps } from '../content/model.ts';
+import type { MergeField } from '../content/index.ts';
+import type { NewsletterProps } from '../content/index.ts';
 import { keepLiteral } from './literal.ts';
 import { literalValue } from './platforms/shared.ts';
 import type { Platform, TagTable } from './platforms/types.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeDirAtomic } from '../output/atomic-dir.ts';
+import { writeDirAtomic } from '../output/index.ts';
 import type { ExportedIssue } from './export-issue.ts';
 
 /** Write each target to <outDir>/<slug>/<target>/, each folder all-or-nothing. Returns the folders written. */

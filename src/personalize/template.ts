@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { isMergeField, splitMarked, type Slot } from '../content/merge-fields.ts';
+import { isMergeField, splitMarked, type Slot } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
 
 /*

@@ -1,5 +1,5 @@
-import type { BuiltIssue } from '../render/build.ts';
-import { composeMessage, toRfc822 } from '../send/message.ts';
+import type { BuiltIssue } from '../render/index.ts';
+import { composeMessage, toRfc822 } from '../mail/index.ts';
 import { sampleMessage, type SampleId, type SenderSettings } from './samples.ts';
 
 /**

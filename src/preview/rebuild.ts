@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import type { BuiltIssue } from '../render/build.ts';
+import type { BuiltIssue } from '../render/index.ts';
 import { projectPath } from '../paths.ts';
 
 export interface BuildRequest {

@@ -25,7 +25,7 @@ function describe(error: unknown): ChildError {
 async function build(): Promise<BuildOutcome> {
   try {
     // Imported here, not at the top, so a syntax error in a template becomes an outcome the page can show.
-    const { buildIssue } = await import('../render/build.ts');
+    const { buildIssue } = await import('../render/index.ts');
     return { ok: true, built: await buildIssue({ file: request.file, contentDir: request.contentDir }) };
   } catch (error) {
     return { ok: false, error: describe(error) };

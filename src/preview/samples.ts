@@ -1,4 +1,4 @@
-import type { BuiltIssue } from '../render/build.ts';
+import type { BuiltIssue } from '../render/index.ts';
 import { compileRendered, personalize, valuesFor, type CompiledIssue, type MergeValues, type Personalized, type RecipientFields } from '../personalize/index.ts';
 
 /** The two sample subscribers the preview switches between. */

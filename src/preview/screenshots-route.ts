@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { isNewsletterError } from '../errors.ts';
-import { takeScreenshots } from '../check/screenshots.ts';
-import type { BuiltIssue } from '../render/build.ts';
+import { takeScreenshots } from '../check/index.ts';
+import type { BuiltIssue } from '../render/index.ts';
 
 export type ScreenshotAnswer =
   | { dir: string; files: { name: string; width: number; url: string }[]; overflow375: { overflowing: boolean; scrollWidth: number } }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { loadIssue, type LoadOptions } from '../content/index.ts';
-import type { ContentProblem } from '../content/problems.ts';
-import type { NewsletterProps } from '../content/model.ts';
-import { templateToDisplay } from '../content/merge-fields.ts';
+import type { ContentProblem } from '../content/index.ts';
+import type { NewsletterProps } from '../content/index.ts';
+import { templateToDisplay } from '../content/index.ts';
 import { issueTemplates, mergeFieldsUsed } from '../personalize/index.ts';
 import { renderIssue } from './render-issue.ts';
 

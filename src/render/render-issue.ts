@@ -1,7 +1,7 @@
 import { render, toPlainText } from '@react-email/render';
 import { createElement } from 'react';
 import { Newsletter } from '../../emails/newsletter.tsx';
-import type { NewsletterProps } from '../content/model.ts';
+import type { NewsletterProps } from '../content/index.ts';
 import { toHandlebars } from '../personalize/index.ts';
 import { PLAIN_TEXT_OPTIONS } from './plain-text.ts';
 import { withUtm } from './utm.ts';

@@ -1,6 +1,6 @@
-import type { Block, Inline, NewsletterProps } from '../content/model.ts';
-import type { NewsletterConfig } from '../content/schema.ts';
-import { hasFields } from '../content/merge-fields.ts';
+import type { Block, Inline, NewsletterProps } from '../content/index.ts';
+import type { NewsletterConfig } from '../content/index.ts';
+import { hasFields } from '../content/index.ts';
 
 type Utm = NonNullable<NewsletterConfig['utm']>;
 

@@ -7,7 +7,7 @@
  *
  * The rules are one ordered table (RULES below), each row with its source.
  */
-import { certificateFix } from './tls.ts';
+import { certificateFix } from '../mail/index.ts';
 
 export type ReplyKind =
   /** Recipient deferral: this message alone waits for its retry; its connection takes the next message at once. */
@@ -65,7 +65,7 @@ interface Rule {
   fix?: string;
 }
 
-// ---------------------------------------------------------------- fixes (named settings: src/send/config.ts)
+// ---------------------------------------------------------------- fixes (named settings: src/config/env.ts)
 
 const AUTH_FIX = 'Set SMTP_USER and SMTP_PASSWORD (or the credentials in SMTP_URL) to an account this server accepts, then run the same command again: recipients not sent to yet are still pending.';
 const SENDER_FIX = 'Set MAIL_FROM to an address this account may send from (or add it to the relay\'s allowed senders), then run the same command again.';
@@ -361,4 +361,12 @@ export function isHardBounce(f: SmtpFailure): boolean {
   if (!nullMx && (f.responseCode < 550 || f.responseCode > 553)) return false;
   const enhanced = f.enhanced ?? /\b[245]\.\d{1,3}\.\d{1,3}\b/.exec(f.message)?.[0];
   return enhanced ? HARD_BOUNCE_STATUS.has(enhanced) : HARD_BOUNCE_TEXT.test(f.message);
+}
+
+/**
+ * The `source` recorded for a hard bounce, e.g. "smtp 550 5.1.1 <a@example.com>: user unknown (RCPT TO)":
+ * the reply as reports show it, its code once (the same text when a later run writes a bounce kept in the journal).
+ */
+export function bounceSource(f: SmtpFailure): string {
+  return `smtp ${describeFailure(f)}`.slice(0, 300);
 }

@@ -1,14 +1,13 @@
 import { isNewsletterError, NewsletterError } from '../errors.ts';
-import { classifySmtpError, describeFailure, isHardBounce, type SmtpFailure } from './classify.ts';
+import { classifySmtpError, describeFailure, isHardBounce, type SmtpFailure, bounceSource } from './classify.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { Journal } from './journal.ts';
 import type { Pacer } from './pacer.ts';
-import type { MailOptions } from './message.ts';
-import { messageFor, type PreparedIssue } from './personalized-message.ts';
+import type { MailOptions } from '../mail/index.ts';
+import { messageFor, type PreparedIssue } from '../mail/index.ts';
 import type { Job } from './recipients.ts';
 import { DeferralBurst, RefusalStreak, type BurstTuning } from './reply-watch.ts';
-import { bounceSource } from './suppression.ts';
-import { COMMIT_GATE, type SmtpTransport } from './transport.ts';
+import { COMMIT_GATE, type SmtpTransport } from '../mail/index.ts';
 
 export interface DeliveryTuning extends BurstTuning {
   /**

@@ -1,16 +1,16 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { NewsletterError, isNewsletterError } from '../errors.ts';
-import { requireSecret, type SendEnv } from './config.ts';
+import { requireSecret, type SendEnv } from '../config/index.ts';
 import { emptyDeliveryStats } from './deliver.ts';
 import { FailuresCsv } from './failures-csv.ts';
 import { openListSource } from './list-source.ts';
-import { toRfc822 } from './message.ts';
-import { messageFor, prepareIssue } from './personalized-message.ts';
+import { toRfc822 } from '../mail/index.ts';
+import { messageFor, prepareIssue } from '../mail/index.ts';
 import type { Job } from './recipients.ts';
 import type { BuiltForSend } from './run.ts';
-import type { RowProblem } from './subscribers/index.ts';
-import type { SuppressionProblem } from './suppression.ts';
+import type { RowProblem } from '../audience/index.ts';
+import type { SuppressionProblem } from '../audience/index.ts';
 import { estimateRows, issueNamed, skippedTotal, type Progress, type SendSummary } from './summary.ts';
 
 export interface DryRunOptions {

@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import type { FailedRecord } from './journal.ts';
-import { NOFOLLOW, refuseSymlinkSync, STATE_DIR_MODE, STATE_FILE_MODE, stateFileError } from './state-file.ts';
-import type { RowProblem } from './subscribers/index.ts';
+import { NOFOLLOW, refuseSymlinkSync, STATE_DIR_MODE, STATE_FILE_MODE, stateFileError } from '../output/index.ts';
+import type { RowProblem } from '../audience/index.ts';
 
 const COLUMNS = ['email', 'row', 'outcome', 'smtp_code', 'error_code', 'command', 'detail'];
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW;

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { JournalRecord } from './journal.ts';
-import { NOFOLLOW } from './state-file.ts';
+import type { JournalRecord } from './journal-record.ts';
+import { NOFOLLOW } from '../output/index.ts';
 
 /** What is wrong with a line: `parsed` = it is JSON, just not a journal record (never a torn write). */
 export interface BadLine {

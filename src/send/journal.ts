@@ -5,9 +5,33 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { NewsletterError } from '../errors.ts';
 import { scanJournal, type BadLine } from './journal-scan.ts';
+import type { FailedRecord, JournalRecord, SuppressRecord } from './journal-record.ts';
 import { acquireLock, type Lock } from './lock.ts';
-import { ensureStateDir, NOFOLLOW, openStateFile, STATE_FILE_MODE, stateFileError } from './state-file.ts';
+import { ensureStateDir, NOFOLLOW, openStateFile, STATE_FILE_MODE, stateFileError } from '../output/index.ts';
 import { STATE, StateIndex, type StateCode } from './state-index.ts';
+
+export type { FailedRecord, JournalRecord, SuppressRecord } from './journal-record.ts';
+
+const DSYNC = constants.O_DSYNC ?? 0;
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DSYNC | NOFOLLOW;
+
+export function journalPath(stateDir: string, issueSlug: string, listPath: string): string {
+  const abs = resolve(listPath);
+  const name = basename(abs).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40) || 'list';
+  const hash = createHash('sha256').update(abs).digest('hex').slice(0, 10);
+  return join(resolve(stateDir), `${issueSlug}--${name}-${hash}.journal.jsonl`);
+}
+
+function stateOf(record: JournalRecord): Exclude<StateCode, 0> | undefined {
+  switch (record.s) {
+    case 'sending': return STATE.sending;
+    case 'sent': return STATE.sent;
+    case 'pending': return STATE.pending;
+    case 'failed': return record.k === 'permanent' ? STATE.failedPermanent : STATE.failedTransient;
+    case 'skipped': return STATE.skipped;
+    default: return undefined;
+  }
+}
 
 /**
  * The send journal: one append-only file of JSON lines per (issue, list) in
@@ -35,42 +59,6 @@ import { STATE, StateIndex, type StateCode } from './state-index.ts';
  * transient); `skipped` (the reason). The last record for an address wins.
  * No secrets are ever written here.
  */
-export type JournalRecord =
-  | { s: 'run'; t: number; issue: string; list: string; pid: number; concurrency: number; rate: number | null }
-  | { s: 'sending'; e: string; n: number; t: number }
-  | { s: 'sent'; e: string; r: string; t: number }
-  | { s: 'pending'; e: string; n: number; why: string; t: number }
-  // `row`: the recipient's row in the list, for the failures CSV (absent in journals written before it was recorded).
-  | { s: 'failed'; e: string; k: 'permanent' | 'transient'; code: string; rc?: number; cmd?: string; m: string; row?: number; t: number }
-  | { s: 'skipped'; e: string; why: string; t: number }
-  // A hard bounce to add to the suppression list (`why` is its source), written before the list is:
-  // the next run writes every one again (a no-op when already there). It changes no recipient's state.
-  | { s: 'suppress'; e: string; why: string; t: number };
-
-const DSYNC = constants.O_DSYNC ?? 0;
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DSYNC | NOFOLLOW;
-
-export type FailedRecord = Extract<JournalRecord, { s: 'failed' }>;
-export type SuppressRecord = Extract<JournalRecord, { s: 'suppress' }>;
-
-export function journalPath(stateDir: string, issueSlug: string, listPath: string): string {
-  const abs = resolve(listPath);
-  const name = basename(abs).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40) || 'list';
-  const hash = createHash('sha256').update(abs).digest('hex').slice(0, 10);
-  return join(resolve(stateDir), `${issueSlug}--${name}-${hash}.journal.jsonl`);
-}
-
-function stateOf(record: JournalRecord): Exclude<StateCode, 0> | undefined {
-  switch (record.s) {
-    case 'sending': return STATE.sending;
-    case 'sent': return STATE.sent;
-    case 'pending': return STATE.pending;
-    case 'failed': return record.k === 'permanent' ? STATE.failedPermanent : STATE.failedTransient;
-    case 'skipped': return STATE.skipped;
-    default: return undefined;
-  }
-}
-
 export class Journal {
   readonly path: string;
   readonly index = new StateIndex(4096);

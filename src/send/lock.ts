@@ -4,7 +4,7 @@ import { link, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { NewsletterError } from '../errors.ts';
-import { NOFOLLOW, STATE_FILE_MODE, stateFileError, symlinkRefused } from './state-file.ts';
+import { NOFOLLOW, STATE_FILE_MODE, stateFileError, symlinkRefused } from '../output/index.ts';
 
 /**
  * One sender per journal: two processes sending the same issue to the same

@@ -1,4 +1,4 @@
-import type { RowProblem, Subscriber, SubscriberEvent } from './subscribers/index.ts';
+import type { RowProblem, Subscriber, SubscriberEvent } from '../audience/index.ts';
 import type { Journal } from './journal.ts';
 import { STATE } from './state-index.ts';
 

@@ -1,8 +1,8 @@
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
-import type { NewsletterProps } from '../content/model.ts';
+import type { NewsletterProps } from '../content/index.ts';
 import { isNewsletterError } from '../errors.ts';
 import { classifySmtpError, describeFailure } from './classify.ts';
-import { requireSecret, requireSmtp, type SendEnv } from './config.ts';
+import { requireSecret, requireSmtp, type SendEnv } from '../config/index.ts';
 import { DEFAULT_TUNING, deliver, emptyDeliveryStats, type DeliveryTuning, type Stop } from './deliver.ts';
 import { FailuresCsv } from './failures-csv.ts';
 import { JobQueue } from './job-queue.ts';
@@ -10,11 +10,11 @@ import { Journal, journalPath } from './journal.ts';
 import { openListSource } from './list-source.ts';
 import { emptyTally, type Job } from './recipients.ts';
 import { Pacer } from './pacer.ts';
-import { prepareIssue } from './personalized-message.ts';
-import { listFileKind, type RowProblem } from './subscribers/index.ts';
+import { prepareIssue } from '../mail/index.ts';
+import { listFileKind, type RowProblem } from '../audience/index.ts';
 import { estimateRows, issueNamed, skippedTotal, type Progress, type SendSummary } from './summary.ts';
-import type { SuppressionProblem } from './suppression.ts';
-import { createSmtpTransport } from './transport.ts';
+import type { SuppressionProblem } from '../audience/index.ts';
+import { createSmtpTransport } from '../mail/index.ts';
 
 export interface BuiltForSend {
   props: NewsletterProps;

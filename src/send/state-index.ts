@@ -1,4 +1,4 @@
-import { HashIndex } from './hash-index.ts';
+import { HashIndex } from '../audience/index.ts';
 
 /** A recipient's last recorded state, as one byte. 0 = nothing recorded (pending, never tried). */
 export const STATE = {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { templateToDisplay } from '../content/index.ts';
-import type { NewsletterProps } from '../content/model.ts';
+import type { NewsletterProps } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
 import type { SmtpFailure } from './classify.ts';
 import type { DeliveryStats, Stop } from './deliver.ts';

@@ -1,14 +1,14 @@
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
 import { NewsletterError } from '../errors.ts';
 import { classifySmtpError, describeFailure, type SmtpFailure } from './classify.ts';
-import { requireSecret, requireSmtp, type SendEnv } from './config.ts';
+import { requireSecret, requireSmtp, type SendEnv } from '../config/index.ts';
 import { emptyDeliveryStats } from './deliver.ts';
-import { messageFor, prepareIssue, type RecipientLike } from './personalized-message.ts';
+import { messageFor, prepareIssue, type RecipientLike } from '../mail/index.ts';
 import { emptyTally } from './recipients.ts';
-import { readSubscribers } from './subscribers/index.ts';
+import { readSubscribers } from '../audience/index.ts';
 import type { BuiltForSend } from './run.ts';
 import { issueNamed, SmtpSendError, type SendSummary } from './summary.ts';
-import { createSmtpTransport } from './transport.ts';
+import { createSmtpTransport } from '../mail/index.ts';
 
 export interface TestSendOptions {
   built: BuiltForSend;

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NewsletterError } from '../errors.ts';
-import { loadSuppression, type Suppression } from '../send/suppression.ts';
+import { loadSuppression, type Suppression } from '../audience/index.ts';
 import { BodyTooLarge, isOneClick, readBody } from './body.ts';
 import { confirmPage, donePage, invalidPage } from './page.ts';
-import { verifyUnsubscribeToken } from './token.ts';
+import { verifyUnsubscribeToken } from '../audience/index.ts';
 
 export interface UnsubscribeServerOptions {
   /** 0 picks a free port. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { composeMessage, toRfc822 } from '../../src/send/message.ts';
+import { composeMessage, toRfc822 } from '../../src/mail/message.ts';
 import { parseSpamReport, spamassassinPath, spamFindings, spamScore } from '../../src/check/index.ts';
 import { buildIssue } from '../../src/render/build.ts';
 import { personalizeBuilt, SAMPLE_URLS } from '../helpers/render.ts';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { COMMIT_GATE, createSmtpTransport } from '../../src/send/transport.ts';
-import { messageFor, prepareIssue } from '../../src/send/index.ts';
+import { COMMIT_GATE, createSmtpTransport } from '../../src/mail/transport.ts';
+import { messageFor, prepareIssue } from '../../src/mail/index.ts';
 import { startSmtpTestServer } from '../helpers/smtp-test-server.ts';
 import { envFor, fixtureIssue, SECRET } from './helpers.ts';
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendIssue } from '../../src/send/index.ts';
 import { classifySmtpError, isHardBounce } from '../../src/send/classify.ts';
-import { loadSuppression } from '../../src/send/suppression.ts';
+import { loadSuppression } from '../../src/audience/suppression.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
 import { addressOf, envFor, fixtureIssue, writeList } from './helpers.ts';

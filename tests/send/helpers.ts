@@ -1,7 +1,7 @@
 import { writeFile, mkdir, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildIssue, type BuiltIssue } from '../../src/render/build.ts';
-import { parseSendEnv, type SendEnv } from '../../src/send/index.ts';
+import { parseSendEnv, type SendEnv } from '../../src/config/index.ts';
 import { FIXTURES } from '../helpers/content.ts';
 
 export const SEND_FIXTURES = join(FIXTURES, 'send');

@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SUPPRESSION_FILE } from '../../src/send/suppression.ts';
+import { SUPPRESSION_FILE } from '../../src/audience/suppression.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
 import { addressOf, CLEAN_ENV, cliEnv, CONTENT, ISSUE, writeList } from './helpers.ts';

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadSuppression, SUPPRESSION_FILE } from '../../src/send/suppression.ts';
+import { loadSuppression, SUPPRESSION_FILE } from '../../src/audience/suppression.ts';
 import { startUnsubscribeServer, type UnsubscribeEvent, type UnsubscribeServer } from '../../src/unsubscribe/index.ts';
-import { makeUnsubscribeToken, unsubscribeUrl } from '../../src/unsubscribe/token.ts';
+import { makeUnsubscribeToken, unsubscribeUrl } from '../../src/audience/token.ts';
 
 const SECRET = 'server-test-secret-0123456789abcdef0123456789';
 const LIST = 'brief.example.com';

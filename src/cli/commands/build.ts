@@ -1,7 +1,7 @@
 import { join, relative, resolve } from 'node:path';
 import { formatProblem } from '../../content/index.ts';
-import { writeFilesAtomic } from '../../output/atomic-dir.ts';
-import { buildIssue } from '../../render/build.ts';
+import { writeFilesAtomic } from '../../output/index.ts';
+import { buildIssue } from '../../render/index.ts';
 import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadIssue } from '../../content/index.ts';
-import { writePreviewProps } from '../../render/preview-props.ts';
+import { writePreviewProps } from '../../render/index.ts';
 import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const PREVIEW_PROPS_FILE = 'emails/preview-props.generated.ts';

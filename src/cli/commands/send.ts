@@ -1,8 +1,11 @@
 import { formatProblem } from '../../content/index.ts';
-import { formatRowProblem, type RowProblem } from '../../send/subscribers/index.ts';
+import { formatRowProblem, type RowProblem } from '../../audience/index.ts';
 import { NewsletterError } from '../../errors.ts';
-import { buildIssue } from '../../render/build.ts';
-import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, parseSendEnv, progressBar, progressLine, readEnv, requireSecret, requireSmtp, sendIssue, testSend, verifyOffWarning, type Progress, type SuppressionProblem } from '../../send/index.ts';
+import { buildIssue } from '../../render/index.ts';
+import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, progressBar, progressLine, sendIssue, testSend, type Progress } from '../../send/index.ts';
+import { parseSendEnv, readEnv, requireSecret, requireSmtp } from '../../config/index.ts';
+import { verifyOffWarning } from '../../mail/index.ts';
+import { type SuppressionProblem } from '../../audience/index.ts';
 import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {

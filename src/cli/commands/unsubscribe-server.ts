@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../content/index.ts';
 import { NewsletterError } from '../../errors.ts';
-import { parseSendEnv, readEnv } from '../../send/config.ts';
+import { parseSendEnv, readEnv } from '../../config/index.ts';
 import type { UnsubscribeEvent } from '../../unsubscribe/index.ts';
 import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../command.ts';
 

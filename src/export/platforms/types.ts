@@ -1,4 +1,4 @@
-import type { MergeField } from '../../content/merge-fields.ts';
+import type { MergeField } from '../../content/index.ts';
 
 /**
  * Where a tag lands: HTML text (also <title>), inside an HTML attribute value

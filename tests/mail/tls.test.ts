@@ -10,9 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/content.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
-import { certificateFix, parseSendEnv, type EnvVars } from '../../src/send/index.ts';
-import { createSmtpTransport } from '../../src/send/transport.ts';
-import { addressOf, CLEAN_ENV, cliEnv, CONTENT, ISSUE, writeList } from './helpers.ts';
+import { certificateFix } from '../../src/mail/index.ts';
+import { parseSendEnv, type EnvVars } from '../../src/config/index.ts';
+import { createSmtpTransport } from '../../src/mail/transport.ts';
+import { addressOf, CLEAN_ENV, cliEnv, CONTENT, ISSUE, writeList } from '../send/helpers.ts';
 
 const TLS = join(FIXTURES, 'tls');
 const pem = (name: string) => readFileSync(join(TLS, name), 'utf8');

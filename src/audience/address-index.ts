@@ -1,4 +1,4 @@
-import { HashIndex } from '../hash-index.ts';
+import { HashIndex } from './hash-index.ts';
 
 /**
  * Lowercased address -> a positive 32-bit integer (a row number, or 1 for

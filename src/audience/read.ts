@@ -1,5 +1,5 @@
 import { Parser, type CsvError } from 'csv-parse';
-import { NewsletterError } from '../../errors.ts';
+import { NewsletterError } from '../errors.ts';
 import { AddressIndex } from './address-index.ts';
 import { EXAMPLE_HEADER, parseHeader, type Header } from './header.ts';
 import { cannotRead, openListInput } from './list-file.ts';

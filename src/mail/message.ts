@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Options as MailOptions } from 'nodemailer/lib/mailer';
-import type { NewsletterProps } from '../content/model.ts';
+import type { NewsletterProps } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
 import { rawTextPart } from './encoded-template.ts';
 import { encodedWords, fitsOneLine, listIdHeader, longAddressHeader, MAX_LINE, octets, renameStandIn, type AddressField } from './header-lines.ts';
-import { parseMailbox, type Mailbox } from './mailbox.ts';
+import { parseMailbox, type Mailbox } from '../config/index.ts';
 
 export type { MailOptions };
 

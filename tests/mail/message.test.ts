@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { NewsletterError } from '../../src/errors.ts';
-import { composeMessage, messageFor, messageIdFor, prepareIssue, testSend, toRfc822, type MessageInput } from '../../src/send/index.ts';
+import { composeMessage, messageFor, messageIdFor, prepareIssue, toRfc822, type MessageInput } from '../../src/mail/index.ts';
+import { testSend } from '../../src/send/index.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer } from '../helpers/smtp-test-server.ts';
-import { envFor, fixtureIssue, LIST_ID, SECRET } from './helpers.ts';
+import { envFor, fixtureIssue, LIST_ID, SECRET } from '../send/helpers.ts';
 
 async function input(over: Partial<MessageInput> = {}): Promise<MessageInput> {
   const built = await fixtureIssue();

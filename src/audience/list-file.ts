@@ -1,7 +1,7 @@
 import { constants, fstatSync, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { NewsletterError } from '../../errors.ts';
+import { NewsletterError } from '../errors.ts';
 import { EXAMPLE_HEADER } from './header.ts';
 
 /**

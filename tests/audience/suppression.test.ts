@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadSuppression, SUPPRESSION_FILE, type SuppressionProblem } from '../../src/send/suppression.ts';
+import { loadSuppression, SUPPRESSION_FILE, type SuppressionProblem } from '../../src/audience/suppression.ts';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,7 +1,7 @@
 import { Transform } from 'node:stream';
 import nodemailer from 'nodemailer';
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
-import type { DkimConfig, SmtpConfig, SmtpTlsConfig } from './config.ts';
+import type { DkimConfig, SmtpConfig, SmtpTlsConfig } from '../config/index.ts';
 
 /**
  * The signed header list. nodemailer 10's default happens to include

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NewsletterError } from '../../src/errors.ts';
-import { formatRowProblem, readSubscribers, type RowProblem, type Subscriber, type SubscriberEvent } from '../../src/send/subscribers/index.ts';
+import { formatRowProblem, readSubscribers, type RowProblem, type Subscriber, type SubscriberEvent } from '../../src/audience/index.ts';
 
 const fixture = (name: string) => join(import.meta.dirname, '../fixtures/subscribers', name);
 

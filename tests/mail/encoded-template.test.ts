@@ -2,10 +2,10 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { buildIssue } from '../../src/render/build.ts';
 import { mergeValues, personalize } from '../../src/personalize/index.ts';
-import { messageFor, prepareIssue, toRfc822 } from '../../src/send/index.ts';
-import { unsubscribeUrl } from '../../src/unsubscribe/token.ts';
+import { messageFor, prepareIssue, toRfc822 } from '../../src/mail/index.ts';
+import { unsubscribeUrl } from '../../src/audience/token.ts';
 import { ROOT } from '../helpers/content.ts';
-import { fixtureIssue, SECRET } from './helpers.ts';
+import { fixtureIssue, SECRET } from '../send/helpers.ts';
 
 const RECIPIENTS = [
   { email: 'plain@example.com', firstName: 'Ann', lastName: 'Lee' },

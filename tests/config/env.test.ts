@@ -4,11 +4,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NewsletterError } from '../../src/errors.ts';
-import { parseSendEnv, poolOptions, readEnv, requireSecret, requireSmtp, testSend, type EnvVars } from '../../src/send/index.ts';
+import { parseSendEnv, readEnv, requireSecret, requireSmtp, type EnvVars } from '../../src/config/index.ts';
+import { poolOptions } from '../../src/mail/index.ts';
+import { testSend } from '../../src/send/index.ts';
 import { FIXTURES } from '../helpers/content.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer } from '../helpers/smtp-test-server.ts';
-import { envFor, fixtureIssue } from './helpers.ts';
+import { envFor, fixtureIssue } from '../send/helpers.ts';
 
 function problem(vars: EnvVars): NewsletterError {
   try {

@@ -5,9 +5,8 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { NewsletterError } from '../errors.ts';
-import { describeFailure, type SmtpFailure } from './classify.ts';
-import { ensureStateDir, NOFOLLOW, openStateFile, stateFileError } from './state-file.ts';
-import { AddressIndex } from './subscribers/address-index.ts';
+import { ensureStateDir, NOFOLLOW, openStateFile, stateFileError } from '../output/index.ts';
+import { AddressIndex } from './address-index.ts';
 
 /**
  * The suppression list: addresses that must never be mailed again
@@ -76,14 +75,6 @@ const entry = z.object({
 });
 
 const keyOf = (email: string) => email.trim().toLowerCase();
-
-/**
- * The `source` recorded for a hard bounce, e.g. "smtp 550 5.1.1 <a@example.com>: user unknown (RCPT TO)":
- * the reply as reports show it, its code once (the same text when a later run writes a bounce kept in the journal).
- */
-export function bounceSource(f: SmtpFailure): string {
-  return `smtp ${describeFailure(f)}`.slice(0, 300);
-}
 
 /** Load the suppression list from `stateDir` (default .newsletter); a missing file is an empty list. */
 export async function loadSuppression(stateDir = '.newsletter', options: LoadSuppressionOptions = {}): Promise<Suppression> {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { journalPath } from '../../src/send/journal.ts';
-import { loadSuppression, SUPPRESSION_FILE } from '../../src/send/suppression.ts';
+import { loadSuppression, SUPPRESSION_FILE } from '../../src/audience/suppression.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
-import { CLEAN_ENV, addressOf, cliEnv, CONTENT, ISSUE, writeList } from '../send/helpers.ts';
+import { CLEAN_ENV, addressOf, cliEnv, CONTENT, ISSUE, writeList } from './helpers.ts';
 
 const SLUG = '2026-03-01-send-fixture';
 

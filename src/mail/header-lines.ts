@@ -1,5 +1,5 @@
 import { encodeWord } from 'nodemailer/lib/mime-funcs';
-import { isPlainAddress, type Mailbox } from './mailbox.ts';
+import { isPlainAddress, type Mailbox } from '../config/index.ts';
 
 /**
  * Keeping every header line within RFC 5322 §2.1.1's 998 octets.

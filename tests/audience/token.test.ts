@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeUnsubscribeToken, unsubscribeUrl, verifyUnsubscribeToken } from '../../src/unsubscribe/token.ts';
+import { makeUnsubscribeToken, unsubscribeUrl, verifyUnsubscribeToken } from '../../src/audience/token.ts';
 
 const SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 const LIST = 'brief.example.com';

@@ -1,4 +1,4 @@
-import { NewsletterError } from '../../errors.ts';
+import { NewsletterError } from '../errors.ts';
 
 /** The columns with a meaning of their own; every other column is merge data. */
 export type KnownColumn = 'email' | 'firstName' | 'lastName' | 'status';

@@ -7,7 +7,7 @@
  * "DIAGNOSTICS") plus ERR_TLS_CERT_ALTNAME_INVALID from tls.checkServerIdentity.
  */
 
-import type { SmtpConfig } from './config.ts';
+import type { SmtpConfig } from '../config/index.ts';
 
 /** The certificate is signed by nobody we trust: a self-signed relay or a private CA. */
 const UNTRUSTED: ReadonlySet<string> = new Set([

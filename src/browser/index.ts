@@ -1,0 +1,1 @@
+export { blockOffMachine, launchBrowser } from './launch.ts';

@@ -1,0 +1,5 @@
+// Making a message: composition, encoded templates, the personalized message, SMTP transport, DKIM, TLS.
+export { composeMessage, toRfc822, messageIdFor, type MessageInput, type MailOptions } from './message.ts';
+export { messageFor, prepareIssue, type PreparedIssue, type RecipientLike } from './personalized-message.ts';
+export { COMMIT_GATE, DKIM_SIGNED_HEADERS, createSmtpTransport, poolOptions, type SmtpTransport } from './transport.ts';
+export { certificateFix, verifyOffWarning } from './tls.ts';
