@@ -57,7 +57,7 @@ async function main(args: string[]): Promise<number> {
   // Keep earlier results of benchmarks not run this time, so `npm run bench -- NAME` updates one entry.
   let previous: { benchmarks?: Record<string, unknown> } = {};
   try {
-    previous = JSON.parse(await readFile(RESULTS, 'utf8'));
+    previous = JSON.parse(await readFile(RESULTS, 'utf8')) as typeof previous;
   } catch {
     // first run
   }

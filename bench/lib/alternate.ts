@@ -33,7 +33,7 @@ export async function alternate<T>(variants: readonly Variant<T>[], options: Alt
 }
 
 /** Milliseconds taken by `fn`. */
-export async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
+export async function timed(fn: () => unknown): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;

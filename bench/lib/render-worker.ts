@@ -66,12 +66,14 @@ try {
     },
   };
 
-  process.on('message', async (variant: RenderVariant) => {
+  const measure = async (variant: RenderVariant) => {
     const start = performance.now();
     await variants[variant]();
     const ms = performance.now() - start;
     send(kept > 0 ? { ms } : { error: 'nothing rendered' });
-  });
+  };
+  // A variant that throws rejects here unhandled, which ends the worker: the parent sees it exit.
+  process.on('message', (variant: RenderVariant) => void measure(variant));
   send({ ready: true, sizes: { oursHtml: ours.html.length, oursText: ours.text.length, mjmlHtml: theirs.html.length } });
 } catch (error) {
   send({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

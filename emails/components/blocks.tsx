@@ -1,7 +1,7 @@
 import { Heading, Img, Link, Text } from '@react-email/components';
 import type { CSSProperties, ReactNode } from 'react';
 import type { Block, Inline } from '../../src/content/index.ts';
-import { FONT_SERIF, type Colors } from './theme.ts';
+import { FONT_SERIF, LIGHT, type Colors } from './theme.ts';
 
 /** Render Markdown inline nodes. Each text value is emitted as one string so placeholders stay whole. */
 export function Inlines({ nodes, colors }: { nodes: readonly Inline[]; colors: Colors }): ReactNode {
@@ -94,7 +94,7 @@ export function Blocks({ blocks, colors }: { blocks: readonly Block[]; colors: C
           />
         );
       case 'rule':
-        return <hr key={i} className="nl-rule" data-skip-in-text="true" style={{ border: 'none', borderTop: '1px solid #d8dee4', margin: '24px 0' }} />;
+        return <hr key={i} className="nl-rule" data-skip-in-text="true" style={{ border: 'none', borderTop: `1px solid ${LIGHT.rule}`, margin: '24px 0' }} />;
     }
   });
 }

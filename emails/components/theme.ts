@@ -1,7 +1,22 @@
 import type { NewsletterConfig } from '../../src/content/index.ts';
 
+/**
+ * The colours the template draws. Light mode: newsletter.yml's `colors` plus
+ * LIGHT (what the config has no field for); dark mode: DARK. The template
+ * writes only these, and `check` tests their contrast from the same objects,
+ * so a change here is checked as soon as it is made.
+ */
+/** `buttonText`: the button label, on colors.brand; `rule`: rules between sections and the border of story cards. */
+export type LightPalette = Readonly<Record<'buttonText' | 'rule', string>>;
+export type DarkPalette = Readonly<Record<'background' | 'surface' | 'text' | 'muted' | 'brand' | 'buttonText' | 'rule', string>>;
+
+export const LIGHT: LightPalette = {
+  buttonText: '#ffffff',
+  rule: '#d8dee4',
+};
+
 /** Dark palette used by clients that honour prefers-color-scheme; chosen to keep AA contrast. */
-export const DARK = {
+export const DARK: DarkPalette = {
   background: '#0d1117',
   surface: '#161b22',
   text: '#e6edf3',
@@ -9,7 +24,7 @@ export const DARK = {
   brand: '#6cb6ff',
   buttonText: '#0d1117',
   rule: '#30363d',
-} as const;
+};
 
 export const FONT_SERIF = "Georgia, 'Times New Roman', Times, serif";
 export const FONT_SANS = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";

@@ -13,7 +13,7 @@ export type ListFileKind = 'file' | 'stream';
 
 export interface ListInput {
   stream: Readable;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 const FIX_FILE = `Pass the CSV file with --to, e.g. --to subscribers.csv (header: "${EXAMPLE_HEADER}").`;
@@ -47,6 +47,12 @@ function kindOf(path: string, stats: Stats): ListFileKind {
   });
 }
 
+/** Standard input has nothing to release but the stream itself. */
+function closeStdin(): Promise<void> {
+  process.stdin.destroy();
+  return Promise.resolve();
+}
+
 /**
  * Open the list for one read. A FIFO opened by name waits for a writer, as
  * `cat` does (that wait is inherent to FIFOs); `signal` (Ctrl-C) ends the
@@ -57,7 +63,7 @@ function kindOf(path: string, stats: Stats): ListFileKind {
 export async function openListInput(path: string, signal?: AbortSignal): Promise<ListInput> {
   const stats = await statList(path);
   const kind = kindOf(path, stats);
-  if (kind === 'stream' && isStdin(stats)) return { stream: process.stdin, close: async () => void process.stdin.destroy() };
+  if (kind === 'stream' && isStdin(stats)) return { stream: process.stdin, close: closeStdin };
   if (stats.isSocket())
     throw new NewsletterError('ESUBSCRIBERS', `Cannot read the subscriber list ${path}: it is a socket`, { where: path, fix: `${FIX_FILE} Or pipe it in: … | newsletter send --to /dev/stdin` });
   let handle: FileHandle;
@@ -101,7 +107,7 @@ function stoppedWaiting(path: string): NewsletterError {
   return new NewsletterError('ESUBSCRIBERS', `Stopped while waiting for a program to write the list to ${path} (nothing was sent)`, {
     where: path,
     fix: `Start the program that writes to ${path} (e.g. cat subscribers.csv > ${path}), then run the same command again.`,
-    exitCode: 3,
+    reason: 'stoppedWaitingForList',
   });
 }
 

@@ -175,7 +175,7 @@ function readError(path: string, error: unknown, row: number | undefined): Newsl
   const code = (error as { code?: string } | undefined)?.code ?? '';
   if (code.startsWith('CSV_')) {
     const csv = error as CsvError;
-    const at = row ?? csv.lines;
+    const at = row ?? (typeof csv.lines === 'number' ? csv.lines : undefined);
     const unclosed = code === 'CSV_QUOTE_NOT_CLOSED' || code === 'CSV_MAX_RECORD_SIZE';
     const message = unclosed
       ? `${path} is not valid CSV: the quoted value opened on row ${at} is never closed${code === 'CSV_QUOTE_NOT_CLOSED' ? ' (it runs to the end of the file)' : ` (the row grows past ${MAX_RECORD_CHARS / 1024} KB)`}`

@@ -81,59 +81,7 @@ export async function loadSuppression(stateDir = '.newsletter', options: LoadSup
   const path = join(stateDir, SUPPRESSION_FILE);
   const index = new AddressIndex(1024);
   await readInto(path, index, (p) => options.onProblem?.(p));
-  let handle: FileHandle | undefined;
-  // Appends run one at a time, in call order.
-  let queue: Promise<unknown> = Promise.resolve();
-
-  async function append(values: string[]): Promise<void> {
-    let text = stringify([values]);
-    if (!handle) {
-      await ensureStateDir(stateDir);
-      // Read-write so the last byte can be checked on the same (never followed) file.
-      handle = await openStateFile(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT);
-      const { size } = await handle.stat();
-      if (size === 0) text = stringify([COLUMNS]) + text;
-      // A crash mid-write can leave a torn last line: the next record starts on a fresh line.
-      else if (!(await endsWithNewline(handle, size))) text = `\n${text}`;
-    }
-    // One write() of the whole line on an O_APPEND file: concurrent writers never interleave.
-    await handle.write(text);
-    await handle.sync();
-  }
-
-  const list: Suppression = {
-    path,
-    get size() {
-      return index.size;
-    },
-    has: (email) => index.has(keyOf(email)),
-    add(email, reason, source) {
-      const parsed = entry.safeParse({ email: email.trim(), reason, source });
-      if (!parsed.success)
-        return Promise.reject(
-          new NewsletterError('ESUBSCRIBERS', `Cannot suppress ${JSON.stringify(email)}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, {
-            where: path,
-            fix: `Pass a valid address and one of: ${SUPPRESSION_REASONS.join(', ')}.`,
-          }),
-        );
-      const key = keyOf(email);
-      const run = queue.then(async () => {
-        if (index.has(key)) return false;
-        await append([parsed.data.email, reason, source, new Date().toISOString()]);
-        index.add(key, 1);
-        return true;
-      });
-      queue = run.catch(() => {});
-      return run.catch((cause: unknown) => {
-        throw cause instanceof NewsletterError ? cause : stateFileError(path, cause, 'write');
-      });
-    },
-    async close() {
-      await queue;
-      await handle?.close();
-      handle = undefined;
-    },
-  };
+  const list = new SuppressionList(path, index, new AppendLog(stateDir, path));
   try {
     for (const p of options.pending ?? []) await list.add(p.e, 'bounced', p.why);
   } catch (error) {
@@ -141,6 +89,85 @@ export async function loadSuppression(stateDir = '.newsletter', options: LoadSup
     throw error;
   }
   return list;
+}
+
+/** The file's append side: opened on the first addition, one durable line per record. */
+class AppendLog {
+  #handle: FileHandle | undefined;
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly path: string,
+  ) {}
+
+  async append(values: string[]): Promise<void> {
+    let text = stringify([values]);
+    if (!this.#handle) {
+      await ensureStateDir(this.stateDir);
+      // Read-write so the last byte can be checked on the same (never followed) file.
+      this.#handle = await openStateFile(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT);
+      const { size } = await this.#handle.stat();
+      if (size === 0) text = stringify([COLUMNS]) + text;
+      // A crash mid-write can leave a torn last line: the next record starts on a fresh line.
+      else if (!(await endsWithNewline(this.#handle, size))) text = `\n${text}`;
+    }
+    // One write() of the whole line on an O_APPEND file: concurrent writers never interleave.
+    await this.#handle.write(text);
+    await this.#handle.sync();
+  }
+
+  async close(): Promise<void> {
+    await this.#handle?.close();
+    this.#handle = undefined;
+  }
+}
+
+/** The list in memory (an address index) in front of its append log. */
+class SuppressionList implements Suppression {
+  // Appends run one at a time, in call order.
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly path: string,
+    private readonly index: AddressIndex,
+    private readonly log: AppendLog,
+  ) {}
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  has(email: string): boolean {
+    return this.index.has(keyOf(email));
+  }
+
+  add(email: string, reason: SuppressionReason, source: string): Promise<boolean> {
+    const parsed = entry.safeParse({ email: email.trim(), reason, source });
+    if (!parsed.success) return Promise.reject(this.#invalid(email, parsed.error));
+    const key = keyOf(email);
+    const run = this.#queue.then(async () => {
+      if (this.index.has(key)) return false;
+      await this.log.append([parsed.data.email, reason, source, new Date().toISOString()]);
+      this.index.add(key, 1);
+      return true;
+    });
+    this.#queue = run.catch(() => {});
+    return run.catch((cause: unknown) => {
+      throw cause instanceof NewsletterError ? cause : stateFileError(this.path, cause, 'write');
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+    await this.log.close();
+  }
+
+  #invalid(email: string, error: z.ZodError): NewsletterError {
+    return new NewsletterError('ESUBSCRIBERS', `Cannot suppress ${JSON.stringify(email)}: ${error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, {
+      where: this.path,
+      fix: `Pass a valid address and one of: ${SUPPRESSION_REASONS.join(', ')}.`,
+    });
+  }
 }
 
 /** Open the list for reading, never through a symlink (O_NOFOLLOW: ELOOP, refused by name); undefined when there is none yet. */

@@ -1,3 +1,4 @@
+import { isTag } from 'domhandler';
 import { attr, describe, isHidden, text, type Element, type HtmlDoc } from './html-doc.ts';
 import { finding, type Finding } from './report.ts';
 
@@ -47,7 +48,7 @@ function checkTables(doc: HtmlDoc): Finding[] {
 }
 
 function closestTable(el: Element): Element | undefined {
-  for (let p = el.parent; p; p = p.parent) if (p.type === 'tag' && (p as Element).name === 'table') return p as Element;
+  for (let p = el.parent; p; p = p.parent) if (isTag(p) && p.name === 'table') return p;
   return undefined;
 }
 

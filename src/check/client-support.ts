@@ -63,7 +63,7 @@ function mediaBlocks(html: string): { css: string; titles: string[] } {
   for (const [, sheet] of html.matchAll(/<style[^>]*>([\s\S]*?)<\/style>/gi)) {
     let ast: { stylesheet?: { rules?: CssNode[] } };
     try {
-      ast = parseCss(sheet ?? '') as unknown as typeof ast;
+      ast = parseCss(sheet ?? '');
     } catch {
       continue;
     }

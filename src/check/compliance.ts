@@ -38,7 +38,7 @@ function checkPostalAddress({ doc, postalAddress }: ComplianceInput): Finding[] 
 
 function checkPreheader({ doc }: ComplianceInput): Finding[] {
   // React Email's <Preview> (and most templates) put it first in the body, hidden.
-  const hidden = doc.all('body div, body span').find((el) => isHidden(el) && text(el).replace(/[\u200B-\u200F\u034F\u00AD\uFEFF\s]/g, '').length > 0);
+  const hidden = doc.all('body div, body span').find((el) => isHidden(el) && text(el).replace(/[\u034F\u200B-\u200F\u00AD\uFEFF\s]/g, '').length > 0);
   if (hidden) return [];
   return [
     finding('compliance', 'warning', 'preheader', 'no preheader; the inbox preview shows whatever text comes first (often "View in browser")', {

@@ -1,9 +1,6 @@
-import { DARK } from '../../emails/components/theme.ts';
 import type { NewsletterConfig } from '../content/index.ts';
+import { DARK, LIGHT, type DarkPalette, type LightPalette } from '../render/index.ts';
 import { finding, type Finding } from './report.ts';
-
-/** The light button label colour, as written in emails/newsletter.tsx (the config has no field for it). */
-export const LIGHT_BUTTON_TEXT = '#ffffff';
 
 /** WCAG 2.x relative luminance of an sRGB colour "#rrggbb". */
 export function relativeLuminance(hex: string): number {
@@ -41,10 +38,19 @@ export interface ColourPair {
 }
 
 type Colors = NewsletterConfig['colors'];
-type Dark = Record<'background' | 'surface' | 'text' | 'muted' | 'brand' | 'buttonText', string>;
+/** The palette colours text is drawn with or on (rules carry no text). */
+type Dark = Omit<DarkPalette, 'rule'>;
+type Light = Omit<LightPalette, 'rule'>;
 
-/** Every text/background pair the template draws, in light (config colours) and dark (DARK palette). */
-export function templatePairs(c: Colors, dark: Dark = DARK): ColourPair[] {
+const NAMED: Readonly<Record<string, string>> = { '#ffffff': 'white', '#000000': 'black' };
+const colourName = (hex: string) => NAMED[hex.toLowerCase()] ?? hex;
+
+/**
+ * Every text/background pair the template draws: light mode from the config's
+ * colours and the theme's LIGHT, dark mode from its DARK (the palettes the
+ * template itself reads, so the check follows any change to them).
+ */
+export function templatePairs(c: Colors, dark: Dark = DARK, light: Light = LIGHT): ColourPair[] {
   return [
     { use: 'body text on the card', scheme: 'light', fg: c.text, bg: c.surface, px: 16, keys: 'colors.text / colors.surface' },
     { use: 'newsletter name on the page', scheme: 'light', fg: c.text, bg: c.background, px: 22, bold: true, keys: 'colors.text / colors.background' },
@@ -52,7 +58,7 @@ export function templatePairs(c: Colors, dark: Dark = DARK): ColourPair[] {
     { use: 'muted header and footer text on the page', scheme: 'light', fg: c.muted, bg: c.background, px: 13, keys: 'colors.muted / colors.background' },
     { use: 'links on the card', scheme: 'light', fg: c.brand, bg: c.surface, px: 16, keys: 'colors.brand / colors.surface' },
     { use: 'footer links on the page', scheme: 'light', fg: c.brand, bg: c.background, px: 13, keys: 'colors.brand / colors.background' },
-    { use: 'button label on the button', scheme: 'light', fg: LIGHT_BUTTON_TEXT, bg: c.brand, px: 16, bold: true, keys: 'colors.brand (the label is white)' },
+    { use: 'button label on the button', scheme: 'light', fg: light.buttonText, bg: c.brand, px: 16, bold: true, keys: `colors.brand (the label is ${colourName(light.buttonText)})` },
     { use: 'body text on the card', scheme: 'dark', fg: dark.text, bg: dark.surface, px: 16, keys: 'DARK.text / DARK.surface' },
     { use: 'newsletter name on the page', scheme: 'dark', fg: dark.text, bg: dark.background, px: 22, bold: true, keys: 'DARK.text / DARK.background' },
     { use: 'muted text on the card', scheme: 'dark', fg: dark.muted, bg: dark.surface, px: 13, keys: 'DARK.muted / DARK.surface' },
@@ -64,10 +70,11 @@ export function templatePairs(c: Colors, dark: Dark = DARK): ColourPair[] {
 }
 
 /** WCAG AA contrast of the template's colour pairs; one error per failing pair. */
-export function checkContrast(colors: Colors, dark: Dark = DARK): Finding[] {
+export function checkContrast(colors: Colors, dark: Dark = DARK, light: Light = LIGHT): Finding[] {
   const findings: Finding[] = [];
   let worst: { ratio: number; pair: ColourPair } | undefined;
-  for (const pair of templatePairs(colors, dark)) {
+  const pairs = templatePairs(colors, dark, light);
+  for (const pair of pairs) {
     const ratio = contrastRatio(pair.fg, pair.bg);
     const need = requiredRatio(pair.px, pair.bold);
     const data = { scheme: pair.scheme, fg: pair.fg, bg: pair.bg, ratio: Math.round(ratio * 100) / 100, required: need };
@@ -83,7 +90,7 @@ export function checkContrast(colors: Colors, dark: Dark = DARK): Finding[] {
   }
   if (!findings.length && worst) {
     const r = contrastRatio(worst.pair.fg, worst.pair.bg);
-    findings.push(finding('accessibility', 'info', 'contrast-ok', `All ${templatePairs(colors, dark).length} colour pairs meet WCAG AA in light and dark; the tightest is ${worst.pair.scheme} ${worst.pair.use} at ${r.toFixed(2)}:1`));
+    findings.push(finding('accessibility', 'info', 'contrast-ok', `All ${pairs.length} colour pairs meet WCAG AA in light and dark; the tightest is ${worst.pair.scheme} ${worst.pair.use} at ${r.toFixed(2)}:1`));
   }
   return findings;
 }

@@ -1,5 +1,5 @@
 import { selectAll, selectOne } from 'css-select';
-import type { AnyNode, Document, Element } from 'domhandler';
+import { isTag, isText, type AnyNode, type Document, type Element } from 'domhandler';
 import { getAttributeValue, textContent } from 'domutils';
 import { parseDocument } from 'htmlparser2';
 
@@ -43,7 +43,7 @@ export function describe(el: Element, maxText = 40): string {
 
 /** Is the element inside one marked hidden (the preheader, display:none blocks)? */
 export function isHidden(el: Element): boolean {
-  for (let node: Element | null = el; node; node = node.parent?.type === 'tag' ? (node.parent as Element) : null) {
+  for (let node: Element | null = el; node; node = node.parent && isTag(node.parent) ? node.parent : null) {
     const style = (attr(node, 'style') ?? '').replace(/\s+/g, '').toLowerCase();
     if (style.includes('display:none') || attr(node, 'hidden') !== undefined || attr(node, 'aria-hidden') === 'true') return true;
   }
@@ -56,7 +56,7 @@ const INVISIBLE = new Set(['head', 'style', 'script', 'title', 'template']);
 export function visibleText(doc: HtmlDoc): string {
   const parts: string[] = [];
   const walk = (node: AnyNode) => {
-    if (node.type === 'text') parts.push(node.data);
+    if (isText(node)) parts.push(node.data);
     else if ('children' in node) {
       if ('name' in node && (INVISIBLE.has(node.name) || isHidden(node))) return;
       for (const child of node.children) walk(child);

@@ -2,7 +2,9 @@ export { checkIssue, type CheckOptions } from './run.ts';
 export { formatReport, SYMBOLS, type FormatOptions } from './format.ts';
 export { SECTIONS, type CheckReport, type Finding, type Figures, type SectionId, type Severity, type SpamResult, type SpamRule } from './report.ts';
 export { parseHtml, type HtmlDoc } from './html-doc.ts';
-export { checkSize, GMAIL_CLIP_BYTES, SIZE_WARNING_BYTES } from './size.ts';
+export { checkSize, SIZE_WARNING_BYTES } from './size.ts';
+// Re-exported for the check's callers; defined once, with the rendered HTML it limits.
+export { GMAIL_CLIP_BYTES } from '../render/index.ts';
 export { checkClientSupport, clientNames, featuresUsed, supportIn, TARGET_CLIENTS, type TargetClient } from './client-support.ts';
 export { HANDLED_FEATURES } from './handled-features.ts';
 export { checkLinks, classifyUrl } from './links.ts';

@@ -4,6 +4,7 @@ import { isNewsletterError } from '../errors.ts';
 import { buildIssue, type BuiltIssue } from '../render/index.ts';
 import { composeMessage, toRfc822 } from '../mail/index.ts';
 import { unsubscribeUrl } from '../audience/index.ts';
+import { loadSettings, MISSING_SECRET, type Settings } from '../config/index.ts';
 import { checkAccessibility } from './accessibility.ts';
 import { checkClientSupport } from './client-support.ts';
 import { checkCompliance } from './compliance.ts';
@@ -30,7 +31,12 @@ export interface CheckOptions {
   online?: boolean;
   /** Take screenshots into <screenshotsOut>/<slug>/screenshots/ and fail on sideways overflow at 375 px. */
   screenshotsOut?: string;
-  /** UNSUBSCRIBE_SECRET and SPAMASSASSIN_PATH are read from here (default: process.env). */
+  /**
+   * The settings the message is composed with (From, Reply-To, the unsubscribe URL, mailto and
+   * secret), as send composes it. Default: loaded from `.env` in `cwd` under `env`.
+   */
+  settings?: Settings;
+  /** The environment for the default settings, and where SPAMASSASSIN_PATH / PATH find the spam tool (default: process.env). */
   env?: NodeJS.ProcessEnv;
   /** Set false to skip the spam score (e.g. in a preview that re-checks on every save). */
   spam?: boolean;
@@ -43,6 +49,8 @@ export interface CheckOptions {
  * `build`, and nothing else is checked.
  */
 export async function checkIssue(options: CheckOptions = {}): Promise<CheckReport> {
+  const env = options.env ?? process.env;
+  const settings = options.settings ?? loadSettings({ cwd: options.cwd, env });
   let built: BuiltIssue;
   try {
     built = await buildIssue({ file: options.file, contentDir: options.contentDir, cwd: options.cwd });
@@ -50,16 +58,18 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
     if (!isNewsletterError(error) || error.code !== 'ECONTENT') throw error;
     return makeReport([finding('content', 'error', 'invalid', error.message, { where: error.where, fix: error.fix })], {});
   }
-  const env = options.env ?? process.env;
   const { props } = built;
+  const sender = settings.sender();
   const findings: Finding[] = [
     ...built.warnings.map((w) => finding('content', 'warning', 'warning', formatProblem(w), { where: w.line ? `${w.file}:${w.line}` : w.file, fix: w.fix })),
     finding('content', 'info', 'valid', `${built.file} is valid`),
   ];
-  const secret = env.UNSUBSCRIBE_SECRET || SAMPLE_SECRET;
-  if (!env.UNSUBSCRIBE_SECRET)
-    findings.push(finding('compliance', 'info', 'sample-secret', 'UNSUBSCRIBE_SECRET is not set: the sample unsubscribe links are signed with a sample secret (fine for checking, never for sending)'));
-  const urlFor = (r: SampleRecipient) => unsubscribeUrl(props.newsletter.unsubscribeUrl, r.email, props.newsletter.listId, secret);
+  const secret = settings.unsubscribeSecretIfSet() ?? SAMPLE_SECRET;
+  if (secret === SAMPLE_SECRET)
+    findings.push(finding('compliance', 'info', 'sample-secret', `${MISSING_SECRET.message}. check signs its sample links with a sample secret (fine for checking, never for sending)`, { fix: MISSING_SECRET.fix }));
+  // The link base send uses: UNSUBSCRIBE_URL, else newsletter.yml's.
+  const unsubscribeBase = sender.unsubscribeUrl ?? props.newsletter.unsubscribeUrl;
+  const urlFor = (r: SampleRecipient) => unsubscribeUrl(unsubscribeBase, r.email, props.newsletter.listId, secret);
   const long = sampleCopy(props, built, LONG_RECIPIENT, urlFor);
   const reader = sampleCopy(props, built, TYPICAL_RECIPIENT, urlFor);
   const figures: Figures = { htmlBytes: Buffer.byteLength(long.personalized.html), textBytes: Buffer.byteLength(long.personalized.text) };
@@ -71,7 +81,14 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
   findings.push(...clients.findings, ...checkLinks(doc), ...checkImages(doc), ...checkAccessibility(doc), ...checkContrast(props.newsletter.colors));
 
   const message = await toRfc822(
-    composeMessage({ props, personalized: reader.personalized, recipient: reader.recipient, unsubscribe: { url: reader.unsubscribeUrl } }),
+    composeMessage({
+      props,
+      personalized: reader.personalized,
+      recipient: reader.recipient,
+      unsubscribe: { url: reader.unsubscribeUrl, mailto: sender.unsubscribeMailto },
+      from: sender.from,
+      replyTo: sender.replyTo,
+    }),
   );
   findings.push(...checkCompliance({ doc, postalAddress: props.newsletter.postalAddress, unsubscribeUrl: reader.unsubscribeUrl, headers: parseHeaders(message) }));
 
@@ -89,7 +106,7 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
     }
   }
   findings.push(...checkPlainText(doc, reader.personalized.text));
-  if (options.online) findings.push(...(await checkOnline(doc, { unsubscribeBase: props.newsletter.unsubscribeUrl })));
+  if (options.online) findings.push(...(await checkOnline(doc, { unsubscribeBase })));
   if (options.screenshotsOut) {
     const shots = await runScreenshots(reader.personalized.html, join(options.screenshotsOut, props.issue.slug, 'screenshots'));
     findings.push(...shots.findings);

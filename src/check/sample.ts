@@ -1,7 +1,7 @@
 import type { NewsletterProps } from '../content/index.ts';
 import { compileRendered, personalize, valuesFor, type Personalized } from '../personalize/index.ts';
 
-/** Signs the sample unsubscribe link when UNSUBSCRIBE_SECRET is not set. Never used for real mail. */
+/** Signs the sample unsubscribe links when the settings have no UNSUBSCRIBE_SECRET. Never used for real mail. */
 export const SAMPLE_SECRET = 'sample-secret-for-newsletter-check-only';
 
 export interface SampleRecipient {

@@ -1,7 +1,6 @@
+import { GMAIL_CLIP_BYTES } from '../render/index.ts';
 import { finding, type Finding } from './report.ts';
 
-/** Gmail clips a message whose HTML is about 102 KB or more ("[Message clipped] View entire message"). */
-export const GMAIL_CLIP_BYTES = 102_000;
 /** Leave room: past this, a longer issue or a longer name tips it over. */
 export const SIZE_WARNING_BYTES = 80_000;
 

@@ -1,11 +1,11 @@
-import { isNewsletterError } from '../errors.ts';
+import { EXIT, isNewsletterError, type ExitCode } from '../errors.ts';
 import { commandHelp, type CommandSpec } from './command.ts';
 
 /** Commands load lazily, so `newsletter build` never pays for nodemailer or the browser. */
-/** Every command module exports its spec (for --help) and run(argv) → exit code. */
+/** Every command module exports its spec (for --help) and run(argv) → exit code (from the catalogue in errors.ts). */
 interface CommandModule {
   spec: CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
-  run(argv: string[]): Promise<number>;
+  run(argv: string[]): Promise<ExitCode>;
 }
 
 const COMMANDS = {
@@ -32,21 +32,21 @@ function usage(): string {
   ].join('\n');
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<ExitCode> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
-    return name ? 0 : 1;
+    return name ? EXIT.OK : EXIT.INVALID;
   }
   if (!(name in COMMANDS)) {
     console.error(`newsletter: unknown command "${name}"\n\n${usage()}`);
-    return 1;
+    return EXIT.INVALID;
   }
   const command = await COMMANDS[name as CommandName].load();
   // --help is handled here once for every command, before its flags are parsed.
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(commandHelp(command.spec));
-    return 0;
+    return EXIT.OK;
   }
   return command.run(rest);
 }
@@ -63,6 +63,6 @@ try {
   } else {
     console.error('✖ Internal error — this is a bug in newsletter. Please report it with the output below.');
     console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exitCode = 70;
+    process.exitCode = EXIT.BUG;
   }
 }

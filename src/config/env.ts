@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { NewsletterError } from '../errors.ts';
@@ -61,6 +61,9 @@ export const ENV_VARS = [
 type EnvVar = (typeof ENV_VARS)[number];
 export type EnvVars = Partial<Record<EnvVar, string>>;
 
+/** Where each variable that came from `.env` is written ("path/.env:3"), for error messages. */
+export type EnvOrigins = Partial<Record<EnvVar, string>>;
+
 /**
  * The variables from `.env` in `cwd` (when present) under the real environment,
  * which wins. Parsed with Node's own `.env` parser (util.parseEnv, the one
@@ -68,23 +71,43 @@ export type EnvVars = Partial<Record<EnvVar, string>>;
  * never mutated and tests can pass their own environment.
  */
 export function readEnv(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): EnvVars {
+  return readEnvWithOrigins(cwd, env).vars;
+}
+
+/** The line a variable is set on, as util.parseEnv reads it: the last assignment wins. */
+function lineOf(text: string, name: string): number | undefined {
+  const assignment = new RegExp(`^ *(?:export )?${name}[ \\t]*=`);
+  const lines = text.split(/\r?\n/);
+  for (let i = lines.length - 1; i >= 0; i--) if (assignment.test(lines[i]!)) return i + 1;
+  return undefined;
+}
+
+/** readEnv, and for each value taken from `.env`, the file and line it is on. */
+export function readEnvWithOrigins(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): { vars: EnvVars; origins: EnvOrigins } {
   const file = resolve(cwd, '.env');
+  let text = '';
   let fromFile: NodeJS.Dict<string> = {};
   if (existsSync(file)) {
     try {
-      fromFile = parseEnv(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
+      fromFile = parseEnv(text);
     } catch (cause) {
       throw new NewsletterError('ECONFIG', `Cannot read ${file}: ${(cause as Error).message}`, { where: file, fix: 'Check the file permissions, or copy .env.example to .env again.' });
     }
   }
-  const out: EnvVars = {};
+  const vars: EnvVars = {};
+  const origins: EnvOrigins = {};
   // An empty value counts as unset, in the environment and in the file.
   const set = (v: string | undefined) => (v !== undefined && v.trim() !== '' ? v.trim() : undefined);
   for (const name of ENV_VARS) {
-    const value = set(env[name]) ?? set(fromFile[name]);
-    if (value !== undefined) out[name] = value;
+    const fromEnv = set(env[name]);
+    const value = fromEnv ?? set(fromFile[name]);
+    if (value === undefined) continue;
+    vars[name] = value;
+    const line = fromEnv === undefined ? lineOf(text, name) : undefined;
+    if (line !== undefined) origins[name] = `${relative(process.cwd(), file) || file}:${line}`;
   }
-  return out;
+  return { vars, origins };
 }
 
 /** Leaves room in List-Unsubscribe's 998-octet line for `?e=<address>&t=<43-character token>`. */
@@ -155,14 +178,15 @@ interface EnvProblem {
   message: string;
 }
 
-function problemsError(problems: EnvProblem[], vars: EnvVars): NewsletterError {
+function problemsError(problems: EnvProblem[], vars: EnvVars, origins: EnvOrigins): NewsletterError {
   const lines = problems.map((p) => {
     const received = SECRET.has(p.variable) ? '' : ` (received ${JSON.stringify(vars[p.variable] ?? '')})`;
-    return `  ${p.variable} ${p.message}${received}\n    fix: ${FIX[p.variable]}`;
+    const at = origins[p.variable] ? `\n    at ${origins[p.variable]}` : '';
+    return `  ${p.variable} ${p.message}${received}${at}\n    fix: ${FIX[p.variable]}`;
   });
   const first = problems[0]!;
   return new NewsletterError('ECONFIG', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the sending config (environment / .env):\n${lines.join('\n')}`, {
-    where: first.variable,
+    where: origins[first.variable] ?? first.variable,
     fix: 'Correct the variables above in .env (see .env.example) or the environment.',
   });
 }
@@ -280,8 +304,11 @@ function mailboxOf(value: string): Mailbox {
   return result.mailbox;
 }
 
-/** Validate every variable; one error lists all problems. Does not require SMTP (see requireSmtp). */
-export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd()): SendEnv {
+/**
+ * Validate every variable; one error lists all problems, each with its `.env`
+ * line when `origins` has one. Does not require SMTP (see requireSmtp).
+ */
+export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd(), origins: EnvOrigins = {}): SendEnv {
   const problems: EnvProblem[] = [];
   const parsed = schema.safeParse(vars);
   if (!parsed.success)
@@ -290,10 +317,10 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd()): SendEn
       // One problem per variable: the first check it fails says enough.
       if (!problems.some((p) => p.variable === variable)) problems.push({ variable, message: issue.message });
     }
-  if (problems.length) throw problemsError(problems, vars);
+  if (problems.length) throw problemsError(problems, vars, origins);
   const smtp = smtpFrom(vars, cwd, problems);
   const dkim = dkimFrom(vars, cwd, problems);
-  if (problems.length) throw problemsError(problems, vars);
+  if (problems.length) throw problemsError(problems, vars, origins);
   return {
     ...(smtp ? { smtp } : {}),
     ...(vars.MAIL_FROM ? { from: mailboxOf(vars.MAIL_FROM) } : {}),
@@ -314,11 +341,21 @@ export function requireSmtp(env: SendEnv): SmtpConfig {
   });
 }
 
-/** The unsubscribe token secret, or an error naming the variable. */
+/**
+ * The one message for a missing UNSUBSCRIBE_SECRET: send, dry run and test send
+ * (requireSecret), unsubscribe-server, and check's note that it signs with a sample secret.
+ */
+export const MISSING_SECRET = {
+  message: 'UNSUBSCRIBE_SECRET is not set; it signs each reader\'s unsubscribe link, and the unsubscribe server checks the links with it',
+  fix: 'Generate one with `openssl rand -hex 32` and set UNSUBSCRIBE_SECRET in .env (the same value for send and unsubscribe-server); see .env.example.',
+} as const;
+
+export function missingSecretError(): NewsletterError {
+  return new NewsletterError('ECONFIG', MISSING_SECRET.message, { where: 'UNSUBSCRIBE_SECRET', fix: MISSING_SECRET.fix });
+}
+
+/** The unsubscribe token secret, or the missing-secret error. */
 export function requireSecret(env: SendEnv): string {
   if (env.unsubscribeSecret) return env.unsubscribeSecret;
-  throw new NewsletterError('ECONFIG', 'UNSUBSCRIBE_SECRET is not set; every message needs its own signed unsubscribe link', {
-    where: 'UNSUBSCRIBE_SECRET',
-    fix: FIX.UNSUBSCRIBE_SECRET,
-  });
+  throw missingSecretError();
 }

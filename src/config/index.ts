@@ -1,3 +1,21 @@
 // Settings from .env and the environment, validated once, handed to each command.
-export { readEnv, parseSendEnv, requireSmtp, requireSecret, isLoopback, ENV_VARS, MAX_UNSUBSCRIBE_URL, type SendEnv, type SmtpConfig, type SmtpTlsConfig, type DkimConfig, type EnvVars } from './env.ts';
+export { loadSettings, Settings, type LoadSettingsOptions, type SenderSettings } from './settings.ts';
+export {
+  readEnv,
+  readEnvWithOrigins,
+  parseSendEnv,
+  requireSmtp,
+  requireSecret,
+  missingSecretError,
+  MISSING_SECRET,
+  isLoopback,
+  ENV_VARS,
+  MAX_UNSUBSCRIBE_URL,
+  type SendEnv,
+  type SmtpConfig,
+  type SmtpTlsConfig,
+  type DkimConfig,
+  type EnvVars,
+  type EnvOrigins,
+} from './env.ts';
 export { isPlainAddress, parseMailbox, type Mailbox } from './mailbox.ts';

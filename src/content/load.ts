@@ -29,6 +29,8 @@ async function readText(path: string, what: string): Promise<string> {
 }
 
 /** Turn a failed validation into one error listing every problem. */
+export function contentError<T>(result: Extract<Validation<T>, { ok: false }>): NewsletterError;
+export function contentError<T>(result: Validation<T>): NewsletterError | undefined;
 export function contentError<T>(result: Validation<T>): NewsletterError | undefined {
   if (result.ok) return undefined;
   const [first] = result.errors;
@@ -65,8 +67,7 @@ export interface LoadOptions {
 export async function loadConfig(contentDir: string, cwd = process.cwd()) {
   const configPath = join(contentDir, CONFIG_FILE);
   const result = validateNewsletter(await readText(configPath, 'the newsletter config'), relative(cwd, configPath));
-  const error = contentError(result);
-  if (error || !result.ok) throw error;
+  if (!result.ok) throw contentError(result);
   return result.value;
 }
 
@@ -85,8 +86,7 @@ export async function loadIssue(options: LoadOptions = {}): Promise<LoadedIssue>
   const merged: Validation<NewsletterProps> = duplicates.length
     ? { ok: false, errors: [...(result.ok ? [] : result.errors), ...duplicates], warnings: result.warnings }
     : result;
-  const error = contentError(merged);
-  if (error || !merged.ok) throw error;
+  if (!merged.ok) throw contentError(merged);
   return { props: merged.value, file, warnings: merged.warnings };
 }
 

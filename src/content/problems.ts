@@ -24,7 +24,8 @@ export function formatProblem(p: ContentProblem): string {
 /** Quote a received value for a message: short, one line, JSON-escaped. */
 export function quote(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  // JSON has no form only for functions and symbols (undefined is handled above): String() names those.
+  const text = JSON.stringify(value) ?? (typeof value === 'function' || typeof value === 'symbol' ? String(value) : '');
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 

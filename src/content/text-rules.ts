@@ -8,6 +8,7 @@ import { authoredToTemplate, braceProblems, findFieldUses } from './merge-fields
  * software (RFC 5322 §2.2 allows none in a header body), and none belongs in
  * one-line text a reader sees.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 export const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 
 const NAMES: Record<string, string> = {
@@ -42,6 +43,7 @@ export function oneLine(schema: z.ZodString, what: string): z.ZodString {
 
 // Quotes, angle brackets, backslashes and white space end an attribute or a URL
 // in some readers (and WHATWG URL parsing turns `\` into `/`): write them %-encoded.
+// eslint-disable-next-line no-control-regex -- control characters are among those refused in a URL
 const NOT_IN_URL = /[\s"'<>\\`\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 
 /** Why `value` is not an absolute URL with one of `schemes`, or undefined when it is. */

@@ -34,7 +34,7 @@ function parseYamlObject(text: string, file: string, firstLine: number, problems
 function parseWith<S extends z.ZodType>(schema: S, source: YamlSource, file: string, problems: ContentProblem[], examples: Record<string, string>) {
   const parsed = schema.safeParse(source.data);
   if (!parsed.success) problems.push(...zodProblems(parsed.error, schema, source, file, examples));
-  return parsed.success ? (parsed.data as z.infer<S>) : undefined;
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Validate `content/newsletter.yml`. Pure: the caller reads the file. */
@@ -91,7 +91,7 @@ const isUrlKey = (key: string | number | undefined) => typeof key === 'string' &
 /** Turn authored strings in front matter into marked text (fields marked, everything else literal). */
 function templateStrings<T>(value: T, key?: string | number): T {
   if (typeof value === 'string') return (isUrlKey(key) ? markUrl(authoredToTemplate(value)) : authoredToTemplate(value)) as T;
-  if (Array.isArray(value)) return value.map((v) => templateStrings(v)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => templateStrings(v)) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, templateStrings(v, k)])) as T;
   return value;
 }

@@ -1,19 +1,17 @@
+import type { SenderSettings } from '../config/index.ts';
 import type { ContentProblem } from '../content/index.ts';
 import type { NewsletterProps } from '../content/index.ts';
 import type { LoadOptions } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
-import { issueTemplates } from '../personalize/index.ts';
-import { buildIssue } from '../render/index.ts';
+import { issueTemplates, type IssueTemplates } from '../personalize/index.ts';
+import { buildIssue, GMAIL_CLIP_BYTES } from '../render/index.ts';
 import { sampleEml, SAMPLE_RECIPIENT } from './eml.ts';
 import { emlGuide, importGuide, webVersionGuide } from './import-guide.ts';
 import { PLATFORMS } from './platforms/index.ts';
 import type { Platform, TagInput } from './platforms/types.ts';
-import { translateIssue, type IssueTemplates } from './translate.ts';
+import { translateIssue } from './translate.ts';
 import { internalLeftovers } from './verify.ts';
 import { webVersionTarget } from './web-version.ts';
-
-/** Gmail clips a message whose HTML reaches about 102 KB, hiding the rest (the unsubscribe link too). Same figure as `check`. */
-export const GMAIL_CLIP_BYTES = 102_000;
 
 /** Every --platform value: the mail platforms, then the web version and the sample .eml. */
 export const EXPORT_TARGETS: readonly string[] = [...PLATFORMS.map((p) => p.name), 'html', 'eml'];
@@ -102,8 +100,8 @@ function platformTarget(platform: Platform, templates: IssueTemplates, props: Ne
   };
 }
 
-async function emlTarget(props: NewsletterProps, templates: IssueTemplates): Promise<ExportedTarget> {
-  const eml = await sampleEml(props, templates);
+async function emlTarget(props: NewsletterProps, templates: IssueTemplates, sender: SenderSettings | undefined): Promise<ExportedTarget> {
+  const eml = await sampleEml(props, templates, sender);
   const htmlBytes = Buffer.byteLength(templates.html); // the personalized HTML differs by a few bytes at most
   checkSize('eml', htmlBytes);
   return {
@@ -115,15 +113,21 @@ async function emlTarget(props: NewsletterProps, templates: IssueTemplates): Pro
   };
 }
 
+export interface ExportOptions extends LoadOptions {
+  targets: readonly string[];
+  /** MAIL_FROM, REPLY_TO, UNSUBSCRIBE_URL / _MAILTO from the settings: the sample .eml is composed with them, as send does. */
+  sender?: SenderSettings | undefined;
+}
+
 /** Build an issue and translate it for each target (in memory; `writeExports` puts it on disk). */
-export async function exportIssue(options: LoadOptions & { targets: readonly string[] }): Promise<ExportedIssue> {
+export async function exportIssue(options: ExportOptions): Promise<ExportedIssue> {
   const built = await buildIssue(options);
   const { props } = built;
   const templates: IssueTemplates = issueTemplates(props, built);
   const input = tagInput(props);
   const targets: ExportedTarget[] = [];
   for (const name of options.targets) {
-    if (name === 'eml') targets.push(await emlTarget(props, templates));
+    if (name === 'eml') targets.push(await emlTarget(props, templates, options.sender));
     else if (name === 'html') targets.push(platformTarget(webVersionTarget(props), templates, props, input));
     else {
       const platform = PLATFORMS.find((p) => p.name === name);

@@ -14,11 +14,6 @@ export function htmlEntity(ch: string): string {
   return `&#${ch.codePointAt(0)};`;
 }
 
-/** HTML text as React writes it (& < > " '), for values a tag writes into HTML. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c] ?? c);
-}
-
 // <style> and comments are raw text: entities are not decoded there. Content never lands in them.
 const RAW_TEXT = /(<style\b[\s\S]*?<\/style\s*>|<!--[\s\S]*?-->)/i;
 

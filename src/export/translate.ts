@@ -1,16 +1,7 @@
-import type { MergeField } from '../content/index.ts';
+import { escapeHtml, type MergeField } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
-import { templatePieces } from '../personalize/index.ts';
-import { escapeHtml } from './literal.ts';
+import { templatePieces, type IssueTemplates } from '../personalize/index.ts';
 import type { Platform, TagContext, TagInput, TagTable } from './platforms/types.ts';
-
-/** The rendered issue as template text (merge fields as `{{field}}`, literal braces as `\{{`). */
-export interface IssueTemplates {
-  html: string;
-  text: string;
-  subject: string;
-  preheader: string;
-}
 
 export type Part = 'html' | 'text';
 

@@ -43,7 +43,7 @@ function chain(error: unknown): ErrorLike[] {
   const out: ErrorLike[] = [];
   let e: unknown = error;
   while (e && typeof e === 'object' && out.length < 5) {
-    out.push(e as ErrorLike);
+    out.push(e);
     e = (e as ErrorLike).cause;
   }
   return out;

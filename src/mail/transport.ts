@@ -83,7 +83,9 @@ function holdEnd(gate: Promise<unknown>): Transform {
     flush(callback) {
       gate.then(
         () => callback(),
-        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+        // A fresh error, not the gate's own: nodemailer rewrites the error it is handed (code ESTREAM, the
+        // reply added to the message), and the gate's is the journal's, which the run reports as it is.
+        (error: unknown) => callback(new Error(`The journal commit this message waits for failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })),
       );
     },
   });

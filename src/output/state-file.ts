@@ -15,12 +15,12 @@ export const STATE_FILE_MODE = 0o600;
 /** O_NOFOLLOW: open() fails with ELOOP when the last path component is a symlink. */
 export const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
-/** A state file that is a symlink: refused with the file named (exit 1, nothing sent). */
+/** A state file that is a symlink: refused with the file named (EXIT_REASONS.stateSymlink: exit 1, nothing sent). */
 export function symlinkRefused(path: string): NewsletterError {
   return new NewsletterError('ESTATE', `${path} is a symbolic link; state files are never followed through links`, {
     where: path,
     fix: `Remove the link (rm ${JSON.stringify(path)}) and put the real file there, or pass another --state DIR.`,
-    exitCode: 1,
+    reason: 'stateSymlink',
   });
 }
 
@@ -44,7 +44,6 @@ export function stateFileError(path: string, cause: unknown, doing = 'open'): Ne
   return new NewsletterError('ESTATE', `Cannot ${doing} the state file ${path}: ${(code && why[code]) ?? (cause as Error)?.message ?? String(cause)}`, {
     where: path,
     fix: code === 'ENOSPC' || code === 'EDQUOT' ? 'Free disk space, then run the same command again.' : 'Make the state folder writable by this user (or pass --state DIR), then run the same command again.',
-    exitCode: 3,
     cause,
   });
 }

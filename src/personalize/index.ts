@@ -8,6 +8,7 @@ export { templatePieces, toHandlebars, URL_HELPER, type TemplatePieces } from '.
 /** Values for every merge field of one recipient. */
 export type MergeValues = Record<MergeField, string>;
 
+/** The rendered issue as template text (merge fields as `{{field}}`, literal braces as `\{{`). */
 export interface IssueTemplates {
   html: string;
   text: string;

@@ -1,5 +1,5 @@
 import type { BuildOutcome } from './rebuild.ts';
-import { escapeHtml } from './html.ts';
+import { escapeHtml } from '../content/index.ts';
 import { PAGE_CSS } from './page-style.ts';
 import { CLIENT_SCRIPT } from './page-script.ts';
 import { SAMPLES } from './samples.ts';

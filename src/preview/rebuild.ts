@@ -49,6 +49,7 @@ export function runInChild<T extends ChildTask>(task: T, request: BuildRequest, 
     execArgv: ['--import', TSX],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'advanced',
+    // The whole environment and cwd: the Check view loads the newsletter settings (src/config) from them, as the CLI did.
     env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
   });
   let stderr = '';

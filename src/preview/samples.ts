@@ -1,3 +1,4 @@
+import type { SenderSettings } from '../config/index.ts';
 import type { BuiltIssue } from '../render/index.ts';
 import { compileRendered, personalize, valuesFor, type CompiledIssue, type MergeValues, type Personalized, type RecipientFields } from '../personalize/index.ts';
 
@@ -13,13 +14,8 @@ export function sampleId(value: string | null | undefined): SampleId {
   return value === 'anonymous' ? 'anonymous' : 'named';
 }
 
-/** Per-sender settings the CLI reads from the environment (MAIL_FROM, REPLY_TO, UNSUBSCRIBE_*). */
-export interface SenderSettings {
-  from?: string | undefined;
-  replyTo?: string | undefined;
-  unsubscribeUrl?: string | undefined;
-  unsubscribeMailto?: string | undefined;
-}
+// MAIL_FROM, REPLY_TO, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO as the CLI loads them (src/config), the same that send uses.
+export type { SenderSettings };
 
 export interface SampleMessage {
   recipient: RecipientFields;

@@ -2,11 +2,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { NewsletterError, isNewsletterError } from '../errors.ts';
 import { requireSecret, type SendEnv } from '../config/index.ts';
-import { emptyDeliveryStats } from './deliver.ts';
+import { emptyDeliveryStats, type DeliveryStats } from './deliver.ts';
 import { FailuresCsv } from './failures-csv.ts';
 import { openListSource } from './list-source.ts';
 import { toRfc822 } from '../mail/index.ts';
-import { messageFor, prepareIssue } from '../mail/index.ts';
+import { messageFor, prepareIssue, type PreparedIssue } from '../mail/index.ts';
 import type { Job } from './recipients.ts';
 import type { BuiltForSend } from './run.ts';
 import type { RowProblem } from '../audience/index.ts';
@@ -50,45 +50,13 @@ export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
   const stats = emptyDeliveryStats();
   const total = await estimateRows(opts.listPath);
   const source = await openListSource({ listPath: opts.listPath, strict: opts.strict, stateDir: opts.stateDir, limit: opts.limit, failures, onRowProblem: opts.onRowProblem, onSuppressionProblem: opts.onSuppressionProblem, signal: opts.signal });
-  try {
-    await rm(outbox, { recursive: true, force: true });
-    await mkdir(outbox, { recursive: true });
-  } catch (cause) {
-    throw new NewsletterError('EOUTPUT', `Cannot prepare ${outbox}: ${(cause as Error).message}`, { where: outbox, fix: 'Check that the folder is writable, or pass --out DIR.', cause });
-  }
-  const date = new Date();
+  await emptyOutbox(outbox);
   const t = source.tally;
   const progress = () =>
     opts.onProgress?.({ done: stats.sent + skippedTotal(t, stats) + t.leftByLimit, total, sent: stats.sent, failed: 0, skipped: skippedTotal(t, stats), inFlight: 0, retrying: 0, startedAt: started });
-
-  let interrupted = false;
-  async function writer(): Promise<void> {
-    for (;;) {
-      if (opts.signal?.aborted) {
-        interrupted = true;
-        return;
-      }
-      const r = await source.jobs.next();
-      if (r.done) return;
-      let bytes: Buffer;
-      try {
-        bytes = await toRfc822(messageFor(prepared, r.value.sub, date));
-      } catch (error) {
-        if (!isNewsletterError(error)) throw error;
-        stats.skippedInvalid++;
-        continue;
-      }
-      try {
-        await writeFile(join(outbox, emlName(r.value)), bytes);
-      } catch (cause) {
-        throw new NewsletterError('EOUTPUT', `Cannot write to ${outbox}: ${(cause as Error).message}`, { where: outbox, fix: 'Free disk space or pass --out DIR.', cause });
-      }
-      stats.sent++;
-      progress();
-    }
-  }
+  let interrupted: boolean;
   try {
-    await Promise.all(Array.from({ length: WRITERS }, writer));
+    interrupted = await writeAll(source.jobs, { prepared, dir: outbox, date: new Date(), stats, signal: opts.signal, onWritten: progress });
   } finally {
     await failures.close();
   }
@@ -106,4 +74,64 @@ export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
     failuresCsv: failures.count ? failures.path : undefined,
     outbox,
   };
+}
+
+/** The outbox starts empty: files from an earlier dry run would pass for this one's. */
+async function emptyOutbox(outbox: string): Promise<void> {
+  try {
+    await rm(outbox, { recursive: true, force: true });
+    await mkdir(outbox, { recursive: true });
+  } catch (cause) {
+    throw new NewsletterError('EOUTPUT', `Cannot prepare ${outbox}: ${(cause as Error).message}`, { where: outbox, fix: 'Check that the folder is writable, or pass --out DIR.', cause });
+  }
+}
+
+/** Where the writers put messages and what they share. */
+interface Outbox {
+  prepared: PreparedIssue;
+  dir: string;
+  /** The Date header of every message in this dry run. */
+  date: Date;
+  stats: DeliveryStats;
+  signal?: AbortSignal | undefined;
+  onWritten: () => void;
+}
+
+/** Write every job with WRITERS writers at once. Returns true when Ctrl-C stopped it first. */
+async function writeAll(jobs: AsyncIterator<Job>, out: Outbox): Promise<boolean> {
+  let interrupted = false;
+  const writer = async (): Promise<void> => {
+    for (;;) {
+      if (out.signal?.aborted) {
+        interrupted = true;
+        return;
+      }
+      const r = await jobs.next();
+      if (r.done) return;
+      if (await writeOne(r.value, out)) {
+        out.stats.sent++;
+        out.onWritten();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: WRITERS }, writer));
+  return interrupted;
+}
+
+/** One recipient's .eml. False when their values would inject a header (counted as skipped, as a send would). */
+async function writeOne(job: Job, out: Outbox): Promise<boolean> {
+  let bytes: Buffer;
+  try {
+    bytes = await toRfc822(messageFor(out.prepared, job.sub, out.date));
+  } catch (error) {
+    if (!isNewsletterError(error)) throw error;
+    out.stats.skippedInvalid++;
+    return false;
+  }
+  try {
+    await writeFile(join(out.dir, emlName(job)), bytes);
+  } catch (cause) {
+    throw new NewsletterError('EOUTPUT', `Cannot write to ${out.dir}: ${(cause as Error).message}`, { where: out.dir, fix: 'Free disk space or pass --out DIR.', cause });
+  }
+  return true;
 }

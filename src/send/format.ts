@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { CONTROL_CHAR } from '../content/index.ts';
+import { EXIT } from '../errors.ts';
 import type { Stop } from './deliver.ts';
 import { exitCodeOf, failedTotal, skippedTotal, type IssueNamed, type Progress, type SendSummary } from './summary.ts';
 
@@ -105,7 +106,7 @@ export function formatSummary(s: SendSummary, cwd = process.cwd()): string[] {
   ].filter(Boolean);
   const code = exitCodeOf(s);
   const head =
-    s.stop ? `■ Stopped early: ${s.stop.message}` : s.mode === 'dry-run' ? '✔ Dry run: nothing was sent' : code === 0 ? '✔ Done: everyone deliverable got the issue' : '✖ Finished with failures';
+    s.stop ? `■ Stopped early: ${s.stop.message}` : s.mode === 'dry-run' ? '✔ Dry run: nothing was sent' : code === EXIT.OK ? '✔ Done: everyone deliverable got the issue' : '✖ Finished with failures';
   const lines = [head];
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(22)}${value}`);
   row('issue', issueLabel(s.issue, cwd).replace(/^issue /, ''));

@@ -74,7 +74,7 @@ export class Journal {
   #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #scheduled = false;
   #writing = false;
-  #failed: unknown;
+  #failed: NewsletterError | undefined;
 
   private constructor(path: string) {
     this.path = path;
@@ -146,7 +146,10 @@ export class Journal {
     const waiters = this.#waiters;
     this.#waiters = [];
     if (!this.#buffer.length || this.#fd === undefined) {
-      for (const w of waiters) this.#fd === undefined ? w.reject(new Error('journal is closed')) : w.resolve();
+      for (const w of waiters) {
+        if (this.#fd === undefined) w.reject(new Error('journal is closed'));
+        else w.resolve();
+      }
       return;
     }
     const data = Buffer.from(this.#buffer.join(''), 'utf8');
@@ -158,7 +161,7 @@ export class Journal {
         this.#failed = new NewsletterError('ESEND', `Cannot write the send journal: ${cause.message}`, {
           where: this.path,
           fix: 'Free disk space or fix permissions, then run the same command again to resume.',
-          exitCode: 3,
+          reason: 'journalWriteFailed',
           cause,
         });
         for (const w of [...waiters, ...this.#waiters]) w.reject(this.#failed);
@@ -255,7 +258,6 @@ function damagedJournal(path: string, bad: BadLine, why: string): NewsletterErro
     fix:
       `The journal is append-only JSON lines, one record per line. Move line ${bad.line} (and any other damaged line) out of the file into a copy kept aside, ` +
       'or restore the journal from a backup; then run the same command again to resume. Do not delete the journal: it is what keeps anyone from being mailed twice.',
-    exitCode: 3,
   });
 }
 

@@ -60,7 +60,7 @@ export async function acquireLock(path: string): Promise<Lock> {
   throw new NewsletterError('ESEND', 'Could not take the send lock: it kept changing hands', {
     where: path,
     fix: 'Another `newsletter send` of this issue to this list is starting or stopping; run the command again in a moment.',
-    exitCode: 1,
+    reason: 'lockHeld',
   });
 }
 
@@ -89,7 +89,7 @@ async function takeOver(path: string, stale: Owner, tmp: string): Promise<void> 
     throw new NewsletterError('ESEND', `A takeover of the send lock was left unfinished${other ? ` by pid ${other.pid}, which is gone` : ''}`, {
       where: guard,
       fix: `If no \`newsletter send\` of this issue to this list is running, remove it (rm ${JSON.stringify(guard)}), then run the command again.`,
-      exitCode: 1,
+      reason: 'lockHeld',
     });
   }
   try {
@@ -177,7 +177,6 @@ function folderError(file: string, cause: unknown): NewsletterError {
   return new NewsletterError('ESTATE', `Cannot take the send lock: the state folder ${dir} is not writable (${code === 'EROFS' ? 'the file system is read-only' : 'permission denied'})`, {
     where: dir,
     fix: `Make ${dir} writable by this user, or pass --state DIR with a writable folder; then run the same command again. Nothing was sent.`,
-    exitCode: 3,
     cause,
   });
 }
@@ -186,7 +185,7 @@ function busy(path: string, pid: number): NewsletterError {
   return new NewsletterError('ESEND', `Another \`newsletter send\` (pid ${pid}) is already sending this issue to this list`, {
     where: path,
     fix: `Wait for it to finish or stop it (Ctrl-C, or kill ${pid}); then run the command again to resume.`,
-    exitCode: 1,
+    reason: 'lockHeld',
   });
 }
 
@@ -194,6 +193,6 @@ function unreadable(path: string): NewsletterError {
   return new NewsletterError('ESEND', `The send lock ${path} is empty or unreadable, so another \`newsletter send\` may hold it (this one is refused, nothing sent)`, {
     where: path,
     fix: `If another send of this issue to this list is starting, let it run. If no \`newsletter send\` is running (check with ps), remove the lock (rm ${JSON.stringify(path)}) and run the command again.`,
-    exitCode: 1,
+    reason: 'lockHeld',
   });
 }

@@ -91,3 +91,34 @@ export class DeferralBurst {
     return true;
   }
 }
+
+export interface FailureRateTuning {
+  /** Stop when more than `failureRate` of the last `failureWindow` refusals and deliveries were refusals (once `failureMinSamples` are in). */
+  failureWindow: number;
+  failureMinSamples: number;
+  failureRate: number;
+}
+
+/**
+ * The share of refusals among the last deliveries and refusals. Deferrals,
+ * throttles and drops are not noted: they say nothing about the list.
+ */
+export class FailureRate {
+  readonly #window: boolean[] = [];
+  readonly #tuning: FailureRateTuning;
+
+  constructor(tuning: FailureRateTuning) {
+    this.#tuning = tuning;
+  }
+
+  /** A delivery (`ok`) or a refusal. Returns why the run should stop when refusals pass the limit, else undefined. */
+  note(ok: boolean): string | undefined {
+    const { failureWindow, failureMinSamples, failureRate } = this.#tuning;
+    const window = this.#window;
+    window.push(ok);
+    if (window.length > failureWindow) window.shift();
+    const failures = window.reduce((n, w) => n + (w ? 0 : 1), 0);
+    if (ok || window.length < failureMinSamples || failures / window.length <= failureRate) return undefined;
+    return `${failures} of the last ${window.length} deliveries and refusals were refusals (the limit is ${Math.round(failureRate * 100)}%); the server or the list needs a look before going on`;
+  }
+}

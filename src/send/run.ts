@@ -2,15 +2,15 @@ import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
 import type { NewsletterProps } from '../content/index.ts';
 import { isNewsletterError } from '../errors.ts';
 import { classifySmtpError, describeFailure } from './classify.ts';
-import { requireSecret, requireSmtp, type SendEnv } from '../config/index.ts';
-import { DEFAULT_TUNING, deliver, emptyDeliveryStats, type DeliveryTuning, type Stop } from './deliver.ts';
+import { requireSecret, requireSmtp, type SendEnv, type SmtpConfig } from '../config/index.ts';
+import { DEFAULT_TUNING, deliver, emptyDeliveryStats, type DeliveryStats, type DeliveryTuning, type Stop } from './deliver.ts';
 import { FailuresCsv } from './failures-csv.ts';
 import { JobQueue } from './job-queue.ts';
 import { Journal, journalPath } from './journal.ts';
-import { openListSource } from './list-source.ts';
-import { emptyTally, type Job } from './recipients.ts';
+import { openListSource, type ListSource } from './list-source.ts';
+import type { Job, ListTally } from './recipients.ts';
 import { Pacer } from './pacer.ts';
-import { prepareIssue } from '../mail/index.ts';
+import { prepareIssue, type PreparedIssue, type SmtpTransport } from '../mail/index.ts';
 import { listFileKind, type RowProblem } from '../audience/index.ts';
 import { estimateRows, issueNamed, skippedTotal, type Progress, type SendSummary } from './summary.ts';
 import type { SuppressionProblem } from '../audience/index.ts';
@@ -59,67 +59,15 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
   const started = Date.now();
   const smtp = requireSmtp(opts.env);
   const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env));
-  const { slug } = opts.built.props.issue;
-  const concurrency = opts.concurrency ?? 5;
-  const tuning = { ...DEFAULT_TUNING, ...opts.tuning, ...(opts.retrySchedule ? { retrySchedule: opts.retrySchedule } : {}) };
   // A device or folder as the list is refused before the state folder is touched.
   await listFileKind(opts.listPath);
-  const path = journalPath(opts.stateDir, slug, opts.listPath);
+  const path = journalPath(opts.stateDir, opts.built.props.issue.slug, opts.listPath);
   const failures = new FailuresCsv(path.replace(/\.journal\.jsonl$/, '.failures.csv'));
   const journal = await Journal.open(path);
-  const stats = emptyDeliveryStats();
-  let stop: Stop | undefined;
-  let retriesWaiting = 0;
-  let tally = emptyTally();
+  const run: SendRun = { opts, started, smtp, prepared, journal, failures, stats: emptyDeliveryStats(), concurrency: opts.concurrency ?? 5 };
+  let sent: Sent;
   try {
-    const total = await estimateRows(opts.listPath);
-    const source = await openListSource({ ...opts, journal, failures });
-    tally = source.tally;
-    await journal.record({ s: 'run', t: Date.now(), issue: slug, list: opts.listPath, pid: process.pid, concurrency, rate: opts.rate ?? null });
-    // Nobody left to attempt (all sent, failed, suppressed or skipped): no reason to connect anywhere.
-    const transport = source.empty ? undefined : createSmtpTransport(smtp, { concurrency, dkim: opts.env.dkim, overrides: opts.transportOverrides });
-    try {
-      stop = transport ? await preflight(transport, smtp.display) : undefined;
-      if (transport && !stop) {
-        const t = source.tally;
-        // Only retries left: the CLI counts down to the next one.
-        const queue: JobQueue<Job> = new JobQueue(source.jobs, { onIdle: () => progress() });
-        const progress = (): void =>
-          opts.onProgress?.({
-            done: stats.sent + stats.failedPermanent + stats.failedTransient + skippedTotal(t, stats) + t.sentEarlier + t.failedEarlierPermanent + t.failedEarlierTransient + t.leftByLimit,
-            total,
-            sent: stats.sent,
-            failed: stats.failedPermanent + stats.failedTransient,
-            skipped: skippedTotal(t, stats),
-            inFlight: stats.inFlight,
-            retrying: queue.waiting,
-            nextRetryAt: queue.idleUntil,
-            startedAt: started,
-          });
-        stop = await deliver({
-          prepared,
-          transport,
-          journal,
-          queue,
-          pacer: new Pacer({ rate: opts.rate, throttleBaseMs: opts.tuning?.throttleBaseMs, throttleMaxMs: opts.tuning?.throttleMaxMs, minRate: opts.tuning?.minRate }),
-          concurrency,
-          tuning,
-          stats,
-          signal: opts.signal,
-          forceSignal: opts.forceSignal,
-          onProgress: progress,
-          onHardBounce: (email, why) => source.suppression.add(email, 'bounced', why),
-        });
-        retriesWaiting = queue.waiting;
-        progress();
-      }
-    } finally {
-      transport?.close();
-      await source.suppression.close();
-    }
-    if (stop?.reason === 'error') throw stop.error;
-    // A list that breaks before anything was attempted is an input error (exit 1), not a stop.
-    if (stop?.reason === 'list' && isNewsletterError(stop.error) && stats.sent + stats.failedPermanent + stats.failedTransient + stats.retried === 0) throw stop.error;
+    sent = await sendToList(run);
     for (const f of await journal.failures()) failures.failure(f);
   } finally {
     await journal.close();
@@ -129,15 +77,105 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
     mode: 'send',
     issue: issueNamed(opts.built),
     list: opts.listPath,
-    tally,
-    stats,
+    tally: sent.tally,
+    stats: run.stats,
     durationMs: Date.now() - started,
-    stop,
-    retriesWaiting,
+    stop: sent.stop,
+    retriesWaiting: sent.retriesWaiting,
     journal: journal.path,
     failuresCsv: failures.count ? failures.path : undefined,
     outbox: undefined,
   };
+}
+
+/** What every step of one send shares. */
+interface SendRun {
+  opts: SendOptions;
+  started: number;
+  smtp: SmtpConfig;
+  prepared: PreparedIssue;
+  journal: Journal;
+  failures: FailuresCsv;
+  stats: DeliveryStats;
+  concurrency: number;
+}
+
+/** How the list went: the tally of its rows, why delivery stopped early (if it did), and the retries still waiting then. */
+interface Sent {
+  tally: ListTally;
+  stop: Stop | undefined;
+  retriesWaiting: number;
+}
+
+/** Open the list, record the run, then log in and deliver (unless nobody is left to attempt). */
+async function sendToList(run: SendRun): Promise<Sent> {
+  const { opts, journal, failures, smtp } = run;
+  const total = await estimateRows(opts.listPath);
+  const source = await openListSource({ ...opts, journal, failures });
+  await journal.record({ s: 'run', t: Date.now(), issue: opts.built.props.issue.slug, list: opts.listPath, pid: process.pid, concurrency: run.concurrency, rate: opts.rate ?? null });
+  // Nobody left to attempt (all sent, failed, suppressed or skipped): no reason to connect anywhere.
+  const transport = source.empty ? undefined : createSmtpTransport(smtp, { concurrency: run.concurrency, dkim: opts.env.dkim, overrides: opts.transportOverrides });
+  let stop: Stop | undefined;
+  let retriesWaiting = 0;
+  try {
+    stop = transport ? await preflight(transport, smtp.display) : undefined;
+    if (transport && !stop) ({ stop, retriesWaiting } = await deliverAll(run, source, transport, total));
+  } finally {
+    transport?.close();
+    await source.suppression.close();
+  }
+  throwInputError(stop, run.stats);
+  return { tally: source.tally, stop, retriesWaiting };
+}
+
+/** The delivery loop over the list's jobs, with retries, the pacer and progress reports. */
+async function deliverAll(run: SendRun, source: ListSource, transport: SmtpTransport, total: number | undefined): Promise<Omit<Sent, 'tally'>> {
+  const { opts, stats } = run;
+  // Only retries left: the CLI counts down to the next one.
+  const queue: JobQueue<Job> = new JobQueue(source.jobs, { onIdle: () => progress() });
+  const progress = (): void => opts.onProgress?.(progressOf(run, source.tally, queue, total));
+  const stop = await deliver({
+    prepared: run.prepared,
+    transport,
+    journal: run.journal,
+    queue,
+    pacer: new Pacer({ rate: opts.rate, throttleBaseMs: opts.tuning?.throttleBaseMs, throttleMaxMs: opts.tuning?.throttleMaxMs, minRate: opts.tuning?.minRate }),
+    concurrency: run.concurrency,
+    tuning: { ...DEFAULT_TUNING, ...opts.tuning, ...(opts.retrySchedule ? { retrySchedule: opts.retrySchedule } : {}) },
+    stats,
+    signal: opts.signal,
+    forceSignal: opts.forceSignal,
+    onProgress: progress,
+    onHardBounce: (email, why) => source.suppression.add(email, 'bounced', why),
+  });
+  const retriesWaiting = queue.waiting;
+  progress();
+  return { stop, retriesWaiting };
+}
+
+/** Where the run is, for the CLI's progress line: everyone counted as done once recorded, this run or an earlier one. */
+function progressOf(run: SendRun, t: ListTally, queue: JobQueue<Job>, total: number | undefined): Progress {
+  const { stats } = run;
+  return {
+    done: stats.sent + stats.failedPermanent + stats.failedTransient + skippedTotal(t, stats) + t.sentEarlier + t.failedEarlierPermanent + t.failedEarlierTransient + t.leftByLimit,
+    total,
+    sent: stats.sent,
+    failed: stats.failedPermanent + stats.failedTransient,
+    skipped: skippedTotal(t, stats),
+    inFlight: stats.inFlight,
+    retrying: queue.waiting,
+    nextRetryAt: queue.idleUntil,
+    startedAt: run.started,
+  };
+}
+
+/**
+ * Stops that are not a stop: a bug is rethrown, and a list that breaks before anything was
+ * attempted is an input error (exit 1).
+ */
+function throwInputError(stop: Stop | undefined, stats: DeliveryStats): void {
+  if (stop?.reason === 'error') throw stop.error;
+  if (stop?.reason === 'list' && isNewsletterError(stop.error) && stats.sent + stats.failedPermanent + stats.failedTransient + stats.retried === 0) throw stop.error;
 }
 
 /**

@@ -34,6 +34,6 @@ export class StateIndex extends HashIndex<Uint8Array> {
   counts(): Record<StateCode, number> {
     const out: Record<number, number> = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0 };
     for (const s of this.storedValues()) out[s]!++;
-    return out as Record<StateCode, number>;
+    return out;
   }
 }

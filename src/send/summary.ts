@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { templateToDisplay } from '../content/index.ts';
 import type { NewsletterProps } from '../content/index.ts';
-import { NewsletterError } from '../errors.ts';
+import { EXIT, NewsletterError, type ErrorDetails, type ExitCode } from '../errors.ts';
 import type { SmtpFailure } from './classify.ts';
 import type { DeliveryStats, Stop } from './deliver.ts';
 import type { ListTally } from './recipients.ts';
@@ -69,11 +69,11 @@ export function skippedTotal(t: ListTally, stats: DeliveryStats): number {
   return t.invalid + t.duplicate + t.suppressed + t.byStatus + stats.skippedInvalid;
 }
 
-/** 0 everyone delivered or skipped by a rule; 2 finished with failures; 3 stopped early (resumable). */
-export function exitCodeOf(s: SendSummary): 0 | 2 | 3 {
-  if (s.stop) return 3;
+/** OK everyone delivered or skipped by a rule; FAILURES finished with failures; STOPPED stopped early (resumable). */
+export function exitCodeOf(s: SendSummary): ExitCode {
+  if (s.stop) return EXIT.STOPPED;
   const f = failedTotal(s);
-  return f.permanent + f.transient > 0 ? 2 : 0;
+  return f.permanent + f.transient > 0 ? EXIT.FAILURES : EXIT.OK;
 }
 
 /**
@@ -101,12 +101,12 @@ export async function estimateRows(path: string): Promise<number | undefined> {
  * A delivery failure as a NewsletterError that keeps nodemailer's `code`,
  * `responseCode` and `command` (for --test, where one message is the run).
  */
-export class SmtpSendError extends NewsletterError {
+export class SmtpSendError extends NewsletterError<'ESEND'> {
   readonly smtpCode: string;
   readonly responseCode: number | undefined;
   readonly command: string | undefined;
 
-  constructor(failure: SmtpFailure, message: string, details: { where: string; fix: string; exitCode: number; cause: unknown }) {
+  constructor(failure: SmtpFailure, message: string, details: ErrorDetails<'ESEND'> & { where: string; fix: string; cause: unknown }) {
     super('ESEND', message, details);
     this.smtpCode = failure.code;
     this.responseCode = failure.responseCode;

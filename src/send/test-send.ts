@@ -63,12 +63,12 @@ export async function testSend(opts: TestSendOptions): Promise<SendSummary> {
     stats.sent = 1;
   } catch (error) {
     const f = classifySmtpError(error);
-    // Sender and server problems would stop a real send too (exit 3).
+    // Sender and server problems would stop a real send too (exit 3); a refused recipient is a failure (exit 2).
     const stopped = f.kind === 'sender' || f.kind === 'unreachable';
     throw new SmtpSendError(f, `The test message to ${address} was not sent: ${describeFailure(f)}`, {
       where: address,
       fix: testFix(f, smtp.display),
-      exitCode: stopped ? 3 : 2,
+      reason: stopped ? 'testSendStopped' : undefined,
       cause: error,
     });
   } finally {

@@ -1,6 +1,5 @@
 /** The few small pages the unsubscribe endpoint shows a person in a browser. */
-
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml as escape } from '../content/index.ts';
 
 function page(title: string, body: string): string {
   return `<!doctype html>

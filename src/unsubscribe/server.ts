@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NewsletterError } from '../errors.ts';
 import { loadSuppression, type Suppression } from '../audience/index.ts';
+import { missingSecretError } from '../config/index.ts';
 import { BodyTooLarge, isOneClick, readBody } from './body.ts';
 import { confirmPage, donePage, invalidPage } from './page.ts';
 import { verifyUnsubscribeToken } from '../audience/index.ts';
@@ -45,6 +46,15 @@ const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 };
 
+/** What the routes answer from; one per server. */
+interface UnsubscribeContext {
+  secret: string;
+  listId: string;
+  listName: string;
+  suppression: Suppression;
+  emit: (event: UnsubscribeEvent) => void;
+}
+
 /**
  * The one-click unsubscribe endpoint (RFC 8058) that List-Unsubscribe points at.
  *
@@ -58,106 +68,125 @@ const SECURITY_HEADERS = {
  */
 export async function startUnsubscribeServer(options: UnsubscribeServerOptions): Promise<UnsubscribeServer> {
   const { secret, listId } = options;
-  if (!secret) throw new NewsletterError('ECONFIG', 'The unsubscribe server needs UNSUBSCRIBE_SECRET', { where: 'UNSUBSCRIBE_SECRET', fix: 'Set UNSUBSCRIBE_SECRET in .env; see .env.example.' });
-  const listName = options.listName ?? listId;
+  if (!secret) throw missingSecretError();
   const host = options.host ?? '127.0.0.1';
   const suppression = await loadSuppression(options.stateDir ?? '.newsletter');
-  const emit = options.onEvent ?? (() => {});
-
-  function send(res: ServerResponse, req: IncomingMessage, status: number, body: string, type: 'html' | 'text', extra: Record<string, string> = {}) {
-    res.writeHead(status, {
-      ...SECURITY_HEADERS,
-      'Content-Type': type === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
-      'Content-Length': String(Buffer.byteLength(body)),
-      ...extra,
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  }
-
-  const wantsHtml = (req: IncomingMessage) => /\btext\/html\b/.test(req.headers.accept ?? '');
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return send(res, req, 405, 'Method not allowed\n', 'text', { Allow: 'GET, HEAD, POST' });
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const email = url.searchParams.get('e') ?? '';
-    const token = url.searchParams.get('t') ?? '';
-    if (!email || !token || !verifyUnsubscribeToken(token, email, listId, secret)) {
-      emit({ kind: 'refused', status: 400, reason: !email || !token ? 'no address or token in the URL' : 'token does not match the address' });
-      if (method === 'POST') req.resume();
-      return method === 'POST' && !wantsHtml(req) ? send(res, req, 400, 'This unsubscribe link is not valid.\n', 'text') : send(res, req, 400, invalidPage(), 'html');
-    }
-
-    if (method !== 'POST') {
-      if (suppression.has(email)) return send(res, req, 200, donePage(email, listName, true), 'html');
-      // Post back to this same URL, relative, so it works behind a proxy that rewrites the path.
-      const action = `?${new URLSearchParams({ e: email, t: token }).toString()}`;
-      return send(res, req, 200, confirmPage(email, listName, action), 'html');
-    }
-
-    let body: string;
-    try {
-      body = await readBody(req);
-    } catch (error) {
-      if (error instanceof BodyTooLarge) {
-        emit({ kind: 'refused', status: 413, reason: error.message });
-        res.setHeader('Connection', 'close');
-        return send(res, req, 413, 'Request body too large.\n', 'text');
-      }
-      throw error;
-    }
-    if (!isOneClick(req.headers['content-type'], body)) {
-      emit({ kind: 'refused', status: 400, reason: 'POST body is not List-Unsubscribe=One-Click' });
-      return send(res, req, 400, 'Expected a form body List-Unsubscribe=One-Click (RFC 8058).\n', 'text');
-    }
-    const added = await suppression.add(email, 'unsubscribed', 'unsubscribe-server (one-click)');
-    emit({ kind: added ? 'unsubscribed' : 'already-unsubscribed', email });
-    // RFC 8058: answer the POST itself, no redirect.
-    if (wantsHtml(req)) return send(res, req, 200, donePage(email, listName, !added), 'html');
-    return send(res, req, 200, `${email} is unsubscribed from ${listName}.\n`, 'text');
-  }
-
+  const ctx: UnsubscribeContext = { secret, listId, listName: options.listName ?? listId, suppression, emit: options.onEvent ?? (() => {}) };
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      emit({ kind: 'error', error });
-      // Never claim success when the address was not recorded: the client can retry.
-      if (!res.headersSent) send(res, req, 500, 'Could not record the unsubscribe; please try again.\n', 'text');
-      else res.destroy();
-    });
+    handle(ctx, req, res).catch((error: unknown) => answerFailure(ctx, req, res, error));
   });
   // Bounded waits for slow or idle clients.
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, options.port, host);
   } catch (cause) {
     await suppression.close();
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new NewsletterError('EUSAGE', `Cannot listen on ${host}:${options.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (cause as Error).message}`, {
-      where: `--port ${options.port}`,
-      fix: code === 'EADDRINUSE' ? 'Stop whatever uses it, or pass another --port.' : 'Pass a port above 1024 with --port, and a local address with --host.',
-      cause,
-    });
+    throw listenError(cause, options.port, host);
   }
 
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shownHost}:${address.port}/`,
-    suppression,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await suppression.close();
-    },
-  };
+  return { url: `http://${shownHost}:${address.port}/`, suppression, close: () => closeServer(server, suppression) };
+}
+
+async function handle(ctx: UnsubscribeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return send(res, req, 405, 'Method not allowed\n', 'text', { Allow: 'GET, HEAD, POST' });
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const email = url.searchParams.get('e') ?? '';
+  const token = url.searchParams.get('t') ?? '';
+  if (!email || !token) return refuseLink(ctx, req, res, method, 'no address or token in the URL');
+  if (!verifyUnsubscribeToken(token, email, ctx.listId, ctx.secret)) return refuseLink(ctx, req, res, method, 'token does not match the address');
+  if (method !== 'POST') return showConfirmation(ctx, req, res, email, token);
+  return unsubscribeOneClick(ctx, req, res, email);
+}
+
+/** A missing, forged or altered link: 400 and nothing changes (a POST body is drained unread). */
+function refuseLink(ctx: UnsubscribeContext, req: IncomingMessage, res: ServerResponse, method: string, reason: string): void {
+  ctx.emit({ kind: 'refused', status: 400, reason });
+  if (method === 'POST') req.resume();
+  return method === 'POST' && !wantsHtml(req) ? send(res, req, 400, 'This unsubscribe link is not valid.\n', 'text') : send(res, req, 400, invalidPage(), 'html');
+}
+
+/** GET/HEAD: never unsubscribes; shows the page whose button makes the one-click POST (or says it is already done). */
+function showConfirmation(ctx: UnsubscribeContext, req: IncomingMessage, res: ServerResponse, email: string, token: string): void {
+  if (ctx.suppression.has(email)) return send(res, req, 200, donePage(email, ctx.listName, true), 'html');
+  // Post back to this same URL, relative, so it works behind a proxy that rewrites the path.
+  const action = `?${new URLSearchParams({ e: email, t: token }).toString()}`;
+  send(res, req, 200, confirmPage(email, ctx.listName, action), 'html');
+}
+
+/** POST with body List-Unsubscribe=One-Click (RFC 8058): record the address, then answer the POST itself, no redirect. */
+async function unsubscribeOneClick(ctx: UnsubscribeContext, req: IncomingMessage, res: ServerResponse, email: string): Promise<void> {
+  const body = await readBodyOrRefuse(ctx, req, res);
+  if (body === undefined) return;
+  if (!isOneClick(req.headers['content-type'], body)) {
+    ctx.emit({ kind: 'refused', status: 400, reason: 'POST body is not List-Unsubscribe=One-Click' });
+    return send(res, req, 400, 'Expected a form body List-Unsubscribe=One-Click (RFC 8058).\n', 'text');
+  }
+  const added = await ctx.suppression.add(email, 'unsubscribed', 'unsubscribe-server (one-click)');
+  ctx.emit({ kind: added ? 'unsubscribed' : 'already-unsubscribed', email });
+  if (wantsHtml(req)) return send(res, req, 200, donePage(email, ctx.listName, !added), 'html');
+  send(res, req, 200, `${email} is unsubscribed from ${ctx.listName}.\n`, 'text');
+}
+
+/** The request body, or undefined once a too-large one has been answered with 413. */
+async function readBodyOrRefuse(ctx: UnsubscribeContext, req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
+  try {
+    return await readBody(req);
+  } catch (error) {
+    if (!(error instanceof BodyTooLarge)) throw error;
+    ctx.emit({ kind: 'refused', status: 413, reason: error.message });
+    res.setHeader('Connection', 'close');
+    send(res, req, 413, 'Request body too large.\n', 'text');
+    return undefined;
+  }
+}
+
+function answerFailure(ctx: UnsubscribeContext, req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  ctx.emit({ kind: 'error', error });
+  // Never claim success when the address was not recorded: the client can retry.
+  if (!res.headersSent) send(res, req, 500, 'Could not record the unsubscribe; please try again.\n', 'text');
+  else res.destroy();
+}
+
+function send(res: ServerResponse, req: IncomingMessage, status: number, body: string, type: 'html' | 'text', extra: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...extra,
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+const wantsHtml = (req: IncomingMessage) => /\btext\/html\b/.test(req.headers.accept ?? '');
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function listenError(cause: unknown, port: number, host: string): NewsletterError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  return new NewsletterError('EUSAGE', `Cannot listen on ${host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (cause as Error).message}`, {
+    where: `--port ${port}`,
+    fix: code === 'EADDRINUSE' ? 'Stop whatever uses it, or pass another --port.' : 'Pass a port above 1024 with --port, and a local address with --host.',
+    cause,
+  });
+}
+
+async function closeServer(server: Server, suppression: Suppression): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+  await suppression.close();
 }

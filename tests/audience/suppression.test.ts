@@ -139,7 +139,7 @@ describe('suppression list', () => {
     const s = await loadSuppression(dir);
     for (const [i, source] of sources.entries()) await s.add(`r${i}@example.com`, 'bounced', source);
     await s.close();
-    const rows = parse(await readFile(join(dir, SUPPRESSION_FILE), 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(await readFile(join(dir, SUPPRESSION_FILE), 'utf8'), { columns: true });
     expect(rows.map((r) => [r.email, r.reason, r.source])).toEqual(sources.map((source, i) => [`r${i}@example.com`, 'bounced', source]));
     const againProblems: SuppressionProblem[] = [];
     const again = await loadSuppression(dir, { onProblem: (p) => againProblems.push(p) });

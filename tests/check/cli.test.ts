@@ -9,9 +9,10 @@ describe('newsletter check (the real CLI)', () => {
   it('prints a machine-readable report with --json and exits 0 on the seed issue', async () => {
     const result = await runCli(['check', '--json'], { cwd: ROOT });
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout);
+    // The JSON as printed; its shape is what the assertions check.
+    const report = JSON.parse(result.stdout) as { findings: { id: string; severity: string; message: string }[] };
     expect(report).toMatchObject({ ok: true, counts: { error: 0 } });
-    expect(report.findings.every((f: { id: string; severity: string; message: string }) => /^[a-z-]+\.[a-z0-9-]+$/.test(f.id) && ['error', 'warning', 'info'].includes(f.severity) && f.message)).toBe(true);
+    expect(report.findings.every((f) => /^[a-z-]+\.[a-z0-9-]+$/.test(f.id) && ['error', 'warning', 'info'].includes(f.severity) && f.message)).toBe(true);
   });
 
   it('exits 1 and names the problem and its fix on a failing fixture', async () => {

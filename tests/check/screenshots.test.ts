@@ -1,12 +1,14 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScreenshots, type ScreenshotsModule } from '../../src/check/index.ts';
 import { chromiumPath } from '../../src/browser/launch.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { fixtureHtml } from './fixtures.ts';
 
-const fake = (overflowing: boolean, scrollWidth: number): (() => Promise<ScreenshotsModule>) => async () => ({
-  takeScreenshots: async ({ outDir }) => ({ files: [`${outDir}/375-light.png`], overflow375: { overflowing, scrollWidth } }),
-});
+const fake = (overflowing: boolean, scrollWidth: number): (() => Promise<ScreenshotsModule>) => () =>
+  Promise.resolve({
+    takeScreenshots: ({ outDir }) => Promise.resolve({ files: [`${outDir}/375-light.png`], overflow375: { overflowing, scrollWidth } }),
+  });
 
 const chromium = chromiumPath();
 if (!chromium) console.warn('real screenshot test skipped: chromium is not installed (sudo apt-get install chromium)');
@@ -38,9 +40,9 @@ describe('--screenshots', () => {
 
   it.skipIf(!chromium)('finds the overflow of an 800 px fixed-width table with the real browser', async () => {
     const dir = await tempDir();
-    const wide = await runScreenshots(fixtureHtml('wide-table.html'), dir);
+    // Two browsers at once, each writing to a folder of its own.
+    const [wide, good] = await Promise.all([runScreenshots(fixtureHtml('wide-table.html'), join(dir, 'wide')), runScreenshots(fixtureHtml('good.html'), join(dir, 'good'))]);
     expect(wide.findings.map((f) => [f.id, f.severity])).toContainEqual(['screenshots.overflow', 'error']);
-    const good = await runScreenshots(fixtureHtml('good.html'), dir);
     expect(good.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 });

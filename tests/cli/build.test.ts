@@ -24,7 +24,7 @@ describe('newsletter build', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`out/${SLUG}/email.html`);
     expect(readdirSync(join(dir, 'out', SLUG)).sort()).toEqual(['email.html', 'email.txt', 'meta.json']);
-    const meta = JSON.parse(readFileSync(join(dir, 'out', SLUG, 'meta.json'), 'utf8'));
+    const meta = JSON.parse(readFileSync(join(dir, 'out', SLUG, 'meta.json'), 'utf8')) as { sizes: { html: number }; contentHash: string };
     expect(meta).toMatchObject({
       slug: SLUG,
       number: 1,
@@ -112,7 +112,8 @@ describe('newsletter build', () => {
 // Issue 9 §3: with no ISSUE.md named, a newer file that cannot be read, parsed
 // or dated must stop every command; an older issue is never picked instead.
 const GOOD_NEWER = (text: string) => text.replace(/^number: .*$/m, 'number: 2');
-const BROKEN_ISSUES: [string, string | 'folder', RegExp][] = [
+/** The broken file's content, or 'folder' for a folder in its place. */
+const BROKEN_ISSUES: [string, string, RegExp][] = [
   ['tab-indented YAML', '---\nnumber: 2\ndate: 2026-03-09\n\tsubject: Tabbed\npreheader: x\n---\n\n# Tabbed\n', /:4 .*Tabs are not allowed/],
   ['unclosed front matter', '---\nnumber: 2\ndate: 2026-03-09\nsubject: Unclosed\n\n# Unclosed\n', /:1 .*front matter/],
   ['a date written 12/03/2026', '---\nnumber: 2\ndate: 12/03/2026\nsubject: Slashed\npreheader: x\n---\n\n# Slashed\n', /:3 .*`date`.*YYYY-MM-DD/],
@@ -120,7 +121,7 @@ const BROKEN_ISSUES: [string, string | 'folder', RegExp][] = [
   ['a folder named like an issue', 'folder', /is a folder/],
 ];
 
-async function withBroken(content: string | 'folder', name = '2026-03-09-broken.md'): Promise<{ dir: string; broken: string }> {
+async function withBroken(content: string, name = '2026-03-09-broken.md'): Promise<{ dir: string; broken: string }> {
   const dir = await project();
   const broken = join('content', 'issues', name);
   if (content === 'folder') await mkdir(join(dir, broken));

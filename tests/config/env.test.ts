@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NewsletterError } from '../../src/errors.ts';
+import { isNewsletterError, type NewsletterError } from '../../src/errors.ts';
 import { parseSendEnv, readEnv, requireSecret, requireSmtp, type EnvVars } from '../../src/config/index.ts';
 import { poolOptions } from '../../src/mail/index.ts';
 import { testSend } from '../../src/send/index.ts';
@@ -16,7 +16,7 @@ function problem(vars: EnvVars): NewsletterError {
   try {
     parseSendEnv(vars);
   } catch (error) {
-    if (error instanceof NewsletterError) return error;
+    if (isNewsletterError(error)) return error;
     throw error;
   }
   throw new Error('expected a config error');

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cp } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { parseHTML } from 'linkedom';
@@ -76,5 +76,23 @@ describe('newsletter export', () => {
     const headers = raw.toString('utf8').split(/\r?\n\r?\n/)[0]!;
     expect(headers).toMatch(/^List-Unsubscribe: <https:\/\/hemispherebrief\.example\.com\/unsubscribe>$/m);
     expect(headers).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
+  });
+
+  it('--platform eml composes with the sender settings in .env, as send does (MAIL_FROM, REPLY_TO, UNSUBSCRIBE_URL / _MAILTO)', async () => {
+    const dir = await project();
+    await writeFile(join(dir, '.env'), [
+      'MAIL_FROM="Desk <desk@news.example.org>"',
+      'REPLY_TO=editors@news.example.org',
+      'UNSUBSCRIBE_URL=https://news.example.org/u',
+      'UNSUBSCRIBE_MAILTO=leave@news.example.org',
+      '',
+    ].join('\n'));
+    expect((await runCli(['export', '--platform', 'eml'], { cwd: dir })).code).toBe(0);
+    const raw = readFileSync(join(dir, 'out', SLUG, 'eml', 'email.eml'));
+    const mail = await simpleParser(raw);
+    expect(mail.from?.value[0]).toEqual({ name: 'Desk', address: 'desk@news.example.org' });
+    expect(mail.replyTo?.value[0]?.address).toBe('editors@news.example.org');
+    const headers = raw.toString('utf8').split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+    expect(headers).toMatch(/^List-Unsubscribe: <https:\/\/news\.example\.org\/u>, <mailto:leave@news\.example\.org\?subject=unsubscribe>$/m);
   });
 });

@@ -87,7 +87,7 @@ const mailchimp: Evaluate = (t, part, d) => {
     ARCHIVE: d.hostedUrl,
     'HTML:LIST_ADDRESS_HTML': '1 Audience Street, Springfield',
   };
-  const blocks = t.replace(/\*\|IF:(\w+)\|\*([\s\S]*?)(?:\*\|ELSE:\|\*([\s\S]*?))?\*\|END:IF\|\*/g, (_m, name: string, yes: string, no = '') =>
+  const blocks = t.replace(/\*\|IF:(\w+)\|\*([\s\S]*?)(?:\*\|ELSE:\|\*([\s\S]*?))?\*\|END:IF\|\*/g, (_m, name: string, yes: string, no: string = '') =>
     name in fields ? (fields[name] ? yes : no) : unknown('mailchimp', `IF:${name}`),
   );
   const TAG = /\*\|([A-Z_:]+)\|\*/g;

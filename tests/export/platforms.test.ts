@@ -30,7 +30,7 @@ const file = (t: ExportedTarget, name: string) => String(t.files[name]);
 const platform = (name: string): Platform => PLATFORMS.find((p) => p.name === name)!;
 const input = (webVersionUrl: string) => ({ fallback: 'there', webVersionUrl });
 const countOf = (haystack: string, needle: string) => haystack.split(needle).length - 1;
-const visible = (html: string) => parseHTML(html).document.body.textContent!.replace(/\u2060/g, '').replace(/\s+/g, ' ');
+const visible = (html: string) => parseHTML(html).document.body.textContent.replace(/\u2060/g, '').replace(/\s+/g, ' ');
 const plain = (text: string) => text.replace(/\u2060/g, '').replace(/\s+/g, ' ');
 
 function deliver(name: string, subscriber: Subscriber): Delivery {

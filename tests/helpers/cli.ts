@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { ROOT } from './content.ts';
 
+/**
+ * The CLI entry. Under vitest it runs the bundle tests/global-setup.ts built (NEWSLETTER_BUNDLE,
+ * inherited by every child): one code path whatever the timestamps of dist/ and src/.
+ */
 export const BIN = join(ROOT, 'bin', 'newsletter.js');
 
 export interface CliResult {
@@ -18,6 +22,7 @@ export interface CliResult {
  * `killAfterMs` kills a child that hangs (a regression), so it does not outlive its test.
  */
 export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string; killAfterMs?: number } = {}): Promise<CliResult> {
+  if (!process.env.NEWSLETTER_BUNDLE) return Promise.reject(new Error('NEWSLETTER_BUNDLE is not set: run the tests with vitest.config.ts, whose globalSetup builds the CLI bundle'));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env }, ...(options.killAfterMs ? { timeout: options.killAfterMs, killSignal: 'SIGKILL' as const } : {}) });
     let stdout = '';

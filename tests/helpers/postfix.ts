@@ -188,7 +188,7 @@ async function writeSasl(conf: string, users: Record<string, string>): Promise<v
   await writeFile(join(conf, 'sasl', 'smtpd.conf'), `pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: ${dbPath}\nmech_list: PLAIN LOGIN\n`);
   for (const [user, password] of Object.entries(users)) {
     await new Promise<void>((resolve, reject) => {
-      const child = execFile(SASLPASSWD!, ['-f', dbPath, '-p', '-c', '-u', 'relay.test', user], (error) => (error ? reject(error) : resolve()));
+      const child = execFile(SASLPASSWD!, ['-f', dbPath, '-p', '-c', '-u', 'relay.test', user], (error) => (error instanceof Error ? reject(error) : resolve()));
       child.stdin?.end(password);
     });
   }

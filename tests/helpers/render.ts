@@ -3,7 +3,7 @@ import { compileRendered, mergeValues, personalize, type MergeValues } from '../
 import type { BuiltIssue } from '../../src/render/build.ts';
 
 export function parseDocument(html: string): Document {
-  return parseHTML(html).document as unknown as Document;
+  return parseHTML(html).document;
 }
 
 export const SAMPLE_URLS = {

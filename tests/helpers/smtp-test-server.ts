@@ -32,6 +32,13 @@ export interface FaultPlan {
   delayMs?: number;
   /** Answer 535 to every AUTH. */
   rejectAuth?: boolean;
+  /** Answer 535 to AUTH once this many messages were accepted (a login that starts failing mid-run). */
+  rejectAuthAfter?: number;
+  /**
+   * Never answer the end of DATA for message attempt n (1-based, as dropMidData), and do not store it:
+   * the client waits, its message in flight, until the connection closes. See `stalled()`.
+   */
+  stallData?: (n: number) => boolean;
   /** Require AUTH with exactly these credentials (535 otherwise; 530 for mail without AUTH). */
   requireAuth?: { user: string; pass: string };
   /**
@@ -92,6 +99,8 @@ export interface SmtpTestServer {
   total(): number;
   /** Connections opened so far (to see whether the client kept its connection after a refusal). */
   connections(): number;
+  /** Messages held unanswered by `stallData` whose connection is still open. */
+  stalled(): number;
   /** Start a 421 storm now, for `ms` (see FaultPlan.stormMs). */
   storm(ms: number): void;
   close(): Promise<void>;
@@ -118,6 +127,7 @@ export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTes
   const tempFail = () => plan.tempFailRate !== undefined && plan.tempFailRate > 0 && rng() < plan.tempFailRate;
   const tempCode = plan.throttleCode ?? 451;
   let connections = 0;
+  let stalled = 0;
   let stormUntil = Math.max(plan.stormUntil ?? 0, plan.stormMs ? Date.now() + plan.stormMs : 0);
   const storming = () => Date.now() < stormUntil;
   const attempts = new Map<string, number>();
@@ -162,7 +172,8 @@ export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTes
       delay(() => callback());
     },
     onAuth(auth, _session, callback) {
-      const ok = !plan.rejectAuth && (!plan.requireAuth || (auth.username === plan.requireAuth.user && auth.password === plan.requireAuth.pass));
+      const late = plan.rejectAuthAfter !== undefined && accepted >= plan.rejectAuthAfter;
+      const ok = !plan.rejectAuth && !late && (!plan.requireAuth || (auth.username === plan.requireAuth.user && auth.password === plan.requireAuth.pass));
       if (!ok) {
         replies.push({ command: 'AUTH', code: 535 });
         return callback(smtpError(535, '5.7.8 Authentication credentials invalid'));
@@ -203,6 +214,16 @@ export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTes
         stream.once('data', () => socket?.destroy());
         stream.resume();
         stream.on('end', () => callback(smtpError(451, '4.4.2 connection dropped')));
+        return;
+      }
+      if (plan.stallData?.(n)) {
+        // Counted once the whole message is in (the client then waits for the reply), until its connection closes.
+        stream.on('end', () => {
+          if (!socket || socket.destroyed) return;
+          stalled++;
+          socket.once('close', () => stalled--);
+        });
+        stream.resume();
         return;
       }
       const chunks: Buffer[] = [];
@@ -250,6 +271,7 @@ export async function startSmtpTestServer(plan: FaultPlan = {}): Promise<SmtpTes
     count: (rcpt) => counts.get(rcpt.toLowerCase()) ?? 0,
     total: () => accepted,
     connections: () => connections,
+    stalled: () => stalled,
     storm: (ms) => {
       stormUntil = Math.max(stormUntil, Date.now() + ms);
     },

@@ -76,7 +76,7 @@ describe('newsletter send --to a pipe', () => {
     const exited = once(child, 'close');
     await started;
     child.kill('SIGINT');
-    const [code] = await exited;
+    const [code] = (await exited) as [number | null];
     expect(stderr).toContain(`Stopped while waiting for a program to write the list to ${fifo}`);
     expect(code).toBe(3);
     expect(server.total()).toBe(0);

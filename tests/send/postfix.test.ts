@@ -122,7 +122,7 @@ describe.skipIf(SKIP_POSTFIX)('send through a real Postfix on 127.0.0.1', () => 
   });
   afterAll(async () => {
     const all = await Promise.allSettled(started.values());
-    await Promise.all(all.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    await Promise.all(all.flatMap((s) => (s.status === 'fulfilled' ? [s.value.stop()] : [])));
     await policy?.close();
   });
 

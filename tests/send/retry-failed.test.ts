@@ -20,7 +20,7 @@ const send = (dir: string, list: string, extra: string[] = []) =>
 async function csvIn(dir: string, name: (file: string) => boolean): Promise<Record<string, string>[]> {
   const file = (await readdir(join(dir, 'state'))).find(name);
   if (!file) throw new Error(`no such file in ${dir}/state`);
-  return parse(await readFile(join(dir, 'state', file), 'utf8'), { columns: true }) as Record<string, string>[];
+  return parse<Record<string, string>>(await readFile(join(dir, 'state', file), 'utf8'), { columns: true });
 }
 const failuresCsv = (dir: string) => csvIn(dir, (f) => f.endsWith('.failures.csv'));
 const suppressionCsv = (dir: string) => csvIn(dir, (f) => f === SUPPRESSION_FILE);

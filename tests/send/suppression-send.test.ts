@@ -113,7 +113,7 @@ describe('the failures CSV', () => {
     await writeFile(list, 'email,first_name\nok@example.com,Ok\n"=HYPERLINK(""http://evil"",""x"")",A\n＝1+1,B\n"@SUM(1,2)",C\n');
     const r = await send(dir, list, join(dir, 'state'), 2525, ['--dry-run', '--out', join(dir, 'out')]);
     expect(r.stderr).not.toMatch(/Internal error/);
-    const rows = parse(await readFile(join(dir, 'out', SLUG, 'dry-run-failures.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(await readFile(join(dir, 'out', SLUG, 'dry-run-failures.csv'), 'utf8'), { columns: true });
     expect(rows.map((row) => row.email)).toEqual([`'=HYPERLINK("http://evil","x")`, `'＝1+1`, `'@SUM(1,2)`]);
     for (const row of rows) expect(row.outcome).toBe('invalid');
   });

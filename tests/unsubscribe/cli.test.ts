@@ -33,8 +33,8 @@ function cli(args: string[], env: NodeJS.ProcessEnv) {
   const proc = spawn(process.execPath, [BIN, 'unsubscribe-server', ...args], { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return { proc, out: () => stdout, err: () => stderr };
 }
 

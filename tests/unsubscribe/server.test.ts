@@ -82,7 +82,7 @@ describe('unsubscribe server over HTTP', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const html = await res.text();
     expect(html).toContain('Unsubscribe from The Brief?');
-    expect(html).toMatch(/<form method="post" action="\?e=ada%40example\.com&#38;t=[A-Za-z0-9_-]{43}">/);
+    expect(html).toMatch(/<form method="post" action="\?e=ada%40example\.com&amp;t=[A-Za-z0-9_-]{43}">/);
     expect(html).toContain('<input type="hidden" name="List-Unsubscribe" value="One-Click">');
     expect(html).toMatch(/<button type="submit">Unsubscribe<\/button>/);
     // A HEAD (what some scanners send) changes nothing either.
@@ -94,7 +94,7 @@ describe('unsubscribe server over HTTP', () => {
 
   it('submitting the confirmation form (what a browser does) unsubscribes, with an HTML answer', async () => {
     const page = await (await fetch(linkFor('ada@example.com'))).text();
-    const action = /action="([^"]+)"/.exec(page)![1]!.replace(/&#38;/g, '&');
+    const action = /action="([^"]+)"/.exec(page)![1]!.replace(/&amp;/g, '&');
     const res = await oneClick(new URL(action, linkFor('ada@example.com')).toString(), { headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('You are unsubscribed');
@@ -110,7 +110,7 @@ describe('unsubscribe server over HTTP', () => {
     // Only someone with the secret can sign such an address, but the page must never trust the URL.
     const html = await (await fetch(linkFor('<img src=x>@example.com'))).text();
     expect(html).not.toContain('<img');
-    expect(html).toContain('&#60;img src=x&#62;@example.com');
+    expect(html).toContain('&lt;img src=x&gt;@example.com');
   });
 
   const forged = () => {

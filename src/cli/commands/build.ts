@@ -2,6 +2,7 @@ import { join, relative, resolve } from 'node:path';
 import { formatProblem } from '../../content/index.ts';
 import { writeFilesAtomic } from '../../output/index.ts';
 import { buildIssue } from '../../render/index.ts';
+import { EXIT, type ExitCode } from '../../errors.ts';
 import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
@@ -18,7 +19,7 @@ export const spec = {
   examples: ['newsletter build', 'newsletter build content/issues/2026-02-05-trump-petro-oval-office.md --out dist'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs(spec, argv);
   const built = await buildIssue({ file: positionals[0], contentDir: values.content });
   for (const w of built.warnings) console.error(formatProblem(w));
@@ -34,5 +35,5 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`  ${join(rel, 'email.html')}  ${kb(built.meta.sizes.html)}`);
   console.log(`  ${join(rel, 'email.txt')}   ${kb(built.meta.sizes.text)}`);
   console.log(`  ${join(rel, 'meta.json')}`);
-  return 0;
+  return EXIT.OK;
 }

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { checkIssue, formatReport } from '../../check/index.ts';
+import { loadSettings } from '../../config/index.ts';
+import { ERROR_CODES, EXIT, type ExitCode } from '../../errors.ts';
 import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
@@ -27,15 +29,18 @@ export const spec = {
   examples: ['newsletter check', 'newsletter check --json > report.json', 'newsletter check content/issues/2026-02-05-trump-petro-oval-office.md --online --screenshots'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 
-/** Exit 0 when the report has no errors, 1 otherwise (invalid content included). */
-export async function run(argv: string[]): Promise<number> {
+/** Exit OK when the report has no errors, ECHECK's exit code (1) otherwise (invalid content included). */
+export async function run(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs(spec, argv);
+  // The settings send composes with (.env under the environment); an invalid one stops check as it stops send.
+  const settings = loadSettings();
   const report = await checkIssue({
+    settings,
     file: positionals[0],
     contentDir: values.content,
     online: values.online,
     screenshotsOut: values.screenshots ? resolve(values.out ?? 'out') : undefined,
   });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, { verbose: values.verbose }));
-  return report.ok ? 0 : 1;
+  return report.ok ? EXIT.OK : ERROR_CODES.ECHECK.exit;
 }

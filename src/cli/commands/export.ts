@@ -1,6 +1,8 @@
 import { relative, resolve } from 'node:path';
+import { loadSettings } from '../../config/index.ts';
 import { formatProblem } from '../../content/index.ts';
 import { EXPORT_TARGETS, exportIssue, resolveTargets, writeExports } from '../../export/index.ts';
+import { EXIT, type ExitCode } from '../../errors.ts';
 import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
@@ -20,10 +22,11 @@ export const spec = {
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs(spec, argv);
   const targets = resolveTargets(values.platform);
-  const exported = await exportIssue({ file: positionals[0], contentDir: values.content, targets });
+  const sender = loadSettings().sender();
+  const exported = await exportIssue({ file: positionals[0], contentDir: values.content, targets, sender });
   for (const w of exported.warnings) console.error(formatProblem(w));
   const dirs = await writeExports(resolve(values.out ?? 'out'), exported);
   console.log(`✔ Exported issue ${exported.number} “${exported.subject}” from ${exported.file} for ${targets.length} target${targets.length === 1 ? '' : 's'}`);
@@ -35,5 +38,5 @@ export async function run(argv: string[]): Promise<number> {
     for (const w of t.warnings) console.error(`  ⚠ ${w}`);
   });
   console.log('  Each folder’s IMPORT.md says how to bring it into that platform.');
-  return 0;
+  return EXIT.OK;
 }

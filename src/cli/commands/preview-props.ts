@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { loadIssue } from '../../content/index.ts';
 import { writePreviewProps } from '../../render/index.ts';
+import { EXIT, type ExitCode } from '../../errors.ts';
 import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const PREVIEW_PROPS_FILE = 'emails/preview-props.generated.ts';
@@ -14,10 +15,10 @@ export const spec = {
   examples: ['newsletter preview-props'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs(spec, argv);
   const { props, file } = await loadIssue({ file: positionals[0], contentDir: values.content });
   await writePreviewProps(resolve(PREVIEW_PROPS_FILE), props);
   console.log(`✔ ${PREVIEW_PROPS_FILE} now previews ${file}`);
-  return 0;
+  return EXIT.OK;
 }

@@ -1,4 +1,6 @@
+import { loadSettings } from '../../config/index.ts';
 import type { BuildOutcome } from '../../preview/index.ts';
+import { EXIT, type ExitCode } from '../../errors.ts';
 import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../command.ts';
 
 export const spec = {
@@ -22,20 +24,21 @@ function report(outcome: BuildOutcome, ms: number): void {
   else console.error(`✖ ${outcome.error.message}${outcome.error.fix ? `\n  fix: ${outcome.error.fix}` : ''}\n  (the preview page shows this too; it reloads when you save a fix)`);
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs(spec, argv);
   const port = intFlag(values.port, '--port', 3030, 0);
+  // Read before the server starts: an invalid setting stops the preview as it stops send.
+  const settings = loadSettings();
   const { startPreviewServer } = await import('../../preview/index.ts');
-  const env = process.env;
   const server = await startPreviewServer({
     file: positionals[0],
     contentDir: values.content,
     port,
     host: values.host,
-    sender: { from: env.MAIL_FROM, replyTo: env.REPLY_TO, unsubscribeUrl: env.UNSUBSCRIBE_URL, unsubscribeMailto: env.UNSUBSCRIBE_MAILTO },
+    sender: settings.sender(),
     onBuild: report,
   });
   console.log(`Preview at ${server.url}  (watching content/ and emails/; Ctrl+C to stop)`);
   await runUntilSignal(() => server.close());
-  return 0;
+  return EXIT.OK;
 }

@@ -1,9 +1,9 @@
 import { formatProblem } from '../../content/index.ts';
 import { formatRowProblem, type RowProblem } from '../../audience/index.ts';
-import { NewsletterError } from '../../errors.ts';
-import { buildIssue } from '../../render/index.ts';
+import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
+import { buildIssue, type BuiltIssue } from '../../render/index.ts';
 import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, progressBar, progressLine, sendIssue, testSend, type Progress } from '../../send/index.ts';
-import { parseSendEnv, readEnv, requireSecret, requireSmtp } from '../../config/index.ts';
+import { loadSettings, type SendEnv, type SmtpConfig } from '../../config/index.ts';
 import { verifyOffWarning } from '../../mail/index.ts';
 import { type SuppressionProblem } from '../../audience/index.ts';
 import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
@@ -149,40 +149,38 @@ function progressReporter(): { update: (p: Progress) => void; end: () => void } 
   };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const retryAll = takeRetryFailedValue(argv);
-  const { values, positionals } = parseCommandArgs(spec, retryAll.rest);
-  const retryFailed = retryAll.all ? 'all' : values['retry-failed'] ? 'transient' : false;
-  const env = parseSendEnv(readEnv());
+type SendFlags = ReturnType<typeof parseCommandArgs<typeof spec.options>>['values'];
+
+/** What one `newsletter send` does, from its flags (checked before any work). */
+interface SendRequest {
+  values: SendFlags;
+  file: string | undefined;
+  retryFailed: 'all' | 'transient' | false;
+  concurrency: number;
+  limit: number | undefined;
+  rate: number | undefined;
+  retrySchedule: number[] | undefined;
+  stateDir: string;
+}
+
+function sendRequest(values: SendFlags, positionals: string[], retryAll: boolean): SendRequest {
   if (!values.to && !values.test)
     throw new NewsletterError('EUSAGE', 'Which list? --to is missing', { fix: 'Pass the subscriber CSV: newsletter send --to subscribers.csv (or --test ADDR for one copy).' });
   if (values['dry-run'] && values.test) throw new NewsletterError('EUSAGE', '--dry-run and --test cannot be combined', { fix: 'Use one of them.' });
-  const concurrency = intFlag(values.concurrency, '--concurrency', 5);
-  const limit = values.limit === undefined ? undefined : intFlag(values.limit, '--limit', 100);
-  const rate = rateFlag(values.rate);
-  const retrySchedule = retryScheduleFlag(values['retry-schedule']);
-  const stateDir = values.state ?? '.newsletter';
+  return {
+    values,
+    file: positionals[0],
+    retryFailed: retryAll ? 'all' : values['retry-failed'] ? 'transient' : false,
+    concurrency: intFlag(values.concurrency, '--concurrency', 5),
+    limit: values.limit === undefined ? undefined : intFlag(values.limit, '--limit', 100),
+    rate: rateFlag(values.rate),
+    retrySchedule: retryScheduleFlag(values['retry-schedule']),
+    stateDir: values.state ?? '.newsletter',
+  };
+}
 
-  // Config errors first, before any work: nothing is sent without a server and a secret.
-  const smtp = values['dry-run'] ? undefined : requireSmtp(env);
-  requireSecret(env);
-  const insecure = smtp && verifyOffWarning(smtp);
-  if (insecure) console.error(insecure);
-
-  const built = await buildIssue({ file: positionals[0], contentDir: values.content });
-  for (const w of built.warnings) console.error(formatProblem(w));
-  // Which issue (number, subject, file) is named before anything goes out, whatever the mode: a wrong
-  // file is caught here, not by the readers. The summary names it again.
-  const label = issueLabel(issueNamed(built));
-
-  if (values.test) {
-    console.error(`Sending a test copy of ${label} to ${values.test}`);
-    await testSend({ built, to: values.test, listPath: values.to, env });
-    console.log(`✔ Sent a test copy of ${label} to ${values.test} (not recorded for the list)`);
-    return 0;
-  }
-  const listPath = values.to!;
-  const progress = progressReporter();
+/** Ctrl-C once: finish the messages in flight and record them; twice: stop at once. */
+function stopOnCtrlC(progress: { end: () => void }): { stopping: AbortSignal; forcing: AbortSignal; dispose: () => void } {
   const stopping = new AbortController();
   const forcing = new AbortController();
   const onSigint = () => {
@@ -193,32 +191,77 @@ export async function run(argv: string[]): Promise<number> {
     } else forcing.abort();
   };
   process.on('SIGINT', onSigint);
-  // Bad rows are shown as they stream by (the first 20); all of them are in the failures CSV.
-  let problems = 0;
-  const onRowProblem = (_kind: 'invalid' | 'duplicate', p: RowProblem) => {
-    if (++problems <= 20) console.error(`  ${listPath} ${formatRowProblem(p)}`);
-  };
-  // Damaged suppression lines: each is skipped alone (an address on it still counts); say so, the operator should repair them.
+  return { stopping: stopping.signal, forcing: forcing.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/** Bad rows and damaged suppression lines, shown as they stream by (the first 20 of each). */
+function problemPrinters(listPath: string) {
+  let rows = 0;
   let damaged = 0;
-  const onSuppressionProblem = (p: SuppressionProblem) => {
-    if (++damaged <= 20) console.error(`  ${p.where}: ${p.reason}${p.kept ? ` (${p.kept} stays suppressed)` : ''}`);
+  return {
+    // All bad rows are in the failures CSV.
+    onRowProblem: (_kind: 'invalid' | 'duplicate', p: RowProblem) => {
+      if (++rows <= 20) console.error(`  ${listPath} ${formatRowProblem(p)}`);
+    },
+    // Each damaged line is skipped alone (an address on it still counts); say so, the operator should repair them.
+    onSuppressionProblem: (p: SuppressionProblem) => {
+      if (++damaged <= 20) console.error(`  ${p.where}: ${p.reason}${p.kept ? ` (${p.kept} stays suppressed)` : ''}`);
+    },
+    moreRows: () => rows - 20,
   };
+}
+
+/** The list run (or its dry run), with progress, Ctrl-C and the summary; returns the exit code. */
+async function sendToList(req: SendRequest, built: BuiltIssue, label: string, env: SendEnv, smtp: SmtpConfig | undefined, argv: string[]): Promise<ExitCode> {
+  const { values, concurrency, rate } = req;
+  const listPath = values.to!;
+  const progress = progressReporter();
+  const ctrlC = stopOnCtrlC(progress);
+  const printers = problemPrinters(listPath);
+  const common = { built, listPath, env, stateDir: req.stateDir, strict: values.strict ?? false, limit: req.limit, signal: ctrlC.stopping, onProgress: progress.update, onRowProblem: printers.onRowProblem, onSuppressionProblem: printers.onSuppressionProblem };
   try {
     let summary;
     if (values['dry-run']) {
       console.error(`Dry run: rendering ${label} for ${listPath} (nothing is sent)`);
-      summary = await dryRun({ built, listPath, env, stateDir, outDir: values.out ?? 'out', strict: values.strict ?? false, limit, signal: stopping.signal, onProgress: progress.update, onRowProblem, onSuppressionProblem });
+      summary = await dryRun({ ...common, outDir: values.out ?? 'out' });
     } else {
       console.error(`Sending ${label} to ${listPath} via ${smtp?.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}${rate ? `, at most ${rate}/s` : ''}`);
-      summary = await sendIssue({ built, listPath, env, stateDir, strict: values.strict ?? false, concurrency, rate, limit, retryFailed, retrySchedule, signal: stopping.signal, forceSignal: forcing.signal, onProgress: progress.update, onRowProblem, onSuppressionProblem });
+      summary = await sendIssue({ ...common, concurrency, rate, retryFailed: req.retryFailed, retrySchedule: req.retrySchedule, forceSignal: ctrlC.forcing });
     }
     progress.end();
-    if (problems > 20) console.error(`  …and ${problems - 20} more bad rows (all are in the failures CSV)`);
+    if (printers.moreRows() > 0) console.error(`  …and ${printers.moreRows()} more bad rows (all are in the failures CSV)`);
     for (const line of formatSummary(summary)) console.log(line);
     if (summary.stop) console.log(`  resume: newsletter send ${argv.map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
     return exitCodeOf(summary);
   } finally {
     progress.end();
-    process.off('SIGINT', onSigint);
+    ctrlC.dispose();
   }
+}
+
+export async function run(argv: string[]): Promise<ExitCode> {
+  const retryAll = takeRetryFailedValue(argv);
+  const { values, positionals } = parseCommandArgs(spec, retryAll.rest);
+  const settings = loadSettings();
+  const req = sendRequest(values, positionals, retryAll.all);
+
+  // Config errors first, before any work: nothing is sent without a server and a secret.
+  const smtp = values['dry-run'] ? undefined : settings.smtp();
+  settings.unsubscribeSecret();
+  const insecure = smtp && verifyOffWarning(smtp);
+  if (insecure) console.error(insecure);
+
+  const built = await buildIssue({ file: req.file, contentDir: values.content });
+  for (const w of built.warnings) console.error(formatProblem(w));
+  // Which issue (number, subject, file) is named before anything goes out, whatever the mode: a wrong
+  // file is caught here, not by the readers. The summary names it again.
+  const label = issueLabel(issueNamed(built));
+
+  if (values.test) {
+    console.error(`Sending a test copy of ${label} to ${values.test}`);
+    await testSend({ built, to: values.test, listPath: values.to, env: settings.env });
+    console.log(`✔ Sent a test copy of ${label} to ${values.test} (not recorded for the list)`);
+    return EXIT.OK;
+  }
+  return sendToList(req, built, label, settings.env, smtp, argv);
 }

@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../content/index.ts';
-import { NewsletterError } from '../../errors.ts';
-import { parseSendEnv, readEnv } from '../../config/index.ts';
+import { loadSettings } from '../../config/index.ts';
 import type { UnsubscribeEvent } from '../../unsubscribe/index.ts';
+import { EXIT, type ExitCode } from '../../errors.ts';
 import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../command.ts';
 
 export const spec = {
@@ -31,24 +31,19 @@ function log(event: UnsubscribeEvent): void {
   else console.error(`${time}  ✖ could not record an unsubscribe: ${event.error instanceof Error ? event.error.message : String(event.error)}`);
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<ExitCode> {
   const { values } = parseCommandArgs(spec, argv);
   const port = intFlag(values.port, '--port', 3040, 0);
   const stateDir = values.state ?? '.newsletter';
   const config = await loadConfig(resolve(values.content ?? 'content'));
-  // The same env reading and validation as `newsletter send` (.env under the real environment).
-  const env = parseSendEnv(readEnv());
-  if (!env.unsubscribeSecret)
-    throw new NewsletterError('ECONFIG', 'UNSUBSCRIBE_SECRET is not set; the unsubscribe server needs the secret the links were signed with', {
-      where: 'UNSUBSCRIBE_SECRET',
-      fix: 'Set UNSUBSCRIBE_SECRET in .env or the environment to the same value `newsletter send` uses (make one with `openssl rand -hex 32`); see .env.example.',
-    });
+  // The settings every command reads (.env under the real environment); the secret send signs the links with.
+  const secret = loadSettings().unsubscribeSecret();
 
   const { startUnsubscribeServer } = await import('../../unsubscribe/index.ts');
-  const server = await startUnsubscribeServer({ port, host: values.host, stateDir, secret: env.unsubscribeSecret, listId: config.listId, listName: config.name, onEvent: log });
+  const server = await startUnsubscribeServer({ port, host: values.host, stateDir, secret, listId: config.listId, listName: config.name, onEvent: log });
   console.log(`Unsubscribe endpoint for ${config.name} (${config.listId}) at ${server.url}`);
   console.log(`  suppression list: ${join(stateDir, 'suppression.csv')} (${server.suppression.size} address${server.suppression.size === 1 ? '' : 'es'})`);
   console.log(`  links go to UNSUBSCRIBE_URL (or unsubscribeUrl in newsletter.yml): serve this address there over HTTPS. Ctrl+C to stop.`);
   await runUntilSignal(() => server.close());
-  return 0;
+  return EXIT.OK;
 }

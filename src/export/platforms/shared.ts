@@ -1,4 +1,5 @@
-import { entityBreaker, escapeHtml } from '../literal.ts';
+import { escapeHtml } from '../../content/index.ts';
+import { entityBreaker } from '../literal.ts';
 import type { TagContext } from './types.ts';
 
 /** `{{`, `{%` and `{#` open tags in the curly-brace languages (Handlebars, Mustache, Liquid, Go, Django). */

@@ -1,0 +1,77 @@
+import type { Blockquote, Heading, Image, List, Paragraph, RootContent } from 'mdast';
+import type { Block } from './model.ts';
+import { lineOf, markedUrl, reportRawHtml, reportUnsupported, type BodyContext } from './markdown-context.ts';
+import { parseInline } from './markdown-inline.ts';
+import { toTemplateText } from './merge-fields.ts';
+import { urlProblem } from './text-rules.ts';
+
+/** One Markdown block as template blocks; raw HTML and unsupported kinds are reported and dropped. */
+export function parseBlock(ctx: BodyContext, node: RootContent): Block[] {
+  switch (node.type) {
+    case 'paragraph':
+      return paragraph(ctx, node);
+    case 'heading':
+      return heading(ctx, node);
+    case 'list':
+      return list(ctx, node);
+    case 'blockquote':
+      return blockquote(ctx, node);
+    case 'thematicBreak':
+      return [{ type: 'rule' }];
+    case 'html':
+      reportRawHtml(ctx, node);
+      return [];
+    default:
+      reportUnsupported(ctx, node);
+      return [];
+  }
+}
+
+/** A paragraph holding only an image is that image; an empty one (everything in it dropped) disappears. */
+function paragraph(ctx: BodyContext, node: Paragraph): Block[] {
+  const only = node.children.length === 1 ? node.children[0] : undefined;
+  if (only?.type === 'image') return image(ctx, only);
+  const children = parseInline(ctx, node.children);
+  return children.length ? [{ type: 'paragraph', children }] : [];
+}
+
+function heading(ctx: BodyContext, node: Heading): Block[] {
+  return [{ type: 'heading', children: parseInline(ctx, node.children) }];
+}
+
+function list(ctx: BodyContext, node: List): Block[] {
+  return [{ type: 'list', ordered: Boolean(node.ordered), items: node.children.map((item) => item.children.flatMap((child) => parseBlock(ctx, child))) }];
+}
+
+function blockquote(ctx: BodyContext, node: Blockquote): Block[] {
+  return [{ type: 'blockquote', children: node.children.flatMap((child) => parseBlock(ctx, child)) }];
+}
+
+/** An image on its own line: it needs an https:// URL and alt text; both problems are reported before it is dropped. */
+function image(ctx: BodyContext, node: Image): Block[] {
+  let ok = true;
+  const imageProblem = urlProblem(node.url, ['https']);
+  if (imageProblem) {
+    ok = false;
+    ctx.problems.push({
+      line: lineOf(ctx, node),
+      field: 'body (image)',
+      message: `image URL must be an absolute https:// URL: it ${imageProblem}`,
+      received: JSON.stringify(node.url),
+      fix: 'Host the image on the web and use its https:// address; mail clients cannot load local or data: images.',
+    });
+  }
+  if (!node.alt?.trim()) {
+    ok = false;
+    ctx.problems.push({
+      line: lineOf(ctx, node),
+      field: 'body (image alt)',
+      message: 'image has no alt text',
+      received: JSON.stringify(`![](${node.url})`),
+      fix: 'Describe the image between the brackets: ![Petro holding the red cap](https://…). Many readers see the alt text instead of the image.',
+    });
+  }
+  if (!ok) return [];
+  const src = markedUrl(ctx, node, 'body (image)').marked;
+  return [{ type: 'image', src, alt: toTemplateText(node.alt ?? ''), ...(node.title ? { title: toTemplateText(node.title) } : {}) }];
+}

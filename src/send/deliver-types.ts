@@ -1,0 +1,90 @@
+import type { SmtpFailure } from './classify.ts';
+import type { JobQueue } from './job-queue.ts';
+import type { Journal } from './journal.ts';
+import type { Pacer } from './pacer.ts';
+import type { PreparedIssue, SmtpTransport } from '../mail/index.ts';
+import type { Job } from './recipients.ts';
+import type { BurstTuning, FailureRateTuning } from './reply-watch.ts';
+
+export interface DeliveryTuning extends BurstTuning, FailureRateTuning {
+  /**
+   * Waits before each retry of a deferred message or dropped connection (ms, each ±20% jitter);
+   * after the last one the message is recorded as failed transiently.
+   */
+  retrySchedule: readonly number[];
+  /** Throttle replies per message (they count no attempt) before it is recorded as failed transiently. */
+  maxThrottles: number;
+  /** Stop after this many connection failures in a row with nothing delivered in between. */
+  unreachableStop: number;
+  /** Stop when this many different recipients in a row get the same permanent reply that may be about the message. */
+  refusalStreak: number;
+}
+
+/**
+ * First retry after a few seconds; later ones spread past common greylisting
+ * windows (receivers often accept a retry only after 1–15 minutes).
+ */
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [5_000, 30_000, 120_000, 360_000, 900_000];
+
+export const DEFAULT_TUNING: DeliveryTuning = {
+  retrySchedule: DEFAULT_RETRY_SCHEDULE,
+  maxThrottles: 20,
+  failureWindow: 50,
+  failureMinSamples: 20,
+  failureRate: 0.5,
+  unreachableStop: 3,
+  refusalStreak: 3,
+  deferralBurstWindow: 40,
+  deferralBurstMin: 20,
+  deferralBurstMs: 10_000,
+  deferralBurstShare: 0.5,
+};
+
+/**
+ * refused: the server refused the login, the sender or the message itself (recipients stay pending);
+ * journal: the journal cannot be written; list: the CSV broke mid-way; error: a bug (rethrown by the caller).
+ */
+export type StopReason = 'interrupted' | 'refused' | 'unreachable' | 'failure-rate' | 'journal' | 'list' | 'error';
+
+export interface Stop {
+  reason: StopReason;
+  message: string;
+  failure?: SmtpFailure;
+  error?: unknown;
+}
+
+export interface DeliveryStats {
+  sent: number;
+  failedPermanent: number;
+  failedTransient: number;
+  /** Recipients whose values would inject a header (recorded as skipped). */
+  skippedInvalid: number;
+  /** Throttle replies and bursts of deferrals: each slowed the whole sender (not failures). */
+  throttled: number;
+  /** Deferrals retried later (greylisting, a busy mailbox…): only that message waited. */
+  deferred: number;
+  retried: number;
+  inFlight: number;
+}
+
+export function emptyDeliveryStats(): DeliveryStats {
+  return { sent: 0, failedPermanent: 0, failedTransient: 0, skippedInvalid: 0, throttled: 0, deferred: 0, retried: 0, inFlight: 0 };
+}
+
+export interface DeliverInput {
+  prepared: PreparedIssue;
+  transport: SmtpTransport;
+  journal: Journal;
+  queue: JobQueue<Job>;
+  pacer: Pacer;
+  concurrency: number;
+  tuning: DeliveryTuning;
+  stats: DeliveryStats;
+  /** Ctrl-C: stop taking messages; the ones in flight finish and are recorded. */
+  signal?: AbortSignal | undefined;
+  /** Second Ctrl-C: close connections now; messages in flight stay recorded as `sending` (resent on resume). */
+  forceSignal?: AbortSignal | undefined;
+  onProgress?: (() => void) | undefined;
+  /** A hard bounce (550 5.1.1 and kin): the run adds the address to the suppression list with this `source`. */
+  onHardBounce?: ((email: string, source: string) => Promise<unknown>) | undefined;
+}
