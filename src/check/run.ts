@@ -4,7 +4,7 @@ import { isNewsletterError } from '../errors.ts';
 import { buildIssue, type BuiltIssue } from '../render/index.ts';
 import { composeMessage, toRfc822 } from '../mail/index.ts';
 import { unsubscribeUrl } from '../audience/index.ts';
-import { loadSettings, MISSING_SECRET, type Settings } from '../config/index.ts';
+import { loadSettings, MISSING_SECRET, type SenderSettings, type Settings } from '../config/index.ts';
 import { checkAccessibility } from './accessibility.ts';
 import { checkClientSupport } from './client-support.ts';
 import { checkCompliance } from './compliance.ts';
@@ -51,19 +51,11 @@ export interface CheckOptions {
 export async function checkIssue(options: CheckOptions = {}): Promise<CheckReport> {
   const env = options.env ?? process.env;
   const settings = options.settings ?? loadSettings({ cwd: options.cwd, env });
-  let built: BuiltIssue;
-  try {
-    built = await buildIssue({ file: options.file, contentDir: options.contentDir, cwd: options.cwd });
-  } catch (error) {
-    if (!isNewsletterError(error) || error.code !== 'ECONTENT') throw error;
-    return makeReport([finding('content', 'error', 'invalid', error.message, { where: error.where, fix: error.fix })], {});
-  }
+  const built = await buildOrReport(options);
+  if (!('props' in built)) return built;
   const { props } = built;
   const sender = settings.sender();
-  const findings: Finding[] = [
-    ...built.warnings.map((w) => finding('content', 'warning', 'warning', formatProblem(w), { where: w.line ? `${w.file}:${w.line}` : w.file, fix: w.fix })),
-    finding('content', 'info', 'valid', `${built.file} is valid`),
-  ];
+  const findings: Finding[] = contentFindings(built);
   const secret = settings.unsubscribeSecretIfSet() ?? SAMPLE_SECRET;
   if (secret === SAMPLE_SECRET)
     findings.push(finding('compliance', 'info', 'sample-secret', `${MISSING_SECRET.message}. check signs its sample links with a sample secret (fine for checking, never for sending)`, { fix: MISSING_SECRET.fix }));
@@ -80,7 +72,39 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
   figures.clients = clients.summary;
   findings.push(...clients.findings, ...checkLinks(doc), ...checkImages(doc), ...checkAccessibility(doc), ...checkContrast(props.newsletter.colors));
 
-  const message = await toRfc822(
+  const message = await messageAsSent(props, reader, sender);
+  findings.push(...checkCompliance({ doc, postalAddress: props.newsletter.postalAddress, unsubscribeUrl: reader.unsubscribeUrl, headers: parseHeaders(message) }));
+  if (options.spam !== false) findings.push(...(await spamCheck(message, env, figures)));
+  findings.push(...checkPlainText(doc, reader.personalized.text));
+  if (options.online) findings.push(...(await checkOnline(doc, { unsubscribeBase })));
+  if (options.screenshotsOut) {
+    const shots = await runScreenshots(reader.personalized.html, join(options.screenshotsOut, props.issue.slug, 'screenshots'));
+    findings.push(...shots.findings);
+    if (shots.files) figures.screenshots = shots.files;
+  }
+  return makeReport(findings, figures, { file: built.file, subject: built.meta.subject });
+}
+
+/** The built issue, or (content that does not validate) a report with build's messages. */
+async function buildOrReport(options: CheckOptions): Promise<BuiltIssue | CheckReport> {
+  try {
+    return await buildIssue({ file: options.file, contentDir: options.contentDir, cwd: options.cwd });
+  } catch (error) {
+    if (!isNewsletterError(error) || error.code !== 'ECONTENT') throw error;
+    return makeReport([finding('content', 'error', 'invalid', error.message, { where: error.where, fix: error.fix })], {});
+  }
+}
+
+function contentFindings(built: BuiltIssue): Finding[] {
+  return [
+    ...built.warnings.map((w) => finding('content', 'warning', 'warning', formatProblem(w), { where: w.line ? `${w.file}:${w.line}` : w.file, fix: w.fix })),
+    finding('content', 'info', 'valid', `${built.file} is valid`),
+  ];
+}
+
+/** The sample reader's message as send composes it (the settings' From, Reply-To and unsubscribe mailto). */
+function messageAsSent(props: BuiltIssue['props'], reader: ReturnType<typeof sampleCopy>, sender: SenderSettings): Promise<Buffer> {
+  return toRfc822(
     composeMessage({
       props,
       personalized: reader.personalized,
@@ -90,27 +114,17 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
       replyTo: sender.replyTo,
     }),
   );
-  findings.push(...checkCompliance({ doc, postalAddress: props.newsletter.postalAddress, unsubscribeUrl: reader.unsubscribeUrl, headers: parseHeaders(message) }));
+}
 
-  if (options.spam !== false) {
-    const executable = spamassassinPath(env);
-    if (!executable)
-      findings.push(finding('spam', 'info', 'skipped', 'spamassassin is not installed: spam score skipped', { fix: 'Install it to get a score: sudo apt-get install spamassassin (or set SPAMASSASSIN_PATH).' }));
-    else {
-      try {
-        figures.spam = await spamScore(message, executable);
-        findings.push(...spamFindings(figures.spam));
-      } catch (error) {
-        findings.push(finding('spam', 'warning', 'failed', `spamassassin failed: ${(error as Error).message}`, { fix: 'Run `spamassassin -L -t < message.eml` by hand to see why; `sudo sa-update` refreshes its rules.' }));
-      }
-    }
+/** SpamAssassin's score for the message (its figures go into `figures.spam`), or why it was skipped. */
+async function spamCheck(message: Buffer, env: NodeJS.ProcessEnv, figures: Figures): Promise<Finding[]> {
+  const executable = spamassassinPath(env);
+  if (!executable)
+    return [finding('spam', 'info', 'skipped', 'spamassassin is not installed: spam score skipped', { fix: 'Install it to get a score: sudo apt-get install spamassassin (or set SPAMASSASSIN_PATH).' })];
+  try {
+    figures.spam = await spamScore(message, executable);
+    return spamFindings(figures.spam);
+  } catch (error) {
+    return [finding('spam', 'warning', 'failed', `spamassassin failed: ${(error as Error).message}`, { fix: 'Run `spamassassin -L -t < message.eml` by hand to see why; `sudo sa-update` refreshes its rules.' })];
   }
-  findings.push(...checkPlainText(doc, reader.personalized.text));
-  if (options.online) findings.push(...(await checkOnline(doc, { unsubscribeBase })));
-  if (options.screenshotsOut) {
-    const shots = await runScreenshots(reader.personalized.html, join(options.screenshotsOut, props.issue.slug, 'screenshots'));
-    findings.push(...shots.findings);
-    if (shots.files) figures.screenshots = shots.files;
-  }
-  return makeReport(findings, figures, { file: built.file, subject: built.meta.subject });
 }
