@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { NewsletterError } from '../errors.ts';
@@ -62,10 +63,12 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
     handle(ctx, host, req, res).catch((error: unknown) => answerFailure(res, error));
   });
   try {
-    await listen(server, options.port, host);
+    // once() rejects with the 'error' event (port in use, no permission) if it comes first.
+    await once(server.listen(options.port, host), 'listening');
   } catch (cause) {
     stopWatching();
     live.close();
+    ctx.checks.close();
     throw listenError(cause, options.port, host);
   }
   const { port } = server.address() as AddressInfo;
@@ -96,16 +99,6 @@ function answerFailure(res: ServerResponse, error: unknown): void {
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   if (!res.headersSent) send(res, 500, TEXT, `The preview failed to answer this request:\n${message}\n`);
   else res.end();
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
 }
 
 function listenError(cause: unknown, port: number, host: string): NewsletterError {

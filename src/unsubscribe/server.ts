@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { NewsletterError } from '../errors.ts';
 import { loadSuppression, type Suppression } from '../audience/index.ts';
@@ -80,7 +81,8 @@ export async function startUnsubscribeServer(options: UnsubscribeServerOptions):
   server.requestTimeout = 15_000;
 
   try {
-    await listen(server, options.port, host);
+    // once() rejects with the 'error' event (port in use, no permission) if it comes first.
+    await once(server.listen(options.port, host), 'listening');
   } catch (cause) {
     await suppression.close();
     throw listenError(cause, options.port, host);
@@ -163,16 +165,6 @@ function send(res: ServerResponse, req: IncomingMessage, status: number, body: s
 }
 
 const wantsHtml = (req: IncomingMessage) => /\btext\/html\b/.test(req.headers.accept ?? '');
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
 function listenError(cause: unknown, port: number, host: string): NewsletterError {
   const code = (cause as NodeJS.ErrnoException).code;

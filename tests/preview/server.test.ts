@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { copyFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPreviewServer, type PreviewServer } from '../../src/preview/index.ts';
@@ -74,6 +77,24 @@ describe('newsletter preview serves the seed issue over HTTP', () => {
   it('refuses requests for a foreign host name (DNS rebinding) and unknown paths', async () => {
     expect((await fetchText(server.url, { headers: { host: 'attacker.example' } })).status).toBe(403);
     expect((await fetchText(new URL('/nope', server.url).href)).status).toBe(404);
+  });
+});
+
+describe('newsletter preview on a port in use', () => {
+  it('refuses with the port named and a fix', async () => {
+    const other = createServer();
+    other.listen(0, '127.0.0.1');
+    await once(other, 'listening');
+    const port = (other.address() as AddressInfo).port;
+    try {
+      await expect(startPreviewServer({ cwd: ROOT, contentDir: 'content', port })).rejects.toMatchObject({
+        code: 'EUSAGE',
+        message: `Port ${port} on 127.0.0.1 is already in use`,
+        fix: expect.stringContaining('--port 0') as unknown,
+      });
+    } finally {
+      other.close();
+    }
   });
 });
 
