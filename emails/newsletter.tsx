@@ -1,6 +1,5 @@
 import { Body, Container, Head, Html, Preview, Section } from '@react-email/components';
-import type { NewsletterProps } from '../src/content/index.ts';
-import { placeholder, type IssueModel, type MergeField } from '../src/content/index.ts';
+import { type NewsletterProps, placeholder, type IssueModel, type MergeField } from '../src/content/index.ts';
 import { CallToAction, Footer, Hero, IssueSection, Lead, Masthead, MoreStories, Opening, type FieldWriter } from './components/layout.tsx';
 import { headCss, type Colors } from './components/theme.ts';
 import { previewProps } from './preview-props.generated.ts';

@@ -1,7 +1,5 @@
 import type { SenderSettings } from '../config/index.ts';
-import type { ContentProblem } from '../content/index.ts';
-import type { NewsletterProps } from '../content/index.ts';
-import type { LoadOptions } from '../content/index.ts';
+import type { ContentProblem, NewsletterProps, LoadOptions } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
 import { issueTemplates, type IssueTemplates } from '../personalize/index.ts';
 import { buildIssue, GMAIL_CLIP_BYTES } from '../render/index.ts';

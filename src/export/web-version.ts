@@ -1,5 +1,4 @@
-import type { MergeField } from '../content/index.ts';
-import type { NewsletterProps } from '../content/index.ts';
+import type { MergeField, NewsletterProps } from '../content/index.ts';
 import { keepLiteral } from './literal.ts';
 import { literalValue } from './platforms/shared.ts';
 import type { Platform, TagTable } from './platforms/types.ts';

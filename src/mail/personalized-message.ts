@@ -2,10 +2,9 @@ import type { NewsletterProps } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
 import { compileRendered, valuesFor, type CompiledIssue } from '../personalize/index.ts';
 import { unsubscribeUrl } from '../audience/index.ts';
-import { MAX_UNSUBSCRIBE_URL, type SendEnv } from '../config/index.ts';
+import { MAX_UNSUBSCRIBE_URL, type SendEnv, parseMailbox, type Mailbox } from '../config/index.ts';
 import { encodeTemplate, type EncodedTemplate } from './encoded-template.ts';
 import { fitsOneLine, MAX_LINE } from './header-lines.ts';
-import { parseMailbox, type Mailbox } from '../config/index.ts';
 import { composeMessage, type MailOptions } from './message.ts';
 
 /** Everything needed to make one recipient's message, prepared once per run (templates compiled once). */

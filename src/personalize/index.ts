@@ -1,6 +1,5 @@
 import Handlebars from 'handlebars';
-import { MERGE_FIELD_NAMES, type MergeField, type Slot } from '../content/index.ts';
-import type { NewsletterProps } from '../content/index.ts';
+import { MERGE_FIELD_NAMES, type MergeField, type Slot, type NewsletterProps } from '../content/index.ts';
 import { templatePieces, toHandlebars, type TemplatePieces } from './template.ts';
 
 export { templatePieces, toHandlebars, URL_HELPER, type TemplatePieces } from './template.ts';

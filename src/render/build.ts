@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loadIssue, type LoadOptions } from '../content/index.ts';
-import type { ContentProblem } from '../content/index.ts';
-import type { NewsletterProps } from '../content/index.ts';
-import { templateToDisplay } from '../content/index.ts';
+import { loadIssue, type LoadOptions, type ContentProblem, type NewsletterProps, templateToDisplay } from '../content/index.ts';
 import { issueTemplates, mergeFieldsUsed } from '../personalize/index.ts';
 import { renderIssue } from './render-issue.ts';
 

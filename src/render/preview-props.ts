@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { templateToDisplay } from '../content/index.ts';
-import type { NewsletterProps } from '../content/index.ts';
+import { templateToDisplay, type NewsletterProps } from '../content/index.ts';
 
 /**
  * Source of emails/preview-props.generated.ts: the newest real issue as

@@ -1,6 +1,4 @@
-import type { Block, Inline, NewsletterProps } from '../content/index.ts';
-import type { NewsletterConfig } from '../content/index.ts';
-import { hasFields } from '../content/index.ts';
+import { type Block, type Inline, type NewsletterProps, type NewsletterConfig, hasFields } from '../content/index.ts';
 
 type Utm = NonNullable<NewsletterConfig['utm']>;
 

@@ -5,12 +5,10 @@ import { requireSecret, type SendEnv } from '../config/index.ts';
 import { emptyDeliveryStats, type DeliveryStats } from './deliver.ts';
 import { FailuresCsv } from './failures-csv.ts';
 import { openListSource } from './list-source.ts';
-import { toRfc822 } from '../mail/index.ts';
-import { messageFor, prepareIssue, type PreparedIssue } from '../mail/index.ts';
+import { toRfc822, messageFor, prepareIssue, type PreparedIssue } from '../mail/index.ts';
 import type { Job } from './recipients.ts';
 import type { BuiltForSend } from './run.ts';
-import type { RowProblem } from '../audience/index.ts';
-import type { SuppressionProblem } from '../audience/index.ts';
+import type { RowProblem, SuppressionProblem } from '../audience/index.ts';
 import { estimateRows, issueNamed, skippedTotal, type Progress, type SendSummary } from './summary.ts';
 
 export interface DryRunOptions {

@@ -1,6 +1,5 @@
 import { NewsletterError } from '../errors.ts';
-import { loadSuppression, type Suppression, type SuppressionProblem } from '../audience/index.ts';
-import { listFileKind, readSubscribers, type RowProblem } from '../audience/index.ts';
+import { loadSuppression, type Suppression, type SuppressionProblem, listFileKind, readSubscribers, type RowProblem } from '../audience/index.ts';
 import type { FailuresCsv } from './failures-csv.ts';
 import type { Journal } from './journal.ts';
 import { emptyTally, sendable, type Job, type ListTally, type RetryFailed } from './recipients.ts';

@@ -10,11 +10,9 @@ import { Journal, journalPath } from './journal.ts';
 import { openListSource, type ListSource } from './list-source.ts';
 import type { Job, ListTally } from './recipients.ts';
 import { Pacer } from './pacer.ts';
-import { prepareIssue, type PreparedIssue, type SmtpTransport } from '../mail/index.ts';
-import { listFileKind, type RowProblem } from '../audience/index.ts';
+import { prepareIssue, type PreparedIssue, type SmtpTransport, createSmtpTransport } from '../mail/index.ts';
+import { listFileKind, type RowProblem, type SuppressionProblem } from '../audience/index.ts';
 import { estimateRows, issueNamed, skippedTotal, type Progress, type SendSummary } from './summary.ts';
-import type { SuppressionProblem } from '../audience/index.ts';
-import { createSmtpTransport } from '../mail/index.ts';
 
 export interface BuiltForSend {
   props: NewsletterProps;

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { templateToDisplay } from '../content/index.ts';
-import type { NewsletterProps } from '../content/index.ts';
+import { templateToDisplay, type NewsletterProps } from '../content/index.ts';
 import { EXIT, NewsletterError, type ErrorDetails, type ExitCode } from '../errors.ts';
 import type { SmtpFailure } from './classify.ts';
 import type { DeliveryStats, Stop } from './deliver.ts';

@@ -3,12 +3,11 @@ import { NewsletterError } from '../errors.ts';
 import { classifySmtpError, describeFailure, type SmtpFailure } from './classify.ts';
 import { requireSecret, requireSmtp, type SendEnv } from '../config/index.ts';
 import { emptyDeliveryStats } from './deliver.ts';
-import { messageFor, prepareIssue, type RecipientLike } from '../mail/index.ts';
+import { messageFor, prepareIssue, type RecipientLike, createSmtpTransport } from '../mail/index.ts';
 import { emptyTally } from './recipients.ts';
 import { readSubscribers } from '../audience/index.ts';
 import type { BuiltForSend } from './run.ts';
 import { issueNamed, SmtpSendError, type SendSummary } from './summary.ts';
-import { createSmtpTransport } from '../mail/index.ts';
 
 export interface TestSendOptions {
   built: BuiltForSend;

@@ -2,11 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { NewsletterError } from '../errors.ts';
-import { loadSuppression, type Suppression } from '../audience/index.ts';
+import { loadSuppression, type Suppression, verifyUnsubscribeToken } from '../audience/index.ts';
 import { missingSecretError } from '../config/index.ts';
 import { BodyTooLarge, isOneClick, readBody } from './body.ts';
 import { confirmPage, donePage, invalidPage } from './page.ts';
-import { verifyUnsubscribeToken } from '../audience/index.ts';
 
 export interface UnsubscribeServerOptions {
   /** 0 picks a free port. */

@@ -1,11 +1,10 @@
 import { formatProblem } from '../../content/index.ts';
-import { formatRowProblem, type RowProblem } from '../../audience/index.ts';
+import { formatRowProblem, type RowProblem, type SuppressionProblem } from '../../audience/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
 import { buildIssue, type BuiltIssue } from '../../render/index.ts';
 import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, progressBar, progressLine, sendIssue, testSend, type Progress } from '../../send/index.ts';
 import { loadSettings, type SendEnv, type SmtpConfig } from '../../config/index.ts';
 import { verifyOffWarning } from '../../mail/index.ts';
-import { type SuppressionProblem } from '../../audience/index.ts';
 import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
