@@ -6,19 +6,17 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { JournalRecord } from '../../src/send/index.ts';
 import type { SmtpTestServer } from './smtp-test-server.ts';
 
-export interface JournalLine {
-  s: string;
-  e?: string;
-  [field: string]: unknown;
-}
-
-/** Every complete record of a journal file; a torn last line (no newline after it) is left out. */
-export async function journalLines(path: string): Promise<JournalLine[]> {
+/**
+ * Every record of a journal file. A torn last line (no newline after it: a crash
+ * or a full disk) fails the parse unless `tornTail` is 'drop'.
+ */
+export async function journalRecords(path: string, { tornTail = 'fail' }: { tornTail?: 'fail' | 'drop' } = {}): Promise<JournalRecord[]> {
   const text = await readFile(path, 'utf8');
-  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-  return complete.split('\n').filter(Boolean).map((line) => JSON.parse(line) as JournalLine);
+  const lines = tornTail === 'drop' ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+  return lines.split('\n').filter(Boolean).map((line) => JSON.parse(line) as JournalRecord);
 }
 
 /** The one journal in a state folder (one issue, one list). */
@@ -29,9 +27,9 @@ export async function journalIn(stateDir: string): Promise<string> {
 }
 
 /** The last state recorded for each address (the journal's rule: the last record wins). */
-export function lastStates(records: JournalLine[]): Map<string, string> {
+export function lastStates(records: JournalRecord[]): Map<string, string> {
   const states = new Map<string, string>();
-  for (const r of records) if (r.e && r.s !== 'suppress') states.set(r.e, r.s);
+  for (const r of records) if ('e' in r && r.s !== 'suppress') states.set(r.e, r.s);
   return states;
 }
 

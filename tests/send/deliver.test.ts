@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressObject } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitCodeOf, sendIssue, type JournalRecord } from '../../src/send/index.ts';
+import { exitCodeOf, sendIssue } from '../../src/send/index.ts';
 import { messageIdFor } from '../../src/mail/index.ts';
 import { verifyUnsubscribeToken } from '../../src/audience/token.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
+import { journalRecords } from '../helpers/delivery.ts';
 import { addressOf, envFor, fixtureIssue, LIST_ID, SECRET, SEND_FIXTURES, stateWithSuppression, writeList } from './helpers.ts';
 
 let server: SmtpTestServer | undefined;
@@ -14,11 +15,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-async function journalLines(path: string): Promise<JournalRecord[]> {
-  const text = await readFile(path, 'utf8');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
-}
 
 const firstAddress = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a[0] : a)?.value[0]?.address;
 
@@ -71,7 +67,7 @@ describe('send to a real SMTP server', () => {
       expect(parsed.text).toContain(list.unsubscribe.url);
     }
 
-    const records = await journalLines(summary.journal!);
+    const records = await journalRecords(summary.journal!);
     expect(records.filter((r) => r.s === 'sent')).toHaveLength(200);
     expect(records.find((r) => r.s === 'sent')).toMatchObject({ r: expect.stringMatching(/^250 /) });
   });
@@ -124,7 +120,7 @@ describe('send to a real SMTP server', () => {
     expect(server.count('suppressed@example.com')).toBe(0);
     expect(summary.tally).toMatchObject({ suppressed: 1, byStatus: 3, invalid: 1, duplicate: 1 });
     expect(exitCodeOf(summary)).toBe(0);
-    const skipped = (await journalLines(summary.journal!)).filter((r) => r.s === 'skipped');
+    const skipped = (await journalRecords(summary.journal!)).filter((r) => r.s === 'skipped');
     expect(skipped.map((r) => r.e).sort()).toEqual(['four@example.com', 'suppressed@example.com', 'three@example.com', 'two@example.com']);
   });
 
@@ -153,7 +149,7 @@ describe('--rate', () => {
     const summary = await sendIssue({ built: await fixtureIssue(), listPath: list, env: envFor(server.port), stateDir: join(dir, 'state'), concurrency: 5, rate: 20 });
     expect(summary.stats.sent).toBe(45);
     // When each message was handed to the transport ('sending' records): an upper bound, so a slow machine cannot break it.
-    const times = (await journalLines(summary.journal!)).flatMap((r) => (r.s === 'sending' ? [r.t] : [])).sort((a, b) => a - b);
+    const times = (await journalRecords(summary.journal!)).flatMap((r) => (r.s === 'sending' ? [r.t] : [])).sort((a, b) => a - b);
     let most = 0;
     for (let i = 0, j = 0; i < times.length; i++) {
       while (times[i]! - times[j]! >= 1000) j++;

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NewsletterError } from '../../src/errors.ts';
 import { exitCodeOf, sendIssue, type SendOptions } from '../../src/send/index.ts';
 import { BIN, runCli, tempDir } from '../helpers/cli.ts';
-import { deliveredCounts, journalIn, journalLines, lastStates, until, withState } from '../helpers/delivery.ts';
+import { deliveredCounts, journalIn, journalRecords, lastStates, until, withState } from '../helpers/delivery.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
 import { addressOf, CLEAN_ENV, cliEnv, CONTENT, envFor, fixtureIssue, ISSUE, writeList } from './helpers.ts';
 
@@ -62,7 +62,7 @@ describe('Ctrl-C during a send', () => {
     expect(first.stop).toMatchObject({ reason: 'interrupted', message: expect.stringMatching(/^Interrupted \(Ctrl-C\); the messages in flight were finished and recorded/) as unknown });
     expect(exitCodeOf(first)).toBe(3);
     // Graceful: everything the server accepted is recorded as sent; nothing is left in flight.
-    const states = lastStates(await journalLines(first.journal!));
+    const states = lastStates(await journalRecords(first.journal!));
     expect(first.stats.sent).toBe(smtp.total());
     expect(withState(states, 'sent')).toHaveLength(smtp.total());
     expect(withState(states, 'sending')).toEqual([]);
@@ -89,7 +89,7 @@ describe('Ctrl-C during a send', () => {
     expect(exitCodeOf(first)).toBe(3);
     expect(first.stop?.reason).toBe('interrupted');
     expect(first.stats.sent).toBe(5);
-    const states = lastStates(await journalLines(first.journal!));
+    const states = lastStates(await journalRecords(first.journal!));
     const inFlight = withState(states, 'sending');
     expect(inFlight).toHaveLength(3);
     expect(withState(states, 'sent')).toHaveLength(5);
@@ -152,7 +152,7 @@ describe('a server that keeps throttling', () => {
     expect(first.stop).toBeUndefined();
     expect(exitCodeOf(first)).toBe(2);
     expect(first.stats).toMatchObject({ sent: 0, failedTransient: 4, failedPermanent: 0, throttled: 12 });
-    const failed = (await journalLines(first.journal!)).filter((r) => r.s === 'failed');
+    const failed = (await journalRecords(first.journal!)).filter((r) => r.s === 'failed');
     expect(failed.map((r) => r.e).sort()).toEqual([...all].sort());
     for (const r of failed) expect(r).toMatchObject({ k: 'transient', rc: 451, m: expect.stringMatching(/kept throttling; gave up after 2 tries/) as unknown });
     expect(smtp.total()).toBe(0);
@@ -179,7 +179,7 @@ describe('the server fails mid-run', () => {
     expect(first.stop).toMatchObject({ reason: 'refused', failure: { responseCode: 535 } });
     expect(first.stop?.message).toMatch(/refused the login.*535.*the recipients stay pending/);
     expect(first.stats).toMatchObject({ sent: 6, failedPermanent: 0, failedTransient: 0 });
-    const states = lastStates(await journalLines(first.journal!));
+    const states = lastStates(await journalRecords(first.journal!));
     expect(withState(states, 'sent')).toHaveLength(6);
     expect(withState(states, 'pending')).toHaveLength(1);
     expect(withState(states, 'sending')).toEqual([]);
@@ -209,7 +209,7 @@ describe('the server fails mid-run', () => {
     expect(exitCodeOf(first)).toBe(3);
     expect(first.stop).toMatchObject({ reason: 'unreachable', message: expect.stringMatching(/^Cannot reach the SMTP server: .*ECONNREFUSED|nothing accepts connections/) as unknown });
     expect(first.stats.failedPermanent + first.stats.failedTransient).toBe(0);
-    const records = await journalLines(first.journal!);
+    const records = await journalRecords(first.journal!);
     expect(records.filter((r) => r.s === 'failed')).toEqual([]);
     const states = lastStates(records);
     // Everything the server accepted is in the journal as sent or (reply lost) in flight.
@@ -241,7 +241,7 @@ describe('a value unsafe for its place', () => {
     expect(first.stop).toBeUndefined();
     expect(exitCodeOf(first)).toBe(0);
     expect(first.stats).toMatchObject({ sent: 2, skippedInvalid: 1, failedPermanent: 0 });
-    const skipped = (await journalLines(first.journal!)).filter((r) => r.s === 'skipped');
+    const skipped = (await journalRecords(first.journal!)).filter((r) => r.s === 'skipped');
     expect(skipped).toEqual([expect.objectContaining({ e: odd, why: expect.stringMatching(/^invalid: The unsubscribe URL for \+{240}@example\.com is \d+ characters/) as unknown })]);
     expect(first.failuresCsv).toBeUndefined();
 
@@ -281,7 +281,7 @@ describe('the journal cannot be written (file size limit: EFBIG, as a full disk)
     expect(failed).toMatchObject({ code: 'ESEND', exitCode: 3, message: expect.stringMatching(/^Cannot write the send journal: .*EFBIG|file too large/i) as unknown });
     expect((failed as NewsletterError).fix).toMatch(/run the same command again to resume/);
 
-    const states = lastStates(await journalLines(journal));
+    const states = lastStates(await journalRecords(journal, { tornTail: 'drop' }));
     const counts = deliveredCounts(smtp);
     // The crash-safety rule: the server accepted nothing the journal does not show as sent or in flight.
     for (const e of counts.keys()) expect(['sent', 'sending'], e).toContain(states.get(e));

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodeOf, sendIssue, type JournalRecord } from '../../src/send/index.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
+import { journalRecords } from '../helpers/delivery.ts';
 import { addressOf, envFor, fixtureIssue, writeList } from './helpers.ts';
 
 let server: SmtpTestServer | undefined;
@@ -11,10 +12,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-async function journal(path: string): Promise<JournalRecord[]> {
-  return (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
-}
 
 /**
  * Retries and throttle pauses in milliseconds, so a faulty server takes seconds, not minutes. Each
@@ -52,7 +49,7 @@ describe('send against a faulty server', () => {
     expect(summary.stats.deferred).toBeGreaterThan(0);
     expect(exitCodeOf(summary)).toBe(2);
 
-    const failed = (await journal(summary.journal!)).filter((r): r is Extract<JournalRecord, { s: 'failed' }> => r.s === 'failed');
+    const failed = (await journalRecords(summary.journal!)).filter((r): r is Extract<JournalRecord, { s: 'failed' }> => r.s === 'failed');
     expect(failed.map((r) => r.e).sort()).toEqual([...rejected].sort());
     for (const r of failed) expect(r).toMatchObject({ k: 'permanent', rc: 550, cmd: 'RCPT TO', code: 'EENVELOPE' });
 
@@ -112,7 +109,7 @@ describe('send against a faulty server', () => {
     expect(server.total()).toBe(0);
     const text = await readFile(summary.journal!, 'utf8');
     expect(text).not.toContain('wrong-p');
-    const records = await journal(summary.journal!);
+    const records = await journalRecords(summary.journal!);
     expect(records.every((r) => r.s === 'run')).toBe(true);
     expect(JSON.stringify(summary.stop?.message)).not.toContain('wrong-p');
 

@@ -4,12 +4,13 @@
  * through the real CLI, and reads what arrived from the Maildirs.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../src/send/journal.ts';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/content.ts';
+import { journalRecords } from '../helpers/delivery.ts';
 import { SKIP_POSTFIX, startPolicyServer, startPostfix, type PolicyServer, type Postfix, type PostfixOptions } from '../helpers/postfix.ts';
 import { addressOf, CLEAN_ENV, cliEnv, CONTENT, ISSUE, writeList } from './helpers.ts';
 
@@ -40,8 +41,7 @@ function send(r: SendRun, port: number, extraEnv: Record<string, string> = {}, f
 async function journal(state: string): Promise<JournalRecord[]> {
   const name = (await readdir(state)).find((n) => n.endsWith('.journal.jsonl'));
   if (!name) return [];
-  const text = await readFile(join(state, name), 'utf8');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
+  return journalRecords(join(state, name));
 }
 
 /** Poll `ready` until it holds, or `done` settles first (the send ended early: the assertions after say how). */

@@ -1,12 +1,12 @@
 // What the sender does with each kind of reply (issue 10): a deferral waits alone, a throttle
 // slows everyone, a refusal of the sender or the message stops with everyone pending, and only
 // a refusal of the recipient is that recipient's permanent failure.
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodeOf, sendIssue, type JournalRecord, type SendOptions } from '../../src/send/index.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { startSmtpTestServer, type FaultPlan, type SmtpTestServer } from '../helpers/smtp-test-server.ts';
+import { journalIn, journalRecords } from '../helpers/delivery.ts';
 import { addressOf, CLEAN_ENV, cliEnv, CONTENT, envFor, fixtureIssue, ISSUE, writeList } from './helpers.ts';
 
 let server: SmtpTestServer | undefined;
@@ -15,13 +15,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function records(path: string): Promise<JournalRecord[]> {
-  return (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
-}
-
-async function journalIn(stateDir: string): Promise<JournalRecord[]> {
-  const name = (await readdir(stateDir)).find((n) => n.endsWith('.journal.jsonl'))!;
-  return records(join(stateDir, name));
+/** The records of the one journal in a state folder. */
+async function recordsIn(stateDir: string): Promise<JournalRecord[]> {
+  return journalRecords(await journalIn(stateDir));
 }
 
 /** Retries and throttle pauses in milliseconds, so each test takes seconds. */
@@ -111,7 +107,7 @@ describe('a refusal of the sender or of the message stops the run, nobody failed
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('530 5.7.0 Authentication required');
     expect(r.stdout).toMatch(/fix: .*SMTP_USER.*SMTP_PASSWORD/);
-    const journal = await journalIn(state);
+    const journal = await recordsIn(state);
     expect(journal.filter((x) => x.s === 'failed')).toEqual([]);
     expect(journal.some((x) => x.s === 'pending')).toBe(true);
 
@@ -128,7 +124,7 @@ describe('a refusal of the sender or of the message stops the run, nobody failed
     expect(summary.stop?.message).toContain('552 5.3.4 Message size exceeds fixed limit');
     expect(server!.replies.filter((r) => r.command === 'DATA')).toHaveLength(3);
     expect(summary.stats.failedPermanent).toBe(0);
-    expect((await journalIn(stateDir)).filter((x) => x.s === 'failed')).toEqual([]);
+    expect((await recordsIn(stateDir)).filter((x) => x.s === 'failed')).toEqual([]);
     await server!.close();
 
     server = await startSmtpTestServer();
@@ -143,7 +139,7 @@ describe('a refusal of the sender or of the message stops the run, nobody failed
     expect(exitCodeOf(summary)).toBe(2);
     for (let i = 0; i < 12; i++) expect(server!.count(addressOf(i)), addressOf(i)).toBe(i === 3 ? 0 : 1);
     expect(summary.stats.failedPermanent).toBe(1);
-    const failed = (await journalIn(stateDir)).filter((x) => x.s === 'failed');
+    const failed = (await recordsIn(stateDir)).filter((x) => x.s === 'failed');
     expect(failed).toEqual([expect.objectContaining({ e: addressOf(3), k: 'permanent', rc: 552, row: 5 })]);
   });
 });
