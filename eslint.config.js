@@ -94,7 +94,7 @@ const NODE_GLOBALS = Object.fromEntries(
 );
 
 export default defineConfig(
-  { ignores: ['dist/**', 'out/**', 'coverage/**', 'emails/preview-props.generated.ts'] },
+  { ignores: ['dist/**', 'out/**', 'coverage/**', 'emails/_preview/**'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

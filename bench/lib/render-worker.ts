@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import mjml2html from 'mjml';
-import { render, toPlainText } from '@react-email/render';
+import { render } from '@react-email/render';
 import { createElement } from 'react';
 import { Newsletter } from '../../emails/newsletter.tsx';
-import { PLAIN_TEXT_OPTIONS } from '../../src/render/plain-text.ts';
+import { plainTextOf } from '../../src/render/plain-text.ts';
 import { renderIssue } from '../../src/render/render-issue.ts';
 import { withUtm } from '../../src/render/utm.ts';
 import { seedIssue, seedOutline } from './seed.ts';
@@ -54,7 +54,7 @@ try {
       kept += (await render(createElement(Newsletter, utmProps))).length;
     },
     textOnly: () => {
-      kept += toPlainText(ours.html, PLAIN_TEXT_OPTIONS).length;
+      kept += plainTextOf(ours.html).length;
     },
     // The React side validates content before rendering (loadIssue), outside the timed call, so the
     // like-for-like MJML run skips MJML's own validation; its default (soft) is measured too.

@@ -42,13 +42,19 @@ export function Masthead({ newsletter, issue }: { newsletter: NewsletterConfig; 
   );
 }
 
-/** The greeting and the headline, at the top of the card. */
-export function Opening({ issue, colors: c, field }: { issue: IssueModel; colors: Colors; field: FieldWriter }) {
+/**
+ * The greeting (newsletter.yml `greeting`, or the issue's own; false: none, not
+ * even an empty paragraph) and the headline, at the top of the card. The
+ * greeting is marked text, written as one string so its fields stay whole.
+ */
+export function Opening({ issue, colors: c }: { issue: IssueModel; colors: Colors }) {
   return (
     <Section className="nl-pad" style={{ padding: CARD_PAD }}>
-      <Text className="nl-text" style={{ ...bodyText(c), fontFamily: FONT_SANS, fontSize: '16px' }}>
-        {`Hi ${field('firstName')},`}
-      </Text>
+      {issue.greeting === false ? null : (
+        <Text className="nl-text" style={{ ...bodyText(c), fontFamily: FONT_SANS, fontSize: '16px' }}>
+          {issue.greeting}
+        </Text>
+      )}
       <Heading as="h1" className="nl-text nl-h1" style={{ fontFamily: FONT_SERIF, fontSize: '30px', lineHeight: '1.25', fontWeight: 700, color: c.text, margin: '0 0 20px' }}>
         <Inlines nodes={issue.headline} colors={c} />
       </Heading>

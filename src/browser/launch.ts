@@ -36,7 +36,7 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string | und
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!executablePath)
-    throw new NewsletterError('ECONFIG', `Chromium is not installed (looked for ${process.env.CHROMIUM_PATH || DEFAULT_CHROMIUM}); screenshots need it.`, {
+    throw new NewsletterError('ECONFIG', `Chromium is not installed (looked for ${process.env.CHROMIUM_PATH || DEFAULT_CHROMIUM}); screenshots and the axe-core accessibility check need it.`, {
       fix: 'Install it: sudo apt-get install chromium (or set CHROMIUM_PATH to a Chromium executable).',
     });
   const { chromium } = await import('playwright-core');

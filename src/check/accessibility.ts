@@ -1,5 +1,5 @@
 import { isTag } from 'domhandler';
-import { attr, describe, isHidden, text, type Element, type HtmlDoc } from './html-doc.ts';
+import { attr, describe, isHidden, text, visibleText, type Element, type HtmlDoc } from './html-doc.ts';
 import { finding, type Finding } from './report.ts';
 
 /** Link texts that say nothing about where the link goes, when read out on their own. */
@@ -30,6 +30,23 @@ function checkDocument(doc: HtmlDoc): Finding[] {
   if (!title || !text(title))
     out.push(finding('accessibility', 'error', 'title', 'no <title>; it names the page when the email is opened in a browser or read by a screen reader', { fix: 'Give the template a <title> (the subject).' }));
   return out;
+}
+
+const ARTICLE_FIX = 'Keep the content inside the template\'s <div role="article" aria-roledescription="email" aria-label="{subject}" lang dir> (emails/newsletter.tsx).';
+
+/**
+ * The email's landmark: one role="article" wrapper, named, with lang and dir, around all
+ * the visible content. It stands in for axe-core's page-level `region` rule (see AXE_OPTIONS).
+ */
+function checkArticle(doc: HtmlDoc): Finding[] {
+  const article = doc.one('[role="article"]');
+  if (!article)
+    return [finding('accessibility', 'warning', 'article', 'no role="article" wrapper around the email; screen readers cannot tell where the email starts and ends inside the mail client', { fix: ARTICLE_FIX })];
+  const missing = ['aria-label', 'lang', 'dir'].filter((name) => !attr(article, name)?.trim());
+  const outside = visibleText(doc).replace(/\s+/g, '').length - visibleText(article).replace(/\s+/g, '').length;
+  const problems = [...missing.map((name) => `no ${name}`), ...(outside > 0 ? [`${outside} characters of visible text outside it`] : [])];
+  if (!problems.length) return [];
+  return [finding('accessibility', 'warning', 'article', `the role="article" wrapper has ${problems.join(', ')}`, { where: describe(article), fix: ARTICLE_FIX, data: { missing, outside } })];
 }
 
 function checkTables(doc: HtmlDoc): Finding[] {
@@ -94,7 +111,11 @@ function checkLinkText(doc: HtmlDoc): Finding[] {
   return out;
 }
 
-/** lang and title, layout tables, heading order and link text. Contrast is in contrast.ts. */
+/**
+ * lang and title, the article wrapper, layout tables, heading order and link text.
+ * Contrast is in contrast.ts; axe-core (axe.ts) replaces the lang, title and empty-link
+ * findings when it runs.
+ */
 export function checkAccessibility(doc: HtmlDoc): Finding[] {
-  return [...checkDocument(doc), ...checkTables(doc), ...checkHeadings(doc), ...checkLinkText(doc)];
+  return [...checkDocument(doc), ...checkArticle(doc), ...checkTables(doc), ...checkHeadings(doc), ...checkLinkText(doc)];
 }

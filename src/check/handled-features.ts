@@ -63,6 +63,10 @@ export const HANDLED_FEATURES: Record<string, { why: string; fallback: string }>
     why: 'declaring that the email supports light and dark',
     fallback: 'the client picks its own scheme; the colours are chosen to survive inversion',
   },
+  'aria-label attribute': {
+    why: 'names the role="article" email wrapper with the subject, for screen readers (https://www.caniemail.com/features/html-aria-label/)',
+    fallback: 'Yahoo drops the attribute: the wrapper is then an unnamed article, and the mail client still announces the subject itself',
+  },
   'color-scheme meta tag': {
     why: 'declaring that the email supports light and dark',
     fallback: 'the client picks its own scheme; the colours are chosen to survive inversion',

@@ -52,8 +52,8 @@ export function isHidden(el: Element): boolean {
 
 const INVISIBLE = new Set(['head', 'style', 'script', 'title', 'template']);
 
-/** The text a reader sees: text nodes outside <head>, <style> and hidden elements, space-joined. */
-export function visibleText(doc: HtmlDoc): string {
+/** The text a reader sees (in the whole document, or in one element): text nodes outside <head>, <style> and hidden elements, space-joined. */
+export function visibleText(root: HtmlDoc | Element): string {
   const parts: string[] = [];
   const walk = (node: AnyNode) => {
     if (isText(node)) parts.push(node.data);
@@ -62,6 +62,6 @@ export function visibleText(doc: HtmlDoc): string {
       for (const child of node.children) walk(child);
     }
   };
-  walk(doc.document);
+  walk('document' in root ? root.document : root);
   return parts.join(' ').replace(/\s+/g, ' ').trim();
 }

@@ -17,5 +17,6 @@ export { parseHeaders } from './headers.ts';
 export { checkPlainText } from './plain-text.ts';
 export { parseSpamReport, spamassassinPath, spamFindings, spamScore } from './spam.ts';
 export { LONG_RECIPIENT, TYPICAL_RECIPIENT, SAMPLE_SECRET } from './sample.ts';
-export { runScreenshots, type ScreenshotsModule } from './screenshot-step.ts';
-export { takeScreenshots } from './screenshots.ts';
+export { runBrowserStep, type BrowserModule, type BrowserStepResult } from './screenshot-step.ts';
+export { browserPass, takeScreenshots } from './screenshots.ts';
+export { AXE_ID, axeFindings, severityOf, withoutDuplicates } from './axe.ts';

@@ -17,7 +17,8 @@ import { checkOnline } from './online.ts';
 import { checkPlainText } from './plain-text.ts';
 import { finding, makeReport, type CheckReport, type Figures, type Finding } from './report.ts';
 import { LONG_RECIPIENT, SAMPLE_SECRET, sampleCopy, TYPICAL_RECIPIENT, type SampleRecipient } from './sample.ts';
-import { runScreenshots } from './screenshot-step.ts';
+import { runBrowserStep, type BrowserStepResult } from './screenshot-step.ts';
+import { withoutDuplicates } from './axe.ts';
 import { checkSize } from './size.ts';
 import { spamassassinPath, spamFindings, spamScore } from './spam.ts';
 
@@ -40,6 +41,8 @@ export interface CheckOptions {
   env?: NodeJS.ProcessEnv;
   /** Set false to skip the spam score (e.g. in a preview that re-checks on every save). */
   spam?: boolean;
+  /** Set false to skip axe-core (it starts Chromium); the hand-written accessibility checks still run. */
+  axe?: boolean;
 }
 
 /**
@@ -70,19 +73,28 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
   const doc = parseHtml(reader.personalized.html);
   const clients = checkClientSupport(reader.personalized.html);
   figures.clients = clients.summary;
-  findings.push(...clients.findings, ...checkLinks(doc), ...checkImages(doc), ...checkAccessibility(doc), ...checkContrast(props.newsletter.colors));
+  findings.push(...clients.findings, ...checkLinks(doc));
+  const browser = await browserStep(reader.personalized.html, props.issue.slug, options, figures);
+  // axe-core's findings replace the hand-written ones it covers; without Chromium those are the fallback.
+  findings.push(...withoutDuplicates([...checkImages(doc), ...checkAccessibility(doc), ...checkContrast(props.newsletter.colors)], browser.axe));
 
   const message = await messageAsSent(props, reader, sender);
   findings.push(...checkCompliance({ doc, postalAddress: props.newsletter.postalAddress, unsubscribeUrl: reader.unsubscribeUrl, headers: parseHeaders(message) }));
   if (options.spam !== false) findings.push(...(await spamCheck(message, env, figures)));
   findings.push(...checkPlainText(doc, reader.personalized.text));
   if (options.online) findings.push(...(await checkOnline(doc, { unsubscribeBase })));
-  if (options.screenshotsOut) {
-    const shots = await runScreenshots(reader.personalized.html, join(options.screenshotsOut, props.issue.slug, 'screenshots'));
-    findings.push(...shots.findings);
-    if (shots.files) figures.screenshots = shots.files;
-  }
+  findings.push(...browser.findings);
   return makeReport(findings, figures, { file: built.file, subject: built.meta.subject });
+}
+
+/** Chromium, when there is anything for it to do: axe-core (unless turned off) and the screenshots asked for. */
+async function browserStep(html: string, slug: string, options: CheckOptions, figures: Figures): Promise<BrowserStepResult> {
+  const outDir = options.screenshotsOut ? join(options.screenshotsOut, slug, 'screenshots') : undefined;
+  const axe = options.axe !== false;
+  if (!axe && !outDir) return { findings: [] };
+  const step = await runBrowserStep({ html, outDir, axe });
+  if (step.files) figures.screenshots = step.files;
+  return step;
 }
 
 /** The built issue, or (content that does not validate) a report with build's messages. */

@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { blockOffMachine, launchBrowser } from '../browser/index.ts';
+import { runAxe, type AxeRun } from './axe-page.ts';
 
 export interface ScreenshotOptions {
   /** The email as sent (personalized HTML). */
@@ -22,10 +24,25 @@ export interface ScreenshotResult {
   overflow375: { overflowing: boolean; scrollWidth: number };
 }
 
+/** The check's browser step: screenshots when `outDir` is given, axe-core when `axe` is set, in one browser. */
+export interface BrowserPassOptions extends Omit<ScreenshotOptions, 'outDir'> {
+  outDir?: string;
+  axe?: boolean;
+}
+
+export interface BrowserPassResult extends Partial<ScreenshotResult> {
+  /** axe-core's results at 1024 px, light then dark. */
+  axe?: AxeRun[];
+}
+
 export const SCREENSHOT_WIDTHS = [375, 1024] as const;
 export const COLOR_SCHEMES = ['light', 'dark'] as const;
+type Width = (typeof SCREENSHOT_WIDTHS)[number];
+type Scheme = (typeof COLOR_SCHEMES)[number];
 /** First-screen heights; the PNG is the full page, this only sets the viewport. */
-const HEIGHT: Record<(typeof SCREENSHOT_WIDTHS)[number], number> = { 375: 812, 1024: 768 };
+const HEIGHT: Record<Width, number> = { 375: 812, 1024: 768 };
+/** axe runs on the desktop width: its rules do not depend on the width, and dark mode changes the colours it measures. */
+const AXE_WIDTH: Width = 1024;
 
 /**
  * Full-page PNGs of an email at phone and desktop widths, in light and dark
@@ -33,33 +50,50 @@ const HEIGHT: Record<(typeof SCREENSHOT_WIDTHS)[number], number> = { 375: 812, 1
  * sideways-overflow measurement at 375 px.
  */
 export async function takeScreenshots(options: ScreenshotOptions): Promise<ScreenshotResult> {
-  const outDir = resolve(options.outDir);
-  await mkdir(outDir, { recursive: true });
+  const { files = [], overflow375 = { overflowing: false, scrollWidth: 0 } } = await browserPass(options);
+  return { files, overflow375 };
+}
+
+/** Load the email once per width and scheme needed, in one browser, and take the screenshots and axe runs asked for. */
+export async function browserPass(options: BrowserPassOptions): Promise<BrowserPassResult> {
+  const outDir = options.outDir === undefined ? undefined : resolve(options.outDir);
+  if (outDir) await mkdir(outDir, { recursive: true });
+  const widths = outDir ? SCREENSHOT_WIDTHS : [AXE_WIDTH];
+  const result: BrowserPassResult = outDir ? { files: [] } : {};
+  if (options.axe) result.axe = [];
   const browser = await launchBrowser();
   try {
-    const files: string[] = [];
-    let overflow375 = { overflowing: false, scrollWidth: 0 };
-    for (const width of SCREENSHOT_WIDTHS) {
-      for (const colorScheme of COLOR_SCHEMES) {
-        const context = await browser.newContext({ viewport: { width, height: HEIGHT[width] }, colorScheme, deviceScaleFactor: 1 });
-        try {
-          if (!options.online) await blockOffMachine(context);
-          const page = await context.newPage();
-          await page.setContent(options.html, { waitUntil: 'load' });
-          if (width === 375 && colorScheme === 'light') {
-            const scrollWidth = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body?.scrollWidth ?? 0));
-            overflow375 = { overflowing: scrollWidth > 375, scrollWidth };
-          }
-          const file = join(outDir, `${width}-${colorScheme}.png`);
-          await page.screenshot({ path: file, fullPage: true });
-          files.push(file);
-        } finally {
-          await context.close();
-        }
-      }
-    }
-    return { files, overflow375 };
+    for (const width of widths)
+      for (const colorScheme of COLOR_SCHEMES)
+        await onPage(browser, options, width, colorScheme, async (page) => {
+          if (outDir) await screenshot(page, outDir, width, colorScheme, result);
+          if (result.axe && width === AXE_WIDTH) result.axe.push(await runAxe(page, colorScheme));
+        });
+    return result;
   } finally {
     await browser.close();
   }
+}
+
+/** The email loaded in a fresh context of the given width and scheme (requests off the machine blocked unless online). */
+async function onPage(browser: Browser, options: BrowserPassOptions, width: Width, colorScheme: Scheme, use: (page: Page) => Promise<void>): Promise<void> {
+  const context = await browser.newContext({ viewport: { width, height: HEIGHT[width] }, colorScheme, deviceScaleFactor: 1 });
+  try {
+    if (!options.online) await blockOffMachine(context);
+    const page = await context.newPage();
+    await page.setContent(options.html, { waitUntil: 'load' });
+    await use(page);
+  } finally {
+    await context.close();
+  }
+}
+
+async function screenshot(page: Page, outDir: string, width: Width, colorScheme: Scheme, result: BrowserPassResult): Promise<void> {
+  if (width === 375 && colorScheme === 'light') {
+    const scrollWidth = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body?.scrollWidth ?? 0));
+    result.overflow375 = { overflowing: scrollWidth > 375, scrollWidth };
+  }
+  const file = join(outDir, `${width}-${colorScheme}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  result.files?.push(file);
 }

@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EXIT, isNewsletterError, type ExitCode } from '../errors.ts';
 import { commandHelp, type CommandSpec } from './command.ts';
 
@@ -10,7 +13,7 @@ interface CommandModule {
 
 const COMMANDS = {
   build: { summary: 'Render an issue to out/<slug>/ (HTML, text, meta.json).', load: () => import('./commands/build.ts') },
-  'preview-props': { summary: 'Write emails/preview-props.generated.ts from the newest issue (used by npm run dev).', load: () => import('./commands/preview-props.ts') },
+  'preview-props': { summary: 'Write the React Email preview’s props from an issue (used by npm run dev).', load: () => import('./commands/preview-props.ts') },
   export: { summary: 'Export an issue for a mail platform (Mailchimp, SendGrid, Mailgun, Postmark, Brevo, SES, Resend, listmonk, Kit), a web version or an .eml.', load: () => import('./commands/export.ts') },
   check: { summary: 'Check an issue before sending: size, client support, links, images, accessibility, compliance, spam score.', load: () => import('./commands/check.ts') },
   preview: { summary: 'Serve a live preview of an issue (desktop, mobile, dark, text, headers, check, screenshots).', load: () => import('./commands/preview.ts') },
@@ -25,15 +28,39 @@ function usage(): string {
   return [
     'newsletter: write, preview, check, export and send an email newsletter.',
     '',
-    'Usage: newsletter <command> [options]   (newsletter <command> --help for details)',
+    'Usage: newsletter <command> [options]',
+    '       newsletter <command> --help   (that command’s options, exit codes and examples)',
+    '       newsletter --version          (or -v: the version)',
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width + 2)}${c.summary}`),
   ].join('\n');
 }
 
+/**
+ * package.json's version, read at run time from the nearest package.json that declares the
+ * `newsletter` bin above this module: src/cli/ when run from the sources, dist/cli/ (or the tests'
+ * dist/test-cli-*) when bundled.
+ */
+function version(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version?: string; bin?: Record<string, string> };
+      if (pkg.bin?.newsletter && pkg.version) return pkg.version;
+    }
+    if (dirname(dir) === dir) return 'unknown (no package.json found above the CLI)';
+  }
+}
+
 async function main(argv: string[]): Promise<ExitCode> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    console.log(version());
+    return EXIT.OK;
+  }
+  // `newsletter help build` is `newsletter build --help`.
+  if (name === 'help' && rest[0]) return main([rest[0], '--help']);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name ? EXIT.OK : EXIT.INVALID;

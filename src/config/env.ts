@@ -6,6 +6,8 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { NewsletterError } from '../errors.ts';
 import { parseMailbox, type Mailbox } from './mailbox.ts';
+import { placeholderProblems, type PlaceholderProblem } from './placeholders.ts';
+import { ENV_VARS, type EnvVar, type EnvVars } from './env-vars.ts';
 
 /**
  * Sending config from the environment (and `.env`), validated once at the CLI
@@ -50,18 +52,16 @@ export interface SendEnv {
   unsubscribeMailto?: string;
   unsubscribeSecret?: string;
   dkim?: DkimConfig;
+  /**
+   * Example values among the SMTP and DKIM settings (see placeholders.ts): requireSmtp throws this,
+   * so a placeholder server stops a send before it connects but not a check or preview.
+   */
+  placeholderSmtp?: NewsletterError;
 }
 
-export const ENV_VARS = [
-  'SMTP_URL', 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD', 'SMTP_REQUIRE_TLS',
-  'SMTP_TLS_CA_FILE', 'SMTP_TLS_SERVERNAME', 'SMTP_TLS_VERIFY',
-  'MAIL_FROM', 'REPLY_TO', 'UNSUBSCRIBE_URL', 'UNSUBSCRIBE_MAILTO', 'UNSUBSCRIBE_SECRET',
-  'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE',
-] as const;
-type EnvVar = (typeof ENV_VARS)[number];
-export type EnvVars = Partial<Record<EnvVar, string>>;
+export { ENV_VARS, type EnvVar, type EnvVars };
 
-/** Where each variable that came from `.env` is written ("path/.env:3"), for error messages. */
+/** Where each variable was set: its `.env` line ("path/.env:3") or "environment variable NAME", for error messages. */
 export type EnvOrigins = Partial<Record<EnvVar, string>>;
 
 /**
@@ -105,7 +105,8 @@ export function readEnvWithOrigins(cwd: string = process.cwd(), env: NodeJS.Proc
     if (value === undefined) continue;
     vars[name] = value;
     const line = fromEnv === undefined ? lineOf(text, name) : undefined;
-    if (line !== undefined) origins[name] = `${relative(process.cwd(), file) || file}:${line}`;
+    if (fromEnv !== undefined) origins[name] = `environment variable ${name}`;
+    else if (line !== undefined) origins[name] = `${relative(process.cwd(), file) || file}:${line}`;
   }
   return { vars, origins };
 }
@@ -165,8 +166,7 @@ const schema = z.object({
   UNSUBSCRIBE_SECRET: z
     .string()
     .min(32, 'must be at least 32 characters')
-    // The .env.example placeholder is public: anyone could forge unsubscribe links with it.
-    .refine((v) => !/^change-me/i.test(v), 'is still the placeholder from .env.example')
+    // A placeholder (public, so anyone could forge links with it) is refused in placeholders.ts.
     .optional(),
   DKIM_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'must be a domain like example.com').optional(),
   DKIM_SELECTOR: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a selector like "mail"').optional(),
@@ -176,16 +176,18 @@ const schema = z.object({
 interface EnvProblem {
   variable: EnvVar;
   message: string;
+  /** What to write instead, when more precise than FIX (a placeholder's). */
+  fix?: string;
 }
 
-function problemsError(problems: EnvProblem[], vars: EnvVars, origins: EnvOrigins): NewsletterError {
+function problemsError(problems: EnvProblem[], vars: EnvVars, origins: EnvOrigins, consequence = ''): NewsletterError {
   const lines = problems.map((p) => {
     const received = SECRET.has(p.variable) ? '' : ` (received ${JSON.stringify(vars[p.variable] ?? '')})`;
     const at = origins[p.variable] ? `\n    at ${origins[p.variable]}` : '';
-    return `  ${p.variable} ${p.message}${received}${at}\n    fix: ${FIX[p.variable]}`;
+    return `  ${p.variable} ${p.message}${received}${at}\n    fix: ${p.fix ?? FIX[p.variable]}`;
   });
   const first = problems[0]!;
-  return new NewsletterError('ECONFIG', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the sending config (environment / .env):\n${lines.join('\n')}`, {
+  return new NewsletterError('ECONFIG', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the sending config (environment / .env)${consequence}:\n${lines.join('\n')}`, {
     where: origins[first.variable] ?? first.variable,
     fix: 'Correct the variables above in .env (see .env.example) or the environment.',
   });
@@ -317,6 +319,9 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd(), origins
       // One problem per variable: the first check it fails says enough.
       if (!problems.some((p) => p.variable === variable)) problems.push({ variable, message: issue.message });
     }
+  const placeholders = placeholderProblems(vars);
+  // One problem per variable: a value the schema refused is not also called a placeholder.
+  problems.push(...placeholders.now.filter((p) => !problems.some((q) => q.variable === p.variable)));
   if (problems.length) throw problemsError(problems, vars, origins);
   const smtp = smtpFrom(vars, cwd, problems);
   const dkim = dkimFrom(vars, cwd, problems);
@@ -329,11 +334,18 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd(), origins
     ...(vars.UNSUBSCRIBE_MAILTO ? { unsubscribeMailto: vars.UNSUBSCRIBE_MAILTO } : {}),
     ...(vars.UNSUBSCRIBE_SECRET ? { unsubscribeSecret: vars.UNSUBSCRIBE_SECRET } : {}),
     ...(dkim ? { dkim } : {}),
+    ...(placeholders.whenSending.length ? { placeholderSmtp: placeholderError(placeholders.whenSending, vars, origins) } : {}),
   };
+}
+
+/** The refusal of example SMTP/DKIM values, thrown by requireSmtp. */
+function placeholderError(found: PlaceholderProblem[], vars: EnvVars, origins: EnvOrigins): NewsletterError {
+  return problemsError(found, vars, origins, '; nothing was sent');
 }
 
 /** The SMTP server, or an error naming the variables to set. Called before anything is sent. */
 export function requireSmtp(env: SendEnv): SmtpConfig {
+  if (env.placeholderSmtp) throw env.placeholderSmtp;
   if (env.smtp) return env.smtp;
   throw new NewsletterError('ECONFIG', 'No SMTP server is configured, so nothing was sent', {
     where: 'SMTP_URL',

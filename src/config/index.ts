@@ -19,3 +19,4 @@ export {
   type EnvOrigins,
 } from './env.ts';
 export { isPlainAddress, parseMailbox, type Mailbox } from './mailbox.ts';
+export { ENV_EXAMPLE, SAMPLE_SECRET, isReservedExampleHost } from './placeholders.ts';

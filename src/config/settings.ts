@@ -44,7 +44,7 @@ export class Settings {
     return requireSecret(this.env);
   }
 
-  /** The secret when set; check signs its sample links with a sample secret otherwise. */
+  /** The secret when set; check and the dry run sign with SAMPLE_SECRET otherwise. */
   unsubscribeSecretIfSet(): string | undefined {
     return this.env.unsubscribeSecret;
   }

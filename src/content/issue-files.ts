@@ -4,6 +4,7 @@ import { NewsletterError } from '../errors.ts';
 import { quote, type ContentProblem } from './problems.ts';
 import { FIELD_EXAMPLES, frontMatterSchema } from './schema.ts';
 import { slugFromFile } from './validate.ts';
+import { emptyIssueProblem, yamlSyntaxProblems } from './yaml-problems.ts';
 import { parseYaml, splitFrontMatter } from './yaml-source.ts';
 
 export const ISSUES_DIR = 'issues';
@@ -38,16 +39,17 @@ function readHead(text: string, file: string): IssueHead | ContentProblem {
   const problem = (line: number | undefined, field: string, message: string, fix: string, received?: string): ContentProblem => ({
     severity: 'error', file, line, field, message, fix, ...(received === undefined ? {} : { received }),
   });
+  if (!text.replace(/^\uFEFF/, '').trim()) return emptyIssueProblem(file);
   const split = splitFrontMatter(text);
   if (!split) {
     const opened = /^\uFEFF?---[ \t]*\r?\n/.test(text);
     return opened
       ? problem(1, '(front matter)', 'the front matter opened on line 1 is never closed', 'Add a line "---" after the last front-matter key, before the "# Headline".')
-      : problem(1, '(front matter)', text.trim() ? 'the file does not start with "---" front matter' : 'the file is empty, so it has no front matter', 'Start the file with a front-matter block: "---", "number: 1", "date: 2026-02-05", "subject: …", "preheader: …", "---"; or move the file out of the issues folder.');
+      : problem(1, '(front matter)', 'the file does not start with "---" front matter', 'Start the file with a front-matter block: "---", "number: 1", "date: 2026-02-05", "subject: …", "preheader: …", "---"; or move the file out of the issues folder.');
   }
   const source = parseYaml(split.frontMatter, 2);
-  const [syntax] = source.syntaxErrors;
-  if (syntax) return problem(syntax.line, '(YAML)', `YAML syntax: ${syntax.message}`, 'Fix the YAML syntax: indent with spaces, never tabs; quote values that contain ": ".');
+  const [syntax] = yamlSyntaxProblems(source, file);
+  if (syntax) return syntax;
   const data = (source.data && typeof source.data === 'object' ? source.data : {}) as Record<string, unknown>;
   for (const field of ['number', 'date'] as const) {
     if (!frontMatterSchema.shape[field].safeParse(data[field]).success)

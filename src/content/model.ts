@@ -31,8 +31,10 @@ export interface IssueBody {
   sections: Section[];
 }
 
-export type IssueModel = FrontMatter &
+export type IssueModel = Omit<FrontMatter, 'greeting'> &
   IssueBody & {
+    /** The line above the headline (the issue's own, else newsletter.yml's), or false for none. */
+    greeting: string | false;
     slug: string;
     /** The view-in-browser URL of this issue (config webVersionUrl with {slug} filled). */
     webVersionUrl: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authoredToTemplate } from './merge-fields.ts';
 import { configText, oneLine, urlSchema } from './text-rules.ts';
 
 /** http(s) only: the one rule for every URL a reader can follow or load. */
@@ -16,6 +17,22 @@ const configUrl = httpUrl.refine((v) => !/[{}\uE000-\uF8FF]/u.test(v.replaceAll(
   message: 'must not contain braces or private-use characters (only webVersionUrl takes the {slug} placeholder; newsletter.yml is never personalized)',
   params: { fix: 'Remove the braces (or percent-encode them as %7B and %7D) and any invisible character.' },
 });
+
+/** The default greeting: the line above the headline, as every issue had it before `greeting` existed. */
+export const DEFAULT_GREETING = 'Hi {{firstName}},';
+
+/**
+ * The line above the headline: one line of text with merge fields, or false
+ * for none. Authored text (merge fields as `{{name}}`), checked for unknown
+ * fields by validate.ts with the same tokenizer as the rest of the content.
+ */
+const greetingSchema = z.union(
+  [
+    z.literal(false),
+    oneLine(z.string().trim().min(1, 'must not be empty (write `greeting: false` for no greeting)').max(120, 'must be at most 120 characters'), 'the greeting'),
+  ],
+  { error: 'must be a greeting with merge fields like "Hi {{firstName}}," or false for none' },
+);
 
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a 6-digit hex colour like "#0b5cad"');
 const email = z.email('must be an email address like "news@example.com"');
@@ -54,6 +71,8 @@ export const newsletterSchema = z.strictObject({
   listId: z.string().regex(/^[A-Za-z0-9._-]+\.[A-Za-z0-9.-]+$/, 'must look like "news.example.com" (RFC 2919 list id)'),
   unsubscribeUrl: configUrl,
   webVersionUrl: configUrl.refine((v) => v.includes('{slug}'), 'must contain {slug}, replaced by each issue\'s slug'),
+  // Marked text like every other string, so personalization, exports and the web version fill it.
+  greeting: greetingSchema.transform((g) => (g === false ? false : authoredToTemplate(g))).prefault(DEFAULT_GREETING),
   greetingFallback: configText(z.string().trim().min(1).max(40), 'the greeting fallback').default('there'),
   utm: z
     .strictObject({
@@ -82,6 +101,8 @@ export const frontMatterSchema = z.strictObject({
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes').optional(),
   hero: imageSchema.optional(),
   canonicalUrl: httpUrl.optional(),
+  // Overrides newsletter.yml's greeting for this issue (validate.ts marks its fields like every front-matter string).
+  greeting: greetingSchema.optional(),
   cta: z.strictObject({ label: z.string().trim().min(1).max(60), url: linkUrl }).optional(),
   stories: z.array(storySchema).max(20).optional(),
 });
@@ -92,9 +113,10 @@ export type FrontMatter = z.infer<typeof frontMatterSchema>;
 export const FIELD_EXAMPLES: Record<string, string> = {
   number: 'number: 12',
   date: 'date: 2026-02-05',
-  subject: 'subject: Trump and Petro’s unlikely Oval Office meeting',
+  subject: 'subject: "Trump and Petro: an unlikely Oval Office meeting"',
   preheader: 'preheader: A sentence of 40–140 characters that adds to the subject.',
   slug: 'slug: trump-petro-meeting',
+  greeting: 'greeting: "Hello {{firstName}}!"',
   hero: 'hero: { src: https://example.com/a.jpg, alt: "What the image shows", width: 600, height: 300 }',
   canonicalUrl: 'canonicalUrl: https://example.com/issues/12',
   cta: 'cta: { label: Read the full story, url: https://example.com/story }',

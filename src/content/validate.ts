@@ -5,6 +5,7 @@ import { authoredToTemplate, braceProblems, markUrl, MERGE_FIELD_NAMES, template
 import type { IssueModel, NewsletterProps } from './model.ts';
 import { didYouMean, type ContentProblem } from './problems.ts';
 import { FIELD_EXAMPLES, frontMatterSchema, newsletterSchema, type FrontMatter, type NewsletterConfig } from './schema.ts';
+import { emptyIssueProblem, yamlSyntaxProblems } from './yaml-problems.ts';
 import { parseYaml, splitFrontMatter, type YamlSource } from './yaml-source.ts';
 import { zodProblems } from './zod-problems.ts';
 
@@ -20,11 +21,13 @@ function finish<T>(problems: ContentProblem[], value: () => T): Validation<T> {
 
 function parseYamlObject(text: string, file: string, firstLine: number, problems: ContentProblem[]): YamlSource | undefined {
   const source = parseYaml(text, firstLine);
-  for (const e of source.syntaxErrors) {
-    problems.push({ severity: 'error', file, line: e.line, field: '(YAML)', message: `YAML syntax: ${e.message}`, fix: 'Fix the YAML syntax; quote values that contain ": " or start with a special character.' });
-  }
+  problems.push(...yamlSyntaxProblems(source, file));
   if (source.syntaxErrors.length) return undefined;
-  if (source.data === null || typeof source.data !== 'object' || Array.isArray(source.data)) {
+  if (source.data === null || source.data === undefined) {
+    problems.push({ severity: 'error', file, line: firstLine, field: '(top level)', message: 'has no settings (it is empty or only comments)', fix: 'Write one "key: value" per line (see README, "Writing an issue").' });
+    return undefined;
+  }
+  if (typeof source.data !== 'object' || Array.isArray(source.data)) {
     problems.push({ severity: 'error', file, line: firstLine, field: '(top level)', message: 'expected "key: value" pairs', received: JSON.stringify(source.data), fix: 'Write one "key: value" per line.' });
     return undefined;
   }
@@ -42,6 +45,9 @@ export function validateNewsletter(text: string, file: string): Validation<Newsl
   const problems: ContentProblem[] = [];
   const source = parseYamlObject(text, file, 1, problems);
   const config = source && parseWith(newsletterSchema, source, file, problems, {});
+  // The greeting is the one newsletter.yml text with merge fields: the same check as an issue's text.
+  const greeting = source && (source.data as Record<string, unknown>).greeting;
+  if (source && typeof greeting === 'string') problems.push(...frontMatterFieldProblems(greeting, ['greeting'], file, source.lineOf(['greeting'])));
   return finish(problems, () => config!);
 }
 
@@ -115,6 +121,7 @@ export interface ValidateIssueOptions {
 /** Validate one issue file (front matter + Markdown body). Pure: returns every problem, throws nothing. */
 export function validateIssue(text: string, { file, config }: ValidateIssueOptions): Validation<NewsletterProps> {
   const problems: ContentProblem[] = [];
+  if (!text.replace(/^\uFEFF/, '').trim()) return finish([emptyIssueProblem(file)], () => undefined as never);
   const split = splitFrontMatter(text);
   if (!split) {
     problems.push({ severity: 'error', file, line: 1, field: '(front matter)', message: 'the file does not start with "---" front matter', fix: 'Start the file with a front-matter block: a line "---", then "number: 1", "date: 2026-02-05", "subject: …", "preheader: …", then a closing "---".' });
@@ -139,8 +146,10 @@ export function validateIssue(text: string, { file, config }: ValidateIssueOptio
   return finish(problems, () => {
     const fm = frontMatter!;
     const slug = fm.slug ?? slugFromFile(file);
+    const marked = templateStrings(fm);
     const issue: IssueModel = {
-      ...templateStrings(fm),
+      ...marked,
+      greeting: marked.greeting ?? config.greeting,
       ...body,
       slug,
       webVersionUrl: config.webVersionUrl.replace('{slug}', slug),

@@ -5,8 +5,10 @@ export interface YamlSource {
   data: unknown;
   /** 1-based file line of the key (or item) at `path`, or of its nearest existing parent. */
   lineOf(path: readonly PropertyKey[]): number | undefined;
-  /** YAML syntax errors, with file lines. */
-  syntaxErrors: { line: number; message: string }[];
+  /** YAML syntax errors, with file lines and the parser's code (e.g. TAB_AS_INDENT). */
+  syntaxErrors: { line: number; code: string; message: string }[];
+  /** The text of a file line inside this YAML, as written. */
+  textOf(line: number): string | undefined;
 }
 
 /** Parse YAML that starts at `firstLine` of its file (front matter starts at line 2). */
@@ -15,12 +17,15 @@ export function parseYaml(text: string, firstLine = 1): YamlSource {
   // yaml's default core schema keeps dates as strings, which zod then validates.
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const toFileLine = (offset: number) => counter.linePos(offset).line + firstLine - 1;
+  const lines = text.split(/\r?\n/);
   return {
     data: doc.errors.length ? undefined : doc.toJS(),
     syntaxErrors: doc.errors.map((e) => ({
       line: toFileLine(e.pos[0]),
+      code: e.code,
       message: e.message.split('\n')[0] ?? e.message,
     })),
+    textOf: (line) => lines[line - firstLine],
     lineOf(path) {
       let node: unknown = doc.contents;
       let line: number | undefined = firstLine;

@@ -5,7 +5,7 @@ import { issueTemplates, type IssueTemplates } from '../personalize/index.ts';
 import { buildIssue, GMAIL_CLIP_BYTES } from '../render/index.ts';
 import { sampleEml, SAMPLE_RECIPIENT } from './eml.ts';
 import { emlGuide, importGuide, webVersionGuide } from './import-guide.ts';
-import { PLATFORMS } from './platforms/index.ts';
+import { PLATFORM_ALIASES, PLATFORMS } from './platforms/index.ts';
 import type { Platform, TagInput } from './platforms/types.ts';
 import { translateIssue } from './translate.ts';
 import { internalLeftovers } from './verify.ts';
@@ -34,15 +34,21 @@ export interface ExportedIssue {
   warnings: ContentProblem[];
 }
 
+/** Aliases as the usage error lists them: `sendgrid (= sendgrid-api)`. */
+const aliasList = () => Object.entries(PLATFORM_ALIASES).map(([alias, name]) => `${alias} (= ${name})`);
+
+/** A target name with an older alias resolved to the name it stands for (its folder name). */
+const canonical = (name: string): string => PLATFORM_ALIASES[name] ?? name;
+
 /** `--platform NAME`, `all`, or a comma-separated list → target names; anything else is a usage error naming the choices. */
 export function resolveTargets(value: string | undefined): string[] {
-  const choices = `${EXPORT_TARGETS.join(', ')} or all`;
+  const choices = `${[...EXPORT_TARGETS, ...aliasList()].join(', ')} or all`;
   if (!value) throw new NewsletterError('EUSAGE', `--platform is required: ${choices}`, { fix: 'Example: newsletter export --platform mailchimp' });
-  const names = value.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  const names = value.split(',').map((n) => canonical(n.trim().toLowerCase())).filter(Boolean);
   if (names.includes('all')) return [...EXPORT_TARGETS];
   const unknown = names.filter((n) => !EXPORT_TARGETS.includes(n));
   if (unknown.length || !names.length)
-    throw new NewsletterError('EUSAGE', `Unknown --platform "${unknown.join(', ') || value}"; choose ${choices}`, { fix: 'Example: newsletter export --platform sendgrid' });
+    throw new NewsletterError('EUSAGE', `Unknown --platform "${unknown.join(', ') || value}"; choose ${choices}`, { fix: 'Example: newsletter export --platform sendgrid-campaigns' });
   return [...new Set(names)];
 }
 
@@ -128,7 +134,7 @@ export async function exportIssue(options: ExportOptions): Promise<ExportedIssue
     if (name === 'eml') targets.push(await emlTarget(props, templates, options.sender));
     else if (name === 'html') targets.push(platformTarget(webVersionTarget(props), templates, props, input));
     else {
-      const platform = PLATFORMS.find((p) => p.name === name);
+      const platform = PLATFORMS.find((p) => p.name === canonical(name));
       if (!platform) throw new NewsletterError('EUSAGE', `Unknown export target "${name}"`, { fix: `Choose one of ${EXPORT_TARGETS.join(', ')}.` });
       targets.push(platformTarget(platform, templates, props, input));
     }

@@ -35,6 +35,8 @@ export function encodeTemplate(compiled: CompiledPart, escapeHtml: boolean): Enc
   const fields = compiled.pieces.slots;
   return {
     render(values) {
+      // A name wider than the room the text layout kept for it: this reader's text is refitted, so encode it whole.
+      if (compiled.refits?.(values)) return qp(compiled(values));
       let out = literals[0]!;
       for (let i = 0; i < fields.length; i++) {
         const value = qp(fillSlot(fields[i]!, values, escapeHtml));

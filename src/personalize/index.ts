@@ -1,8 +1,10 @@
 import Handlebars from 'handlebars';
 import { MERGE_FIELD_NAMES, type MergeField, type Slot, type NewsletterProps } from '../content/index.ts';
 import { templatePieces, toHandlebars, type TemplatePieces } from './template.ts';
+import { FIELD_ROOM, outgrowsRoom, refitLines } from './text-layout.ts';
 
 export { templatePieces, toHandlebars, URL_HELPER, type TemplatePieces } from './template.ts';
+export { displayWidth, layoutText, TEXT_WIDTH } from './text-layout.ts';
 
 /** Values for every merge field of one recipient. */
 export type MergeValues = Record<MergeField, string>;
@@ -31,6 +33,11 @@ export interface Personalized {
 export interface CompiledPart {
   (values: MergeValues): string;
   readonly pieces: TemplatePieces;
+  /**
+   * Plain text only: true when one of these values is wider than the room the
+   * layout kept for it, so the part must be filled whole (and refitted), not spliced.
+   */
+  readonly refits?: (values: MergeValues) => boolean;
 }
 
 /**
@@ -61,12 +68,24 @@ function compile(template: string, escapeHtml: boolean): CompiledPart {
   return Object.assign(fn, { pieces });
 }
 
+/** The plain-text part: a name wider than its room (text-layout.ts) re-lays that reader's overlong lines. */
+function compileText(template: string): CompiledPart {
+  const fill = compile(template, false);
+  const roomy = fill.pieces.slots.filter((slot) => !slot.inUrl && FIELD_ROOM[slot.field] !== undefined).map((slot) => slot.field);
+  if (!roomy.length) return fill;
+  // A missing value is left to fillSlot, which names it.
+  const wide = (values: MergeValues) => roomy.filter((field) => typeof values[field] === 'string' && outgrowsRoom(field, values[field])).map((field) => values[field]);
+  const refits = (values: MergeValues) => roomy.some((field) => typeof values[field] === 'string' && outgrowsRoom(field, values[field]));
+  const fn = (values: MergeValues) => (refits(values) ? refitLines(fill(values), wide(values)) : fill(values));
+  return Object.assign(fn, { pieces: fill.pieces, refits });
+}
+
 /** Compile an issue's rendered templates once; then personalize per recipient. */
 export function compileIssue(templates: IssueTemplates): CompiledIssue {
   return {
     // HTML: values are HTML-escaped. Text and subject: values as they are.
     html: compile(templates.html, true),
-    text: compile(templates.text, false),
+    text: compileText(templates.text),
     subject: compile(templates.subject, false),
   };
 }

@@ -28,6 +28,8 @@ export interface PreviewOptions {
   sender?: SenderSettings | undefined;
   /** Called after every build (the CLI prints it; domain code does not). */
   onBuild?: ((outcome: BuildOutcome, ms: number) => void) | undefined;
+  /** Told once when the watcher falls back to polling, and why (the CLI prints it). */
+  onNotice?: ((message: string) => void) | undefined;
 }
 
 export interface PreviewServer {
@@ -51,7 +53,8 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
   void live.rebuild();
   const folders = [contentDir, EMAILS_DIR];
   if (options.file) folders.push(dirname(resolve(cwd, options.file)));
-  const stopWatching = watchFolders([...new Set(folders)], () => void live.rebuild());
+  const watcher = watchFolders([...new Set(folders)], () => void live.rebuild(), { onNotice: options.onNotice });
+  const stopWatching = () => void watcher.close();
   const ctx: PreviewContext = {
     live,
     streams,
@@ -65,6 +68,7 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
   try {
     // once() rejects with the 'error' event (port in use, no permission) if it comes first.
     await once(server.listen(options.port, host), 'listening');
+    await watcher.ready; // once the URL is out, every save is seen
   } catch (cause) {
     stopWatching();
     live.close();

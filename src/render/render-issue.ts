@@ -1,9 +1,9 @@
-import { render, toPlainText } from '@react-email/render';
+import { render } from '@react-email/render';
 import { createElement } from 'react';
 import { Newsletter } from '../../emails/newsletter.tsx';
 import type { NewsletterProps } from '../content/index.ts';
 import { toHandlebars } from '../personalize/index.ts';
-import { PLAIN_TEXT_OPTIONS } from './plain-text.ts';
+import { plainTextOf } from './plain-text.ts';
 import { withUtm } from './utm.ts';
 
 export interface RenderedIssue {
@@ -22,8 +22,7 @@ export interface RenderedIssue {
 export async function renderIssue(props: NewsletterProps): Promise<RenderedIssue> {
   // Props hold marked text (fields as marks, the rest literal), so the render does too.
   const html = await render(createElement(Newsletter, withUtm(props)));
-  // Skipped blocks (images, rules) leave runs of blank lines; one blank line is enough.
-  const text = toPlainText(html, PLAIN_TEXT_OPTIONS).replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  const text = plainTextOf(html);
   // Only now does anything become template syntax: the fields, and nothing else.
   return { html: toHandlebars(html, 'html'), text: toHandlebars(text, 'text') };
 }

@@ -1,6 +1,6 @@
 // The send run: journal, lock, queue, pacer, reply classification, delivery loop, dry run, test copy, summary.
 export { sendIssue, type SendOptions, type BuiltForSend } from './run.ts';
-export { dryRun, type DryRunOptions } from './dry-run.ts';
+export { dryRun, SAMPLE_SECRET_HEADER, SAMPLE_SECRET_NOTE, type DryRunOptions } from './dry-run.ts';
 export { testSend, type TestSendOptions } from './test-send.ts';
 export { Journal, journalPath, type JournalRecord } from './journal.ts';
 export { classifySmtpError, describeFailure, isHardBounce, refusalKey, type SmtpFailure, type ReplyKind } from './classify.ts';

@@ -50,7 +50,7 @@ describe('checkIssue', () => {
   });
 
   it('skips the spam score with a note when spamassassin is not installed', async () => {
-    const report = await checkIssue({ cwd: ROOT, env: { PATH: '/nonexistent' } });
+    const report = await checkIssue({ cwd: ROOT, env: { PATH: '/nonexistent' }, axe: false });
     expect(report.findings.filter((f) => f.section === 'spam').map((f) => [f.id, f.severity])).toEqual([['spam.skipped', 'info']]);
     expect(report.figures.spam).toBeUndefined();
   });
@@ -60,7 +60,7 @@ describe('checkIssue', () => {
       const body = issue.split('\n---\n')[1]!.replace(/^# .*$/m, '');
       return issue + Array.from({ length: 20 }, (_, i) => body.replace(/^## /gm, `## Part ${i + 1}: `)).join('\n');
     });
-    const report = await checkIssue({ cwd: dir, spam: false });
+    const report = await checkIssue({ cwd: dir, spam: false, axe: false });
     expect(ids(report, 'error')).toEqual(['size.clipped']);
     expect(report.figures.htmlBytes).toBeGreaterThanOrEqual(102_000);
     expect(report.ok).toBe(false);

@@ -1,14 +1,15 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runScreenshots, type ScreenshotsModule } from '../../src/check/index.ts';
+import { runBrowserStep, type BrowserModule } from '../../src/check/index.ts';
 import { chromiumPath } from '../../src/browser/launch.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { fixtureHtml } from './fixtures.ts';
 
-const fake = (overflowing: boolean, scrollWidth: number): (() => Promise<ScreenshotsModule>) => () =>
+const fake = (overflowing: boolean, scrollWidth: number): (() => Promise<BrowserModule>) => () =>
   Promise.resolve({
-    takeScreenshots: ({ outDir }) => Promise.resolve({ files: [`${outDir}/375-light.png`], overflow375: { overflowing, scrollWidth } }),
+    browserPass: ({ outDir }) => Promise.resolve({ files: [`${outDir}/375-light.png`], overflow375: { overflowing, scrollWidth } }),
   });
+const runScreenshots = (html: string, outDir: string, load?: () => Promise<BrowserModule>) => runBrowserStep({ html, outDir }, load);
 
 const chromium = chromiumPath();
 if (!chromium) console.warn('real screenshot test skipped: chromium is not installed (sudo apt-get install chromium)');

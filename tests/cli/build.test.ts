@@ -114,10 +114,10 @@ describe('newsletter build', () => {
 const GOOD_NEWER = (text: string) => text.replace(/^number: .*$/m, 'number: 2');
 /** The broken file's content, or 'folder' for a folder in its place. */
 const BROKEN_ISSUES: [string, string, RegExp][] = [
-  ['tab-indented YAML', '---\nnumber: 2\ndate: 2026-03-09\n\tsubject: Tabbed\npreheader: x\n---\n\n# Tabbed\n', /:4 .*Tabs are not allowed/],
+  ['tab-indented YAML', '---\nnumber: 2\ndate: 2026-03-09\n\tsubject: Tabbed\npreheader: x\n---\n\n# Tabbed\n', /:4 .*YAML does not allow tabs for indentation; use spaces/],
   ['unclosed front matter', '---\nnumber: 2\ndate: 2026-03-09\nsubject: Unclosed\n\n# Unclosed\n', /:1 .*front matter/],
   ['a date written 12/03/2026', '---\nnumber: 2\ndate: 12/03/2026\nsubject: Slashed\npreheader: x\n---\n\n# Slashed\n', /:3 .*`date`.*YYYY-MM-DD/],
-  ['an empty file', '', /:1 .*front matter/],
+  ['an empty file', '', /:1 .*the file is empty/],
   ['a folder named like an issue', 'folder', /is a folder/],
 ];
 

@@ -22,13 +22,13 @@ describe('loadSettings', () => {
     expect(() => settings.unsubscribeSecret()).toThrow(expect.objectContaining({ code: 'ECONFIG', exitCode: 1, where: 'UNSUBSCRIBE_SECRET', message: MISSING_SECRET.message, fix: MISSING_SECRET.fix }));
   });
 
-  it('names the .env line of each value taken from the file (the last assignment, as Node reads it); the environment has none', async () => {
+  it('names the .env line of each value taken from the file (the last assignment, as Node reads it), or the environment variable', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, '.env'), '# settings\nSMTP_PORT=1\nexport SMTP_PORT = abc\nREPLY_TO=x@example.org\n');
     const { vars, origins } = readEnvWithOrigins(dir, { REPLY_TO: 'env@example.org' });
     expect(vars).toEqual({ SMTP_PORT: 'abc', REPLY_TO: 'env@example.org' });
     const file = relative(process.cwd(), join(dir, '.env'));
-    expect(origins).toEqual({ SMTP_PORT: `${file}:3` });
+    expect(origins).toEqual({ SMTP_PORT: `${file}:3`, REPLY_TO: 'environment variable REPLY_TO' });
     expect(() => loadSettings({ cwd: dir, env: {} })).toThrow(expect.objectContaining({ where: `${file}:3`, message: expect.stringContaining(`SMTP_PORT must be a number (received "abc")\n    at ${file}:3\n    fix:`) }));
   });
 });

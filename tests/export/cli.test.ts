@@ -30,7 +30,29 @@ describe('newsletter export', () => {
       expect(files).toEqual(target === 'eml' ? ['IMPORT.md', 'email.eml'] : PLATFORM_FILES);
     }
     expect(readFileSync(join(dir, 'out', SLUG, 'mailchimp', 'email.html'), 'utf8')).toContain('href="*|UNSUB|*"');
-    expect(readFileSync(join(dir, 'out', SLUG, 'sendgrid', 'subject.txt'), 'utf8')).toBe('Trump and Petro’s unlikely Oval Office meeting\n');
+    expect(readFileSync(join(dir, 'out', SLUG, 'sendgrid-api', 'subject.txt'), 'utf8')).toBe('Trump and Petro’s unlikely Oval Office meeting\n');
+    expect(readFileSync(join(dir, 'out', SLUG, 'sendgrid-campaigns', 'email.html'), 'utf8')).toContain('href="{{{unsubscribe}}}"');
+  });
+
+  it('keeps --platform sendgrid working, as the Email API target (sendgrid-api)', async () => {
+    const dir = await project();
+    const result = await runCli(['export', '--platform', 'sendgrid'], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(readdirSync(join(dir, 'out', SLUG))).toEqual(['sendgrid-api']);
+    expect(result.stdout).toContain(`out/${SLUG}/sendgrid-api/`);
+    expect(readFileSync(join(dir, 'out', SLUG, 'sendgrid-api', 'IMPORT.md'), 'utf8')).toContain('dynamic_template_data');
+  });
+
+  it('--platform sendgrid-campaigns writes a Single Send with SendGrid’s unsubscribe and sender address tags, and steps that need no code', async () => {
+    const dir = await project();
+    expect((await runCli(['export', '--platform', 'sendgrid-campaigns'], { cwd: dir })).code).toBe(0);
+    const folder = join(dir, 'out', SLUG, 'sendgrid-campaigns');
+    const html = readFileSync(join(folder, 'email.html'), 'utf8');
+    expect(html).toContain('{{Sender_Name}}, {{Sender_Address}}, {{Sender_City}}, {{Sender_State}} {{Sender_Zip}}');
+    expect(html).not.toContain('1200 Example Avenue');
+    const guide = readFileSync(join(folder, 'IMPORT.md'), 'utf8');
+    expect(guide).toContain('Single Sends');
+    expect(guide).not.toMatch(/Mail Send API:|dynamic_template_data|API key/);
   });
 
   it('refuses an unknown --platform with exit 1, the list of names and nothing written', async () => {
@@ -39,6 +61,7 @@ describe('newsletter export', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Unknown --platform "hubspot"');
     for (const name of EXPORT_TARGETS) expect(result.stderr).toContain(name);
+    expect(result.stderr).toContain('sendgrid (= sendgrid-api)');
     expect(result.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });

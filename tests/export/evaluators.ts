@@ -1,14 +1,23 @@
 /**
- * Reference evaluators: each platform's tags evaluated the way that platform
- * would, for one subscriber. Real engines where we have them (Handlebars for
- * SendGrid and SES, Mustache for Postmark's Mustachio); small substitutions
- * for the rest, written from the platforms' documentation. Every evaluator
- * throws on syntax it does not know, so a literal `{{…}}` or `*|…|*` that
- * slipped through unescaped fails the test instead of vanishing.
+ * Each platform's tags evaluated the way that platform would, for one subscriber, with the
+ * platform's own engine wherever one runs here:
+ * - SendGrid (both targets) and SES: Handlebars (handlebars.js, as they document), escaping on.
+ * - Postmark: mustache.js. Postmark's Mustachio is .NET and cannot run here; mustache.js is its
+ *   ancestor and agrees on what the export uses ({{ x }}, {{{ x }}}, inverted sections). Mustachio
+ *   refuses `pm:unsubscribe` as a path: Postmark replaces that placeholder itself, so it is
+ *   substituted before templating here, as on Postmark's Broadcast stream.
+ * - Kit: liquidjs (Kit's templates are Liquid).
+ * - Brevo: Django's engine (Brevo's language is Django-like; Brevo's own engine is not public).
+ * - listmonk: Go's html/template with Sprig and listmonk's functions (tests/export/engines/).
+ * - Mailchimp, Mailgun and Resend: no engine exists outside the platform, so small substitutions
+ *   written from their documentation. They throw on syntax they do not know, so a literal `{{…}}`
+ *   or `*|…|*` that slipped through unescaped fails the test instead of vanishing.
  */
 import Handlebars from 'handlebars';
+import { Liquid } from 'liquidjs';
 import Mustache, { type TemplateSpans } from 'mustache';
 import { mailgunRecipientVariables } from '../../src/export/index.ts';
+import { renderDjango, renderListmonk } from './engines.ts';
 
 export interface Subscriber {
   email: string;
@@ -44,19 +53,26 @@ function assertDone(platform: string, rest: string, opener: RegExp): void {
 
 const hbs = Handlebars.create();
 
-/** SendGrid: substitution tags (<%…%>) first, then Handlebars with the dynamic template data. */
-const sendgrid: Evaluate = (t, _part, d) => {
-  assertDone('sendgrid', t.replaceAll('<%asm_group_unsubscribe_raw_url%>', ''), /<%/);
+const subscriberData = (d: Delivery) => ({ first_name: d.subscriber.firstName ?? '', last_name: d.subscriber.lastName ?? '', email: d.subscriber.email });
+
+/** SendGrid Email API: substitution tags (<%…%>) first, then Handlebars with the dynamic template data. */
+const sendgridApi: Evaluate = (t, _part, d) => {
+  assertDone('sendgrid-api', t.replaceAll('<%asm_group_unsubscribe_raw_url%>', ''), /<%/);
   const substituted = t.replaceAll('<%asm_group_unsubscribe_raw_url%>', d.unsubscribeUrl);
-  const data = { first_name: d.subscriber.firstName ?? '', last_name: d.subscriber.lastName ?? '', email: d.subscriber.email };
-  return hbs.compile(substituted, { strict: true })(data);
+  return hbs.compile(substituted, { strict: true })(subscriberData(d));
 };
 
-/** Amazon SES: Handlebars, without HTML escaping ("SES doesn't escape HTML content"). */
-const ses: Evaluate = (t, _part, d) => {
-  const data = { first_name: d.subscriber.firstName ?? '', last_name: d.subscriber.lastName ?? '', email: d.subscriber.email, amazonSESUnsubscribeUrl: d.unsubscribeUrl };
-  return hbs.compile(t, { strict: true, noEscape: true })(data);
-};
+/** A sender identity, as Marketing Campaigns fills the address line from it. */
+export const SENDER = { Sender_Name: 'Hemisphere Brief', Sender_Address: '1 Plaza Street', Sender_City: 'Springfield', Sender_State: 'OR', Sender_Zip: '97477' };
+
+/** SendGrid Marketing Campaigns: Handlebars with the contact's reserved fields, the unsubscribe URL and the sender. */
+const sendgridCampaigns: Evaluate = (t, _part, d) => hbs.compile(t, { strict: true })({ ...subscriberData(d), unsubscribe: d.unsubscribeUrl, ...SENDER });
+
+/**
+ * Amazon SES: Handlebars. Rendered with escaping on (Handlebars' default, and what the issue
+ * observed: `Hi D&#x27;Arcy,` in email.txt), the stricter case for the plain-text part.
+ */
+const ses: Evaluate = (t, _part, d) => hbs.compile(t, { strict: true })({ ...subscriberData(d), amazonSESUnsubscribeUrl: d.unsubscribeUrl });
 
 /** Every tag name in a parsed Mustache template, sections included. */
 function mustacheNames(spans: TemplateSpans): string[] {
@@ -67,12 +83,15 @@ function mustacheNames(spans: TemplateSpans): string[] {
   });
 }
 
-/** Postmark: Mustache (Mustachio's ancestor) with the template model; pm:unsubscribe is Postmark's own key. */
+/** Postmark's unsubscribe placeholder, replaced by Postmark outside the template model. */
+const PM_UNSUBSCRIBE = '{{{ pm:unsubscribe }}}';
+
+/** Postmark: the placeholder first, then mustache.js with the template model (first_name, last_name, email only). */
 const postmark: Evaluate = (t, _part, d) => {
-  const view = { first_name: d.subscriber.firstName ?? '', last_name: d.subscriber.lastName ?? '', email: d.subscriber.email, 'pm:unsubscribe': d.unsubscribeUrl };
-  const names = mustacheNames(Mustache.parse(t));
-  for (const n of names) if (!(n in view)) unknown('postmark', n);
-  return Mustache.render(t, view);
+  const view = subscriberData(d);
+  const templated = t.replaceAll(PM_UNSUBSCRIBE, d.unsubscribeUrl);
+  for (const n of mustacheNames(Mustache.parse(templated))) if (!(n in view)) unknown('postmark', n);
+  return Mustache.render(templated, view);
 };
 
 /** Mailchimp: *|IF:X|* … *|ELSE:|* … *|END:IF|* blocks, then *|TAG|*. */
@@ -123,83 +142,50 @@ const resend: Evaluate = (t, part, d) => {
   });
 };
 
-/** A string literal in a curly-brace language: "…", '…' or `…`. */
-function stringLiteral(expr: string): string | undefined {
-  const m = /^(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|`([^`]*)`)$/.exec(expr.trim());
-  if (!m) return undefined;
-  return m[1] !== undefined ? (JSON.parse(`"${m[1]}"`) as string) : (m[2] ?? m[3] ?? '');
-}
+/** Kit: Liquid (liquidjs), strict, with Kit's subscriber object and unsubscribe_url. */
+const liquid = new Liquid({ strictVariables: true, strictFilters: true });
+const kit: Evaluate = (t, _part, d) =>
+  // parseAndRenderSync is typed `any`; a template renders to a string.
+  String(liquid.parseAndRenderSync(t, { subscriber: { first_name: d.subscriber.firstName ?? '', last_name: d.subscriber.lastName ?? '', email_address: d.subscriber.email }, unsubscribe_url: d.unsubscribeUrl }));
 
-/** Evaluate every `{{ … }}` with `expr`, then refuse any opener left over. */
-function curly(platform: string, t: string, expr: (inner: string) => string | undefined, leftover: RegExp): string {
-  const TAG = /\{\{-?\s*([\s\S]*?)\s*-?\}\}/g;
-  assertDone(platform, t.replace(TAG, ''), leftover);
-  return t.replace(TAG, (m, inner: string) => expr(inner) ?? unknown(platform, m));
-}
-
-/** listmonk: Go templates; .Subscriber fields, Sprig `default`, UnsubscribeURL, MessageURL, string literals. */
-const listmonk: Evaluate = (t, part, d) => {
-  const subscriber: Record<string, string> = { FirstName: d.subscriber.firstName ?? '', LastName: d.subscriber.lastName ?? '', Email: d.subscriber.email };
-  return curly(
-    'listmonk',
-    t,
-    (inner) => {
-      const literal = stringLiteral(inner);
-      if (literal !== undefined) return literal;
-      if (inner === 'UnsubscribeURL') return d.unsubscribeUrl;
-      if (inner === 'MessageURL') return d.hostedUrl;
-      const field = /^\.Subscriber\.(\w+)(?:\s*\|\s*default\s+(.+))?$/.exec(inner);
-      if (!field || !(field[1]! in subscriber)) return undefined;
-      const fallback = field[2] === undefined ? '' : stringLiteral(field[2]);
-      if (fallback === undefined) return undefined;
-      return out(subscriber[field[1]!] || fallback, part);
-    },
-    /\{\{/,
-  );
-};
-
-/** Brevo: {{ contact.ATTR }}, `|default:'…'`, {{ unsubscribe }}, {{ mirror }}, string literals. */
+/** Brevo: Django's engine with Brevo's contact attributes and its predefined unsubscribe / mirror placeholders. */
 const brevo: Evaluate = (t, part, d) => {
-  const contact: Record<string, string> = { FIRSTNAME: d.subscriber.firstName ?? '', LASTNAME: d.subscriber.lastName ?? '', EMAIL: d.subscriber.email };
-  return curly(
-    'brevo',
-    t,
-    (inner) => {
-      const literal = stringLiteral(inner);
-      if (literal !== undefined) return literal;
-      if (inner === 'unsubscribe') return d.unsubscribeUrl;
-      if (inner === 'mirror') return d.hostedUrl;
-      const attr = /^contact\.(\w+)(?:\|default:(.+))?$/.exec(inner);
-      if (!attr || !(attr[1]! in contact)) return undefined;
-      const fallback = attr[2] === undefined ? '' : stringLiteral(attr[2]);
-      if (fallback === undefined) return undefined;
-      return out(contact[attr[1]!] || fallback, part);
-    },
-    /\{[{%#]/,
-  );
+  const context = { contact: { FIRSTNAME: d.subscriber.firstName ?? '', LASTNAME: d.subscriber.lastName ?? '', EMAIL: d.subscriber.email }, unsubscribe: d.unsubscribeUrl, mirror: d.hostedUrl };
+  const out = renderDjango(t, part, context);
+  if (out.includes('\u2063UNKNOWN:')) unknown('brevo', out.slice(out.indexOf('\u2063UNKNOWN:'), out.indexOf('\u2063UNKNOWN:') + 40));
+  return out;
 };
 
-/** Kit: Liquid; subscriber.first_name / last_name / email_address, `| default: "…"`, unsubscribe_url, string literals. */
-const kit: Evaluate = (t, part, d) => {
-  const subscriber: Record<string, string> = { first_name: d.subscriber.firstName ?? '', last_name: d.subscriber.lastName ?? '', email_address: d.subscriber.email };
-  return curly(
-    'kit',
-    t,
-    (inner) => {
-      const literal = stringLiteral(inner);
-      if (literal !== undefined) return literal;
-      if (inner === 'unsubscribe_url') return d.unsubscribeUrl;
-      const field = /^subscriber\.(\w+)(?:\s*\|\s*default:\s*(.+))?$/.exec(inner);
-      if (!field || !(field[1]! in subscriber)) return undefined;
-      const fallback = field[2] === undefined ? '' : stringLiteral(field[2]);
-      if (fallback === undefined) return undefined;
-      return out(subscriber[field[1]!] || fallback, part);
-    },
-    /\{[{%]/,
-  );
+/**
+ * The name listmonk stores: the full name, or for a subscriber created without one the address's
+ * local part, dots as spaces, each word title-cased (internal/subimporter ValidateFields).
+ */
+export function listmonkName(s: Subscriber): string {
+  const given = [s.firstName, s.lastName].filter(Boolean).join(' ').trim();
+  if (given) return given;
+  const local = s.email.split('@')[0]!.toLowerCase();
+  return local.split('.').filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+}
+
+/** listmonk: Go html/template + Sprig, for the HTML and the plain-text body alike (as listmonk renders both). */
+const listmonk: Evaluate = (t, _part, d) =>
+  renderListmonk({ template: t, name: listmonkName(d.subscriber), email: d.subscriber.email, unsubscribeUrl: d.unsubscribeUrl, messageUrl: d.hostedUrl });
+
+export const EVALUATORS: Record<string, Evaluate> = {
+  mailchimp,
+  'sendgrid-campaigns': sendgridCampaigns,
+  'sendgrid-api': sendgridApi,
+  mailgun,
+  postmark,
+  brevo,
+  ses,
+  resend,
+  listmonk,
+  kit,
 };
 
-export const EVALUATORS: Record<string, Evaluate> = { mailchimp, sendgrid, mailgun, postmark, brevo, ses, resend, listmonk, kit };
+/** Platforms evaluated by an engine that is not an npm package (see engines.ts). */
+export const ENGINE_OF: Record<string, 'go' | 'django'> = { listmonk: 'go', brevo: 'django' };
 
 /** Platforms with their own hosted copy of the message; the others link to the issue's web version. */
 export const HOSTS_WEB_VERSION = new Set(['mailchimp', 'brevo', 'listmonk']);

@@ -107,10 +107,10 @@ describe('DKIM', () => {
     await writeFile(join(dir, 'dkim.pem'), privateKey);
     const server = await startSmtpTestServer();
     try {
-      const env = envFor(server.port, { DKIM_DOMAIN: 'hemispherebrief.example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: join(dir, 'dkim.pem') });
+      const env = envFor(server.port, { DKIM_DOMAIN: 'brief.example.org', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: join(dir, 'dkim.pem') });
       await testSend({ built: await fixtureIssue(), to: 'ada@example.com', env });
       const signature = server.received[0]!.parsed.headerLines.find((h) => h.key === 'dkim-signature')!.line.replace(/\r\n\s+/g, '');
-      expect(signature).toMatch(/d=hemispherebrief\.example\.com;/);
+      expect(signature).toMatch(/d=brief\.example\.org;/);
       expect(signature).toMatch(/s=mail;/);
       const signed = /[;\s]h=([^;]+);/.exec(signature)![1]!.toLowerCase().split(':');
       expect(signed).toEqual(expect.arrayContaining(['from', 'to', 'subject', 'list-unsubscribe', 'list-unsubscribe-post', 'list-id']));

@@ -15,7 +15,7 @@ describe('merge fields', () => {
     expect(built.html).toContain('Hello {{firstName}}: a headline');
     expect(built.text).toContain('Hello {{firstName}}: a headline'); // headings are not upper-cased
     expect(built.html).toContain('href="{{unsubscribeUrl}}"');
-    expect(built.text).toContain('({{unsubscribeUrl}})');
+    expect(built.text).toContain('\nUnsubscribe\n{{unsubscribeUrl}}\n'); // a URL on its own line
     expect(built.html).not.toMatch(/\{\{<!-- -->|<!-- -->\}\}/);
     expect(built.meta.mergeFields).toEqual(['firstName', 'email', 'unsubscribeUrl', 'webVersionUrl']);
   });
@@ -27,7 +27,7 @@ describe('merge fields', () => {
     expect(out.html).not.toContain(name);
     expect(out.text).toContain(`Hi ${name},`);
     expect(out.subject).toBe(`Hi ${name}, a fixture with every feature`);
-    expect(out.text).toContain('Final paragraph for ana@example.com.');
+    expect(out.text).toContain('Final paragraph for\nana@example.com.'); // an address on its own line
   });
 
   it('never evaluate braces written in the content: escaped braces come out literally', () => {
@@ -55,8 +55,8 @@ describe('every Markdown feature renders', () => {
     }
     expect([...doc.querySelectorAll('h3')].map((h) => h.textContent)).toEqual(['A sub-heading', 'Second story', 'Third story']);
     const flat = out.text.replace(/\s+/g, ' ');
-    expect(flat).toContain('Read the full report (https://example.com/report?ref=mail&utm_source=newsletter');
-    expect(flat).toContain('the editors (editors@example.com)');
+    expect(out.text).toContain('Read the full report\nhttps://example.com/report?ref=mail&utm_source=newsletter');
+    expect(flat).toContain('the editors <editors@example.com>');
     expect(out.text).toContain('> “A quoted line — with curly quotes and a dash.”');
     expect(out.text).not.toMatch(/\n{3,}/);
   });

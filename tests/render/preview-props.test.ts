@@ -1,25 +1,89 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { render } from '@react-email/render';
-import { createElement } from 'react';
-import { expect, it } from 'vitest';
+import { createElement, type FunctionComponent } from 'react';
+import { describe, expect, it } from 'vitest';
 import { Newsletter } from '../../emails/newsletter.tsx';
 import { loadIssue, placeholder } from '../../src/content/index.ts';
-import { previewPropsSource } from '../../src/render/preview-props.ts';
+import { fillMarked, PREVIEW_ENTRY } from '../../src/render/index.ts';
+import { runCli, tempDir } from '../helpers/cli.ts';
 import { ROOT } from '../helpers/content.ts';
 
-it('the React Email preview (npm run dev) shows the newest real issue: the committed PreviewProps are up to date', async () => {
-  const { props } = await loadIssue({ cwd: ROOT });
-  const committed = readFileSync(join(ROOT, 'emails', 'preview-props.generated.ts'), 'utf8');
-  expect(committed, 'run `npm run newsletter -- preview-props` and commit the result').toBe(previewPropsSource(props));
+const PRIVATE_MARKS = /[\uE000-\uE004]/;
+
+/** A hash of every tracked file, to see that a command changed none of them. */
+function trackedFiles(): Map<string, string> {
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  return new Map(files.map((f) => [f, hash(join(ROOT, f))]));
+}
+
+function hash(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return 'missing';
+  }
+}
+
+describe('newsletter preview-props (npm run dev)', () => {
+  it('writes React Email’s entry into a git-ignored file and changes no tracked file', async () => {
+    const before = trackedFiles();
+    const result = await runCli(['preview-props']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`✔ ${PREVIEW_ENTRY} now previews content/issues/`);
+    // Before: emails/preview-props.generated.ts, a tracked file, was rewritten for every issue.
+    expect(spawnSync('git', ['check-ignore', '-q', PREVIEW_ENTRY], { cwd: ROOT }).status, `${PREVIEW_ENTRY} is git-ignored`).toBe(0);
+    const changed = [...trackedFiles()].filter(([file, sum]) => before.get(file) !== sum).map(([file]) => file);
+    expect(changed).toEqual([]);
+  });
+
+  it('fills the merge fields with check’s sample subscriber (Hi Ada,), so React Email shows no {{firstName}}', async () => {
+    expect((await runCli(['preview-props'])).code).toBe(0);
+    const source = readFileSync(join(ROOT, PREVIEW_ENTRY), 'utf8');
+    expect(source).toContain('"greeting": "Hi Ada,"');
+    expect(source).not.toContain('{{');
+    expect(source).not.toMatch(PRIVATE_MARKS);
+    // The entry React Email renders: the whole issue for Ada, her address and a fake token in the footer.
+    const entry = (await import(pathToFileURL(join(ROOT, PREVIEW_ENTRY)).href)) as { default: FunctionComponent & { PreviewProps: object } };
+    const html = await render(createElement(entry.default, entry.default.PreviewProps));
+    expect(html).toContain('Hi Ada,');
+    expect(html).toContain('ada.lovelace@example.com');
+    expect(html).toContain('href="https://hemispherebrief.example.com/unsubscribe?token=preview-sample-token"');
+    expect(html).not.toContain('{{');
+    expect(html).not.toMatch(PRIVATE_MARKS);
+  });
 });
 
-it('the React Email preview shows merge fields as {{name}}, never as the private marks the real render uses', async () => {
-  const { props } = await loadIssue({ cwd: ROOT });
-  const marked = { ...props, issue: { ...props.issue, subject: `${placeholder('firstName')}, your brief` } };
-  expect(previewPropsSource(marked)).toContain('"subject": "{{firstName}}, your brief"');
-  const html = await render(createElement(Newsletter, Newsletter.PreviewProps));
-  expect(html).toContain('Hi {{firstName}},');
-  expect(html).toContain('href="{{unsubscribeUrl}}"');
-  expect(html).not.toMatch(/[\uE000-\uE004]/);
+describe('the committed fallback (emails/preview-props.ts)', () => {
+  it('gives the template PreviewProps with every field filled, while the real render keeps its marks', async () => {
+    const preview = await render(createElement(Newsletter, Newsletter.PreviewProps));
+    expect(preview).toContain('Hi Ada,');
+    expect(preview).toContain('href="https://hemispherebrief.example.com/unsubscribe?token=preview-sample-token"');
+    expect(preview).not.toContain('{{');
+    expect(preview).not.toMatch(PRIVATE_MARKS);
+    const { props } = await loadIssue({ cwd: ROOT });
+    const real = await render(createElement(Newsletter, props));
+    expect(real).toContain(placeholder('unsubscribeUrl'));
+  });
+
+  it('type-checks with the template and the generated entry (tsc), as on a fresh clone', { timeout: 120_000 }, async () => {
+    expect((await runCli(['preview-props'])).code).toBe(0);
+    const dir = await tempDir();
+    const config = join(dir, 'tsconfig.json');
+    const files = ['emails/newsletter.tsx', 'emails/preview-props.ts', PREVIEW_ENTRY].map((f) => join(ROOT, f));
+    writeFileSync(config, JSON.stringify({ extends: join(ROOT, 'tsconfig.json'), compilerOptions: { typeRoots: [join(ROOT, 'node_modules', '@types')] }, files }));
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', config], { encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+});
+
+it('fillMarked fills each field with the sample value', () => {
+  const values = { firstName: 'Ana María', lastName: 'R', email: 'a+b@example.com', unsubscribeUrl: 'https://u.example/x', webVersionUrl: 'https://w.example/y' };
+  expect(fillMarked(`Hi ${placeholder('firstName')},`, values)).toBe('Hi Ana María,');
+  expect(fillMarked('no fields', values)).toBe('no fields');
 });

@@ -37,7 +37,7 @@ describe('send to a real SMTP server', () => {
       const { parsed } = m;
       expect(m.envelopeTo).toEqual([to]);
       expect(parsed.subject).toBe(`First${i}, your issue 3 is here`);
-      expect(parsed.text).toContain(`Dear First${i} Last${i}, this copy was made for ${to} alone.`);
+      expect(parsed.text).toContain(`Dear First${i} Last${i}, this copy was made for\n${to}\nalone.`); // an address has its own line
       expect(parsed.text).toContain('Literal braces stay: {{notAField}}.');
       expect(parsed.html).toContain(`Issue 3 for First${i} Last${i}`);
       expect(firstAddress(parsed.from)).toBe('brief@hemispherebrief.example.com');

@@ -13,9 +13,9 @@ export const spec = {
   help: {
     'ISSUE.md': 'The issue to build (default: the newest issue by date in content/issues/).',
     '--content DIR': 'Folder with newsletter.yml and issues/ (default: content).',
-    '--out DIR': 'Where to write (default: out). Files go to DIR/<slug>/.',
-    '--debug': 'Show stack traces.',
+    '--out DIR': 'Where to write; files go to DIR/<slug>/ (default: out).',
   },
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'EOUTPUT'] },
   examples: ['newsletter build', 'newsletter build content/issues/2026-02-05-trump-petro-oval-office.md --out dist'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 

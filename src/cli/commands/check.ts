@@ -20,12 +20,12 @@ export const spec = {
     'ISSUE.md': 'The issue to check (default: the newest issue by date in content/issues/).',
     '--content DIR': 'Folder with newsletter.yml and issues/ (default: content).',
     '--json': 'Print the report as JSON (findings with id, severity, message, fix).',
-    '--online': 'Also fetch every link and image and report its HTTP status (off by default).',
+    '--online': 'Also fetch every link and image and report its HTTP status (default: off, no network).',
     '--screenshots': 'Write PNGs at 375 and 1024 px, light and dark (needs chromium); fails on sideways scrolling at 375 px.',
-    '--out DIR': 'Where screenshots go (default: out): DIR/<slug>/screenshots/.',
+    '--out DIR': 'Where screenshots go: DIR/<slug>/screenshots/ (default: out).',
     '--verbose': 'List every partly supported client feature with its caniemail note.',
-    '--debug': 'Show stack traces.',
   },
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ECHECK', 'ESEND'] },
   examples: ['newsletter check', 'newsletter check --json > report.json', 'newsletter check content/issues/2026-02-05-trump-petro-oval-office.md --online --screenshots'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 

@@ -1,22 +1,22 @@
 import { relative, resolve } from 'node:path';
 import { loadSettings } from '../../config/index.ts';
 import { formatProblem } from '../../content/index.ts';
-import { EXPORT_TARGETS, exportIssue, resolveTargets, writeExports } from '../../export/index.ts';
+import { EXPORT_TARGETS, exportIssue, PLATFORM_ALIASES, resolveTargets, writeExports } from '../../export/index.ts';
 import { EXIT, type ExitCode } from '../../errors.ts';
 import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
   name: 'export',
   summary: 'Export an issue for a mail platform, with merge fields in that platform’s tags: out/<slug>/<platform>/.',
-  usage: 'export [ISSUE.md] --platform NAME|all [--content DIR] [--out DIR]',
+  usage: 'export [ISSUE.md] --platform NAME [--content DIR] [--out DIR]',
   options: { platform: { type: 'string' }, content: { type: 'string' }, out: { type: 'string' } },
   help: {
     'ISSUE.md': 'The issue to export (default: the newest issue by date in content/issues/).',
-    '--platform NAME': `One of ${EXPORT_TARGETS.join(', ')}; several separated by commas; or all.`,
+    '--platform NAME': `One of ${[...EXPORT_TARGETS, ...Object.entries(PLATFORM_ALIASES).map(([alias, name]) => `${alias} (= ${name})`)].join(', ')}; several separated by commas; or all.`,
     '--content DIR': 'Folder with newsletter.yml and issues/ (default: content).',
-    '--out DIR': 'Where to write (default: out). Files go to DIR/<slug>/<platform>/.',
-    '--debug': 'Show stack traces.',
+    '--out DIR': 'Where to write; files go to DIR/<slug>/<platform>/ (default: out).',
   },
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESEND', 'EOUTPUT'] },
   examples: ['newsletter export --platform mailchimp', 'newsletter export --platform all', 'newsletter export content/issues/2026-02-05-trump-petro-oval-office.md --platform sendgrid,html --out dist'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 

@@ -6,15 +6,15 @@ import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../
 export const spec = {
   name: 'preview',
   summary: 'Serve a live preview of an issue as readers will get it; reloads when content/ or emails/ change.',
-  usage: 'preview [ISSUE.md] [--content DIR] [--port N] [--host 127.0.0.1]',
+  usage: 'preview [ISSUE.md] [--content DIR] [--port N] [--host HOST]',
   options: { content: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
   help: {
-    'ISSUE.md': 'The issue to preview (default: the newest by date in content/issues/).',
+    'ISSUE.md': 'The issue to preview (default: the newest issue by date in content/issues/).',
     '--content DIR': 'Folder with newsletter.yml and issues/ (default: content).',
-    '--port N': 'Port to listen on (default: 3030; 0 picks a free one).',
+    '--port N': 'Port to listen on; 0 picks a free one (default: 3030).',
     '--host HOST': 'Address to listen on (default: 127.0.0.1, this machine only).',
-    '--debug': 'Show stack traces.',
   },
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESEND'] },
   examples: ['newsletter preview', 'newsletter preview content/issues/2026-02-05-trump-petro-oval-office.md --port 4000'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 
@@ -37,6 +37,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
     host: values.host,
     sender: settings.sender(),
     onBuild: report,
+    onNotice: (message) => console.log(`· ${message}`),
   });
   console.log(`Preview at ${server.url}  (watching content/ and emails/; Ctrl+C to stop)`);
   await runUntilSignal(() => server.close());

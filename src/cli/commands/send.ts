@@ -2,15 +2,16 @@ import { formatProblem } from '../../content/index.ts';
 import { formatRowProblem, type RowProblem, type SuppressionProblem } from '../../audience/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
 import { buildIssue, type BuiltIssue } from '../../render/index.ts';
-import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, progressBar, progressLine, sendIssue, testSend, type Progress } from '../../send/index.ts';
+import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, progressBar, progressLine, SAMPLE_SECRET_NOTE, sendIssue, testSend, type Progress } from '../../send/index.ts';
 import { loadSettings, type SendEnv, type SmtpConfig } from '../../config/index.ts';
 import { verifyOffWarning } from '../../mail/index.ts';
-import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { commandLine, intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
   name: 'send',
   summary: 'Send an issue to a subscriber list over SMTP: personalized, rate-limited, retried, resumable.',
-  usage: 'send [ISSUE.md] --to subscribers.csv [--dry-run] [--test ADDR] [--rate N] [--concurrency N] [--limit N] [--retry-failed[=all]] [--retry-schedule LIST] [--state DIR]',
+  usage:
+    'send [ISSUE.md] --to FILE [--dry-run] [--test ADDR] [--rate N] [--concurrency N] [--limit N] [--retry-failed[=all]] [--retry-schedule LIST] [--state DIR] [--strict] [--content DIR] [--out DIR]',
   options: {
     to: { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -26,20 +27,24 @@ export const spec = {
     out: { type: 'string' },
   },
   help: {
-    'ISSUE.md': 'The issue to send (default: the newest issue in content/issues/).',
-    '--to FILE': 'The subscriber list (CSV with an email column).',
-    '--dry-run': 'Render every message to out/<slug>/outbox/*.eml; no SMTP.',
+    'ISSUE.md': 'The issue to send (default: the newest issue by date in content/issues/).',
+    '--to FILE': 'The subscriber list: a CSV with an email column (required, except with --test).',
+    '--dry-run': 'Render every message to OUT/<slug>/outbox/*.eml; no SMTP.',
     '--test ADDR': 'Send one personalized copy to ADDR only (not recorded for the list).',
     '--rate N': 'At most N messages per second across all connections (default: no limit).',
-    '--concurrency N': 'SMTP connections (default 5); also the most messages that can repeat after a crash.',
-    '--limit N': 'Attempt at most N recipients this run; run again to continue.',
+    '--concurrency N': 'SMTP connections; also the most messages that can repeat after a crash (default: 5).',
+    '--limit N': 'Attempt at most N recipients this run; run again to continue (default: no limit).',
     '--retry-failed[=all]': 'Try again recipients whose delivery failed transiently; =all: permanent failures too, once their cause is fixed (suppressed addresses stay skipped).',
-    '--retry-schedule LIST': 'Waits before each retry of a deferred recipient (default 5s,30s,2m,6m,15m, each ±20%); after the last, it is recorded as failed transiently.',
-    '--state DIR': 'Where the journal and suppression list live (default .newsletter).',
+    '--retry-schedule LIST': 'Waits before each retry of a deferred recipient, each ±20%; after the last, it is recorded as failed transiently (default: 5s,30s,2m,6m,15m).',
+    '--state DIR': 'Where the journal and suppression list live (default: .newsletter).',
     '--strict': 'Refuse the whole list if any row is invalid or duplicate.',
-    '--content DIR': 'Folder with newsletter.yml and issues/ (default content).',
-    '--out DIR': 'Output root for --dry-run (default out).',
-    '--debug': 'Show stack traces.',
+    '--content DIR': 'Folder with newsletter.yml and issues/ (default: content).',
+    '--out DIR': 'Output root for --dry-run (default: out).',
+  },
+  ends: {
+    errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESEND', 'EOUTPUT', 'ESTATE'],
+    reasons: ['stateSymlink', 'lockHeld', 'journalWriteFailed', 'testSendStopped', 'stoppedWaitingForList'],
+    results: ['FAILURES', 'STOPPED'],
   },
   examples: [
     'newsletter send --to subscribers.csv --dry-run',
@@ -222,6 +227,7 @@ async function sendToList(req: SendRequest, built: BuiltIssue, label: string, en
     let summary;
     if (values['dry-run']) {
       console.error(`Dry run: rendering ${label} for ${listPath} (nothing is sent)`);
+      if (env.unsubscribeSecret === undefined) console.error(SAMPLE_SECRET_NOTE);
       summary = await dryRun({ ...common, outDir: values.out ?? 'out' });
     } else {
       console.error(`Sending ${label} to ${listPath} via ${smtp?.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}${rate ? `, at most ${rate}/s` : ''}`);
@@ -230,7 +236,9 @@ async function sendToList(req: SendRequest, built: BuiltIssue, label: string, en
     progress.end();
     if (printers.moreRows() > 0) console.error(`  …and ${printers.moreRows()} more bad rows (all are in the failures CSV)`);
     for (const line of formatSummary(summary)) console.log(line);
-    if (summary.stop) console.log(`  resume: newsletter send ${argv.map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+    // The command to paste, written the way this one was run (npm run newsletter -- …, npx …, or newsletter …).
+    if (summary.stop) console.log(`  resume: ${commandLine(['send', ...argv])}`);
+    else if (summary.mode === 'send' && summary.tally.leftByLimit > 0) console.log(`  continue: ${commandLine(['send', ...argv])}`);
     return exitCodeOf(summary);
   } finally {
     progress.end();
@@ -245,8 +253,9 @@ export async function run(argv: string[]): Promise<ExitCode> {
   const req = sendRequest(values, positionals, retryAll.all);
 
   // Config errors first, before any work: nothing is sent without a server and a secret.
+  // A dry run needs neither: it signs with the sample secret and says so (see dryRun).
   const smtp = values['dry-run'] ? undefined : settings.smtp();
-  settings.unsubscribeSecret();
+  if (!values['dry-run']) settings.unsubscribeSecret();
   const insecure = smtp && verifyOffWarning(smtp);
   if (insecure) console.error(insecure);
 

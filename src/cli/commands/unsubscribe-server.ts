@@ -8,15 +8,15 @@ import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../
 export const spec = {
   name: 'unsubscribe-server',
   summary: 'Run the one-click unsubscribe endpoint that List-Unsubscribe links point at (RFC 8058).',
-  usage: 'unsubscribe-server [--port N] [--host 127.0.0.1] [--state DIR] [--content DIR]',
+  usage: 'unsubscribe-server [--port N] [--host HOST] [--state DIR] [--content DIR]',
   options: { port: { type: 'string' }, host: { type: 'string' }, state: { type: 'string' }, content: { type: 'string' } },
   help: {
-    '--port N': 'Port to listen on (default: 3040; 0 picks a free one).',
-    '--host HOST': 'Address to listen on (default: 127.0.0.1; put an HTTPS reverse proxy in front for the public URL).',
+    '--port N': 'Port to listen on; 0 picks a free one (default: 3040).',
+    '--host HOST': 'Address to listen on; put an HTTPS reverse proxy in front for the public URL (default: 127.0.0.1).',
     '--state DIR': 'State folder holding suppression.csv, the same one `newsletter send` uses (default: .newsletter).',
     '--content DIR': 'Folder with newsletter.yml, for the listId and name (default: content).',
-    '--debug': 'Show stack traces.',
   },
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESTATE'], reasons: ['stateSymlink'] },
   examples: ['newsletter unsubscribe-server', 'newsletter unsubscribe-server --port 8080 --state /var/lib/newsletter'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 

@@ -8,9 +8,10 @@ const SUBSTITUTION = /<(?=%)/g;
 /** Handlebars HTML-escapes `{{x}}`; a plain-text part wants the value as is: `{{{x}}}`. */
 const value = (name: string, ctx: TagContext) => (ctx === 'text' ? `{{{${name}}}}` : `{{${name}}}`);
 
-export const sendgrid: Platform = {
-  name: 'sendgrid',
-  title: 'SendGrid (dynamic templates)',
+/** SendGrid's Email API: a dynamic template sent with the Mail Send API (needs code). `--platform sendgrid` is an alias. */
+export const sendgridApi: Platform = {
+  name: 'sendgrid-api',
+  title: 'SendGrid Email API (dynamic templates)',
   syntax: 'Handlebars (dynamic templates) plus SendGrid substitution tags',
   engine: 'handlebars',
   docs: {
@@ -40,6 +41,7 @@ export const sendgrid: Platform = {
     'Send with the Mail Send API: `template_id`, one personalization per subscriber with `dynamic_template_data: { first_name, last_name, email }`, and `asm: { group_id: <your unsubscribe group> }`.',
   ],
   notes: ({ fallback }) => [
+    'This target sends through the Mail Send API, which needs code. To send from SendGrid’s web app with no code (Marketing Campaigns → Single Sends), export `--platform sendgrid-campaigns` instead.',
     `Leave \`first_name\` empty or out for subscribers without one: the template prints “${fallback}”.`,
     'SendGrid replaces `<%asm_group_unsubscribe_raw_url%>` only when the message names an unsubscribe group (`asm.group_id`); without one the link stays literal.',
     'The preheader is already in the HTML (hidden preview text); `preheader.txt` is for reference.',

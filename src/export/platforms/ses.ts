@@ -1,6 +1,9 @@
 import { handlebarsText } from '../literal.ts';
 import { curlyHtml, staticWebVersion } from './shared.ts';
-import type { Platform } from './types.ts';
+import type { Platform, TagContext } from './types.ts';
+
+/** SES renders with Handlebars, whose `{{x}}` HTML-escapes (`D'Arcy` → `D&#x27;Arcy`); the plain-text part wants `{{{x}}}`, never escaped. */
+const value = (name: string, ctx: TagContext) => (ctx === 'text' ? `{{{${name}}}}` : `{{${name}}}`);
 
 export const ses: Platform = {
   name: 'ses',
@@ -16,10 +19,11 @@ export const ses: Platform = {
     'Rendering failures when template data lacks a variable': 'https://repost.aws/knowledge-center/ses-sendtemplatedemail-delivery-failure',
   },
   tags: ({ fallback, webVersionUrl }) => ({
-    firstName: () => `{{#if first_name}}{{first_name}}{{else}}${fallback}{{/if}}`,
-    lastName: () => '{{last_name}}',
-    email: () => '{{email}}',
-    unsubscribeUrl: () => '{{amazonSESUnsubscribeUrl}}',
+    firstName: (ctx) => `{{#if first_name}}${value('first_name', ctx)}{{else}}${fallback}{{/if}}`,
+    lastName: (ctx) => value('last_name', ctx),
+    email: (ctx) => value('email', ctx),
+    // In text, `&` and `=` in the URL would otherwise come out as `&amp;` and `&#x3D;`.
+    unsubscribeUrl: (ctx) => value('amazonSESUnsubscribeUrl', ctx),
     webVersionUrl: staticWebVersion(webVersionUrl),
   }),
   escapeLiteral: { html: curlyHtml, text: handlebarsText },
@@ -30,7 +34,7 @@ export const ses: Platform = {
   ],
   notes: ({ fallback }) => [
     `Every variable the template uses must be in the template data, or SES drops the message as a rendering failure: send "first_name": "" for subscribers without one (they read “${fallback}”).`,
-    'SES does not HTML-escape values; make sure names contain no HTML before sending.',
+    '`email.txt` writes every value triple-stashed (`{{{first_name}}}`, `{{{amazonSESUnsubscribeUrl}}}`): Handlebars HTML-escapes `{{…}}`, which in plain text would show `D&#x27;Arcy` and `&amp;` inside the unsubscribe URL; triple-stash prints the value as written. The HTML keeps `{{…}}`, where an escaped value is what HTML needs.',
     'The first name is `{{#if first_name}}…{{else}}…{{/if}}` rather than a bare `{{first_name}}`, so a subscriber without one still gets a greeting (SES templates support Handlebars conditionals: “Advanced personalization”).',
   ],
 };

@@ -1,0 +1,9 @@
+/** The variables the settings read (from `.env` and the environment), and nothing else. */
+export const ENV_VARS = [
+  'SMTP_URL', 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD', 'SMTP_REQUIRE_TLS',
+  'SMTP_TLS_CA_FILE', 'SMTP_TLS_SERVERNAME', 'SMTP_TLS_VERIFY',
+  'MAIL_FROM', 'REPLY_TO', 'UNSUBSCRIBE_URL', 'UNSUBSCRIBE_MAILTO', 'UNSUBSCRIBE_SECRET',
+  'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE',
+] as const;
+export type EnvVar = (typeof ENV_VARS)[number];
+export type EnvVars = Partial<Record<EnvVar, string>>;

@@ -1,0 +1,105 @@
+import type { EnvVar, EnvVars } from './env-vars.ts';
+
+/**
+ * Example values that must never reach a message or a server: the values
+ * `.env.example` shows (all commented out there, so a copied file changes
+ * nothing), names reserved for examples, and placeholder secrets. Refused
+ * with the `.env` line to change, rather than used silently.
+ */
+
+/** Signs unsubscribe links in `check` and a `send --dry-run` without UNSUBSCRIBE_SECRET. Public, so never accepted for real mail. */
+export const SAMPLE_SECRET = 'sample-secret-for-check-and-dry-run-only';
+
+/**
+ * Every example value in `.env.example` (tests/config/placeholders.test.ts keeps the two the same).
+ * `placeholder: true`: it names the example newsletter, a server or a secret that is not yours, so it is
+ * refused; `false`: a sensible choice anyone may keep (a port, a switch, a path), so it is accepted.
+ */
+export const ENV_EXAMPLE: Readonly<Record<EnvVar, { value: string; placeholder: boolean }>> = {
+  SMTP_URL: { value: 'smtp://user:password@smtp.example.com:587', placeholder: true },
+  SMTP_HOST: { value: 'smtp.example.com', placeholder: true },
+  SMTP_PORT: { value: '587', placeholder: false },
+  SMTP_USER: { value: 'user', placeholder: true },
+  SMTP_PASSWORD: { value: 'password', placeholder: true },
+  SMTP_REQUIRE_TLS: { value: 'true', placeholder: false },
+  // Debian's own self-signed certificate: the right value for a local Postfix.
+  SMTP_TLS_CA_FILE: { value: '/etc/ssl/certs/ssl-cert-snakeoil.pem', placeholder: false },
+  SMTP_TLS_SERVERNAME: { value: 'relay.example.com', placeholder: true },
+  SMTP_TLS_VERIFY: { value: 'false', placeholder: false },
+  MAIL_FROM: { value: 'The Hemisphere Brief <brief@hemispherebrief.example.com>', placeholder: true },
+  REPLY_TO: { value: 'editors@hemispherebrief.example.com', placeholder: true },
+  UNSUBSCRIBE_URL: { value: 'https://hemispherebrief.example.com/unsubscribe', placeholder: true },
+  UNSUBSCRIBE_MAILTO: { value: 'unsubscribe@hemispherebrief.example.com', placeholder: true },
+  UNSUBSCRIBE_SECRET: { value: 'change-me-to-a-long-random-string', placeholder: true },
+  DKIM_DOMAIN: { value: 'hemispherebrief.example.com', placeholder: true },
+  DKIM_SELECTOR: { value: 'mail', placeholder: false },
+  // A file the user creates; a missing one is already refused ("cannot be read").
+  DKIM_PRIVATE_KEY_FILE: { value: './dkim-private.pem', placeholder: false },
+};
+
+/**
+ * Names no mail server answers for: RFC 2606 §2-3 / RFC 6761 §6.4-6.5 (example.com, .net, .org and
+ * their subdomains, the .example and .invalid top-level domains). Not .test or localhost: RFC 6761
+ * §6.2-6.3 keeps those for testing, and a relay on this machine or a test network may carry them.
+ */
+export function isReservedExampleHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return /(^|\.)example\.(com|net|org)$/.test(h) || /(^|\.)(example|invalid)$/.test(h);
+}
+
+export interface PlaceholderProblem {
+  variable: EnvVar;
+  message: string;
+  fix: string;
+}
+
+/** Used only when sending (SMTP and DKIM): check, preview and export run with them in place. */
+const WHEN_SENDING: ReadonlySet<EnvVar> = new Set(['SMTP_URL', 'SMTP_HOST', 'SMTP_USER', 'SMTP_PASSWORD', 'SMTP_TLS_SERVERNAME', 'DKIM_DOMAIN']);
+
+const COMMENT_OUT = 'or put # before the line to leave it unset';
+const WHAT_TO_WRITE: Partial<Record<EnvVar, string>> = {
+  SMTP_URL: "Write your provider's SMTP server, e.g. SMTP_URL=smtp://USER:PASSWORD@smtp.your-provider.net:587 (its documentation gives host, port and login); to try without a server, use --dry-run.",
+  SMTP_HOST: "Write your provider's SMTP host name (its documentation gives it); to try without a server, use --dry-run.",
+  SMTP_USER: 'Write the login your SMTP provider gave you (SMTP_USER and SMTP_PASSWORD together).',
+  SMTP_PASSWORD: 'Write the password your SMTP provider gave you (SMTP_USER and SMTP_PASSWORD together).',
+  SMTP_TLS_SERVERNAME: `Write the host name on your relay's certificate (openssl s_client -starttls smtp -connect HOST:PORT prints it), ${COMMENT_OUT}.`,
+  MAIL_FROM: `Write your own sender, e.g. MAIL_FROM="Your Newsletter <news@your-domain.net>", ${COMMENT_OUT} (newsletter.yml's from is used).`,
+  REPLY_TO: `Write the address replies should go to, ${COMMENT_OUT} (newsletter.yml's replyTo is used).`,
+  UNSUBSCRIBE_URL: `Write the https:// URL of your own unsubscribe endpoint, ${COMMENT_OUT} (newsletter.yml's unsubscribeUrl is used).`,
+  UNSUBSCRIBE_MAILTO: `Write an address of yours that handles unsubscribe requests, ${COMMENT_OUT} (List-Unsubscribe then carries only the https link).`,
+  UNSUBSCRIBE_SECRET: 'Generate your own with `openssl rand -hex 32` and set UNSUBSCRIBE_SECRET to it (the same value for send and unsubscribe-server).',
+  DKIM_DOMAIN: `Write the domain your DKIM key is published under (the d= of the signature), ${COMMENT_OUT} along with DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE.`,
+};
+
+/** The host an SMTP_URL names; undefined when it does not parse (the schema reports that). */
+function urlHost(url: string): string | undefined {
+  return URL.canParse(url) ? new URL(url).hostname.replace(/^\[|\]$/g, '') : undefined;
+}
+
+/** Why one variable's value is a placeholder, or undefined when it is not. */
+function placeholderReason(variable: EnvVar, value: string): string | undefined {
+  if (variable === 'UNSUBSCRIBE_SECRET') {
+    if (/^change-?me/i.test(value)) return 'is still the placeholder from .env.example';
+    if (value === SAMPLE_SECRET) return 'is the public sample secret check and the dry run sign with; anyone could forge unsubscribe links with it';
+  }
+  if (ENV_EXAMPLE[variable].placeholder && value === ENV_EXAMPLE[variable].value) return 'is still the example value from .env.example';
+  const host = variable === 'SMTP_URL' ? urlHost(value) : variable === 'SMTP_HOST' || variable === 'SMTP_TLS_SERVERNAME' ? value : undefined;
+  if (host !== undefined && isReservedExampleHost(host)) return `names ${host}, a domain reserved for examples (RFC 2606): no mail server answers for it`;
+  return undefined;
+}
+
+/**
+ * The placeholders among `vars`, split into those refused whenever settings load
+ * (they end up in every message a command shows) and those refused only when sending.
+ */
+export function placeholderProblems(vars: EnvVars): { now: PlaceholderProblem[]; whenSending: PlaceholderProblem[] } {
+  const now: PlaceholderProblem[] = [];
+  const whenSending: PlaceholderProblem[] = [];
+  for (const [variable, value] of Object.entries(vars) as [EnvVar, string][]) {
+    const message = placeholderReason(variable, value);
+    if (!message) continue;
+    const problem = { variable, message, fix: WHAT_TO_WRITE[variable] ?? `Write your own value, ${COMMENT_OUT}.` };
+    (WHEN_SENDING.has(variable) ? whenSending : now).push(problem);
+  }
+  return { now, whenSending };
+}
