@@ -4,6 +4,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { FIXTURES, ROOT } from '../helpers/content.ts';
+import { startSmtpTestServer } from '../helpers/smtp-test-server.ts';
 import { CLEAN_ENV, SECRET } from '../send/helpers.ts';
 
 /**
@@ -111,5 +112,27 @@ describe('.env.example cannot mislead (issue 12 item 5)', () => {
     const r = await send(dir, ['--dry-run'], { UNSUBSCRIBE_SECRET: SECRET, UNSUBSCRIBE_MAILTO: 'unsubscribe@hemispherebrief.example.com' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('at environment variable UNSUBSCRIBE_MAILTO');
+  });
+});
+
+describe('a real send from the seed newsletter.yml warns about its example domains', () => {
+  it('--test with the seed From and unsubscribe link: both named with the setting to change; with your own: no warning; a dry run: none', async () => {
+    const server = await startSmtpTestServer();
+    try {
+      const dir = await freshCopy();
+      const env = { SMTP_URL: `smtp://127.0.0.1:${server.port}`, UNSUBSCRIBE_SECRET: SECRET };
+      const seed = await send(dir, ['--test', 'me@mydomain.test'], env);
+      expect(seed.code).toBe(0);
+      expect(seed.stderr).toContain('the From address brief@hemispherebrief.example.com is at an example domain');
+      expect(seed.stderr).toContain('Set from.email in content/newsletter.yml (or MAIL_FROM in .env)');
+      expect(seed.stderr).toContain('the unsubscribe link https://hemispherebrief.example.com/unsubscribe is at an example domain');
+      const own = await send(dir, ['--test', 'me@mydomain.test'], { ...env, MAIL_FROM: 'news@mydomain.test', UNSUBSCRIBE_URL: 'https://news.mydomain.test/unsubscribe' });
+      expect(own.code).toBe(0);
+      expect(own.stderr).not.toContain('example domain');
+      expect(server.received).toHaveLength(2);
+      expect((await send(dir, ['--dry-run'])).stderr).not.toContain('example domain');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { formatProblem } from '../../content/index.ts';
 import { formatRowProblem, type RowProblem, type SuppressionProblem } from '../../audience/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
 import { buildIssue, type BuiltIssue } from '../../render/index.ts';
-import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, progressBar, progressLine, SAMPLE_SECRET_NOTE, sendIssue, testSend, type Progress } from '../../send/index.ts';
+import { countdownLine, dryRun, exampleDomainWarnings, exitCodeOf, formatSummary, issueLabel, issueNamed, progressBar, progressLine, SAMPLE_SECRET_NOTE, sendIssue, testSend, type Progress } from '../../send/index.ts';
 import { loadSettings, type SendEnv, type SmtpConfig } from '../../config/index.ts';
 import { verifyOffWarning } from '../../mail/index.ts';
 import { commandLine, intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
@@ -215,6 +215,11 @@ function problemPrinters(listPath: string) {
   };
 }
 
+/** After the line that names the issue (always the first): a From or unsubscribe link still at an example domain. */
+function printExampleDomainWarnings(built: BuiltIssue, env: SendEnv): void {
+  for (const w of exampleDomainWarnings(built.props.newsletter, env)) console.error(w);
+}
+
 /** The list run (or its dry run), with progress, Ctrl-C and the summary; returns the exit code. */
 async function sendToList(req: SendRequest, built: BuiltIssue, label: string, env: SendEnv, smtp: SmtpConfig | undefined, argv: string[]): Promise<ExitCode> {
   const { values, concurrency, rate } = req;
@@ -231,6 +236,7 @@ async function sendToList(req: SendRequest, built: BuiltIssue, label: string, en
       summary = await dryRun({ ...common, outDir: values.out ?? 'out' });
     } else {
       console.error(`Sending ${label} to ${listPath} via ${smtp?.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}${rate ? `, at most ${rate}/s` : ''}`);
+      printExampleDomainWarnings(built, env);
       summary = await sendIssue({ ...common, concurrency, rate, retryFailed: req.retryFailed, retrySchedule: req.retrySchedule, forceSignal: ctrlC.forcing });
     }
     progress.end();
@@ -267,6 +273,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
 
   if (values.test) {
     console.error(`Sending a test copy of ${label} to ${values.test}`);
+    printExampleDomainWarnings(built, settings.env);
     await testSend({ built, to: values.test, listPath: values.to, env: settings.env });
     console.log(`✔ Sent a test copy of ${label} to ${values.test} (not recorded for the list)`);
     return EXIT.OK;
