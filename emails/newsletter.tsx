@@ -1,13 +1,13 @@
 import { Body, Container, Head, Html, Preview, Section } from '@react-email/components';
-import { type NewsletterProps, placeholder, type IssueModel, type MergeField } from '../src/content/index.ts';
+import { type NewsletterProps, placeholder, type IssueModel, type MergeField, type MergeValues } from '../src/content/index.ts';
 import { CallToAction, Footer, Hero, IssueSection, Lead, Masthead, MoreStories, Opening } from './components/layout.tsx';
 import { headCss, type Colors } from './components/theme.ts';
 import { previewProps, previewSample } from './preview-props.ts';
 
 export type { NewsletterProps };
 
-/** A sample subscriber's value for each merge field (React Email's preview only). */
-export type SampleValues = Record<MergeField, string>;
+/** The template's props: the issue, and for React Email's preview only a sample subscriber's value for each merge field. */
+export type TemplateProps = NewsletterProps & { sample?: MergeValues | undefined };
 
 function IssueHead({ subject, colors }: { subject: string; colors: Colors }) {
   return (
@@ -44,7 +44,7 @@ function Card({ issue, colors: c }: { issue: IssueModel; colors: Colors }) {
  * subscriber's values; the real render (no sample) writes them as the private marks that only
  * personalization turns into each reader's values.
  */
-export function Newsletter({ newsletter, issue, sample }: NewsletterProps & { sample?: SampleValues | undefined }) {
+export function Newsletter({ newsletter, issue, sample }: TemplateProps) {
   const field = (name: MergeField) => (sample ? sample[name] : placeholder(name));
   const c = newsletter.colors;
   return (

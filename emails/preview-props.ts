@@ -2,7 +2,7 @@
 // template type-checks and React Email shows something on a fresh clone with `email dev --dir emails`.
 // `npm run dev` shows the newest issue instead: it generates emails/_preview/newsletter.tsx (not
 // committed). Merge fields are filled as for check's sample subscriber, Ada Lovelace. Nothing rewrites this file.
-import type { MergeField, NewsletterProps } from '../src/content/index.ts';
+import type { MergeValues, NewsletterProps } from '../src/content/index.ts';
 
 export const previewProps = {
   "newsletter": {
@@ -139,4 +139,4 @@ export const previewSample = {
   "email": "ada.lovelace@example.com",
   "unsubscribeUrl": "https://hemispherebrief.example.com/unsubscribe?token=preview-sample-token",
   "webVersionUrl": "https://hemispherebrief.example.com/issues/2026-02-05-trump-petro-oval-office"
-} satisfies Record<MergeField, string>;
+} satisfies MergeValues;

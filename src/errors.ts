@@ -19,6 +19,15 @@ export const EXIT = {
 export type ExitName = keyof typeof EXIT;
 export type ExitCode = (typeof EXIT)[ExitName];
 
+/** Each exit code in a few words, for a command's --help; its meaning below starts with them. */
+export const EXIT_LABELS: Record<ExitName, string> = {
+  OK: 'done',
+  INVALID: 'invalid input or config',
+  FAILURES: 'finished with failures',
+  STOPPED: 'stopped early',
+  BUG: 'internal error',
+};
+
 export const EXIT_MEANINGS: Record<ExitName, string> = {
   OK: 'done: everything asked for was written, checked or sent (a send: everyone delivered, or skipped by a rule)',
   INVALID: 'invalid input or config (command line, content, subscriber list, environment), errors found by `check`, or a send refused before it began (see the reasons below); nothing sent',

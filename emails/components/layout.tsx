@@ -6,7 +6,7 @@ import { FONT_SANS, FONT_SERIF, LIGHT, type Colors } from './theme.ts';
 
 /** The parts of the newsletter, top to bottom: masthead, then the card (opening, hero, lead, sections, stories, button), then the footer. */
 
-/** Writes a merge field: a `{{name}}` for the preview server, a private mark for the real render. */
+/** Writes a merge field: the sample subscriber's value in React Email's preview, a private mark for the real render. */
 export type FieldWriter = (name: MergeField) => string;
 
 type Story = NonNullable<IssueModel['stories']>[number];

@@ -16,8 +16,8 @@ import { checkLinks } from './links.ts';
 import { checkOnline } from './online.ts';
 import { checkPlainText } from './plain-text.ts';
 import { finding, makeReport, type CheckReport, type Figures, type Finding } from './report.ts';
-import { LONG_RECIPIENT, SAMPLE_SECRET, sampleCopy, TYPICAL_RECIPIENT, type SampleRecipient } from './sample.ts';
-import { runBrowserStep, type BrowserStepResult } from './screenshot-step.ts';
+import { LONG_RECIPIENT, sampleCopy, TYPICAL_RECIPIENT, type SampleRecipient } from './sample.ts';
+import { runBrowserStep, type BrowserStepResult } from './browser-step.ts';
 import { withoutDuplicates } from './axe.ts';
 import { checkSize } from './size.ts';
 import { spamassassinPath, spamFindings, spamScore } from './spam.ts';
@@ -59,8 +59,8 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
   const { props } = built;
   const sender = settings.sender();
   const findings: Finding[] = contentFindings(built);
-  const secret = settings.unsubscribeSecretIfSet() ?? SAMPLE_SECRET;
-  if (secret === SAMPLE_SECRET)
+  const { secret, sample } = settings.secretOrSample();
+  if (sample)
     findings.push(finding('compliance', 'info', 'sample-secret', `${MISSING_SECRET.message}. check signs its sample links with a sample secret (fine for checking, never for sending)`, { fix: MISSING_SECRET.fix }));
   // The link base send uses: UNSUBSCRIBE_URL, else newsletter.yml's.
   const unsubscribeBase = sender.unsubscribeUrl ?? props.newsletter.unsubscribeUrl;

@@ -1,9 +1,6 @@
 import type { NewsletterProps } from '../content/index.ts';
 import { compileRendered, personalize, valuesFor, type Personalized } from '../personalize/index.ts';
 
-/** Signs the sample unsubscribe links when the settings have no UNSUBSCRIBE_SECRET (one value, shared with send --dry-run). Never used for real mail. */
-export { SAMPLE_SECRET } from '../config/index.ts';
-
 export interface SampleRecipient {
   email: string;
   firstName: string;

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ERROR_CODES, EXIT, EXIT_MEANINGS, EXIT_REASONS, NewsletterError, type ErrorCode, type ExitName, type ExitReason } from '../errors.ts';
+import { ERROR_CODES, EXIT, EXIT_LABELS, EXIT_REASONS, NewsletterError, type ErrorCode, type ExitName, type ExitReason } from '../errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -30,9 +30,6 @@ export interface CommandSpec<O extends Options> {
 /** Accepted by every command (parseCommandArgs adds them), so listed by every command's help. */
 export const COMMON_HELP = { '--debug': 'Show the stack trace of an error.', '-h, --help': 'Show this help.' } as const;
 
-/** "done", "invalid input or config", …: an exit meaning up to its first ':', ',' or '('. */
-const shortMeaning = (name: ExitName) => EXIT_MEANINGS[name].split(/[:,(]/)[0]!.trim();
-
 /** The exit codes a command can end with, each with what leads to it, in the catalogue's words. */
 export function exitCodeLines(ends: CommandEnds): string[] {
   const causes = new Map<number, string[]>((Object.keys(EXIT) as ExitName[]).map((name) => [EXIT[name], []]));
@@ -46,7 +43,7 @@ export function exitCodeLines(ends: CommandEnds): string[] {
       const why = causes.get(EXIT[name])!.join(', ');
       // An exit the command returns without an error comes from its result: send's summary says why.
       const result = ends.results?.includes(name) ? `${why ? '; or ' : ''}as the summary says` : '';
-      return `  ${String(EXIT[name]).padEnd(4)}${shortMeaning(name)}${why || result ? ': ' : ''}${why}${result}`;
+      return `  ${String(EXIT[name]).padEnd(4)}${EXIT_LABELS[name]}${why || result ? ': ' : ''}${why}${result}`;
     });
 }
 

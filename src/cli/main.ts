@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { EXIT, isNewsletterError, type ExitCode } from '../errors.ts';
+import { projectPath } from '../paths.ts';
 import { commandHelp, type CommandSpec } from './command.ts';
 
 /** Commands load lazily, so `newsletter build` never pays for nodemailer or the browser. */
@@ -38,19 +37,15 @@ function usage(): string {
 }
 
 /**
- * package.json's version, read at run time from the nearest package.json that declares the
- * `newsletter` bin above this module: src/cli/ when run from the sources, dist/cli/ (or the tests'
- * dist/test-cli-*) when bundled.
+ * package.json's version, read at run time from the project root (src/paths.ts finds it from the
+ * sources and from the bundled dist/cli/ alike). A package.json without one is a broken install:
+ * it reaches the top-level handler as a bug rather than printing a made-up version.
  */
 function version(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version?: string; bin?: Record<string, string> };
-      if (pkg.bin?.newsletter && pkg.version) return pkg.version;
-    }
-    if (dirname(dir) === dir) return 'unknown (no package.json found above the CLI)';
-  }
+  const file = projectPath('package.json');
+  const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+  if (typeof version !== 'string' || !version) throw new Error(`${file} has no "version"`);
+  return version;
 }
 
 async function main(argv: string[]): Promise<ExitCode> {

@@ -6,7 +6,7 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { NewsletterError } from '../errors.ts';
 import { parseMailbox, type Mailbox } from './mailbox.ts';
-import { placeholderProblems, type PlaceholderProblem } from './placeholders.ts';
+import { placeholderProblems, SAMPLE_SECRET } from './placeholders.ts';
 import { ENV_VARS, type EnvVar, type EnvVars } from './env-vars.ts';
 
 /**
@@ -53,10 +53,10 @@ export interface SendEnv {
   unsubscribeSecret?: string;
   dkim?: DkimConfig;
   /**
-   * Example values among the SMTP and DKIM settings (see placeholders.ts): requireSmtp throws this,
-   * so a placeholder server stops a send before it connects but not a check or preview.
+   * Example values among the settings only sending uses, SMTP and DKIM_DOMAIN (see placeholders.ts):
+   * requireSmtp refuses them, so they stop a send before it connects but not a check or preview.
    */
-  placeholderSmtp?: NewsletterError;
+  sendingPlaceholders?: readonly LocatedProblem[];
 }
 
 export { ENV_VARS, type EnvVar, type EnvVars };
@@ -114,22 +114,31 @@ export function readEnvWithOrigins(cwd: string = process.cwd(), env: NodeJS.Proc
 /** Leaves room in List-Unsubscribe's 998-octet line for `?e=<address>&t=<43-character token>`. */
 export const MAX_UNSUBSCRIBE_URL = 600;
 
-const FIX: Record<EnvVar, string> = {
-  SMTP_URL: 'Write it as smtp://user:password@smtp.example.com:587 (STARTTLS) or smtps://user:password@smtp.example.com:465 (TLS); URL-encode special characters in the password; see .env.example.',
-  SMTP_HOST: 'Set it to your provider\'s SMTP host name, e.g. SMTP_HOST=smtp.example.com; see .env.example.',
+/** How to leave a variable unset, in the fixes of those with a default (newsletter.yml's, or none). */
+const COMMENT_OUT = 'or put # before the line to leave it unset';
+
+/**
+ * The one fix per variable: for a value in the wrong form, a missing one and an example value
+ * left in place alike. Each example it shows is a value the placeholder check accepts (never a
+ * name reserved for examples, tests/config/placeholders.test.ts checks), so the fix can be followed.
+ */
+export const ENV_FIX: Readonly<Record<EnvVar, string>> = {
+  SMTP_URL:
+    "Write your provider's SMTP server (its documentation gives host, port and login): SMTP_URL=smtp://USER:PASSWORD@smtp.your-provider.net:587 (STARTTLS) or smtps://USER:PASSWORD@smtp.your-provider.net:465 (TLS); URL-encode special characters in the password; to try without a server, use --dry-run.",
+  SMTP_HOST: "Write your provider's SMTP host name (its documentation gives it), e.g. SMTP_HOST=smtp.your-provider.net; to try without a server, use --dry-run.",
   SMTP_PORT: 'SMTP_PORT must be a number (465 or 587 usually); see .env.example.',
-  SMTP_USER: 'Set SMTP_USER and SMTP_PASSWORD together (or neither, for a relay without login); see .env.example.',
-  SMTP_PASSWORD: 'Set SMTP_USER and SMTP_PASSWORD together (or neither, for a relay without login); see .env.example.',
+  SMTP_USER: 'Write the login your SMTP provider gave you: SMTP_USER and SMTP_PASSWORD together (or neither, for a relay without login); see .env.example.',
+  SMTP_PASSWORD: 'Write the password your SMTP provider gave you: SMTP_USER and SMTP_PASSWORD together (or neither, for a relay without login); see .env.example.',
   SMTP_REQUIRE_TLS: 'Use SMTP_REQUIRE_TLS=true (the default, except on loopback) or false (only for a trusted relay).',
   SMTP_TLS_CA_FILE: "Point it at a readable PEM file with the relay's certificate or the CA that signed it, e.g. SMTP_TLS_CA_FILE=/etc/ssl/certs/ssl-cert-snakeoil.pem.",
-  SMTP_TLS_SERVERNAME: 'Write the host name on the server certificate, e.g. SMTP_TLS_SERVERNAME=mail.example.com (not an IP address: SMTP_HOST already is one).',
+  SMTP_TLS_SERVERNAME: `Write the host name on your relay's certificate, not an IP address (openssl s_client -starttls smtp -connect HOST:PORT prints it), ${COMMENT_OUT}.`,
   SMTP_TLS_VERIFY: 'Leave it unset (certificates are checked); SMTP_TLS_VERIFY=false only for a throwaway test. Prefer SMTP_TLS_CA_FILE for a self-signed relay.',
-  MAIL_FROM: 'Write it as one mailbox: MAIL_FROM="Newsletter Name <news@example.com>" or a bare address (ASCII; a domain in its xn-- form).',
-  REPLY_TO: 'Write it as one mailbox: REPLY_TO=editors@example.com or REPLY_TO="Editors <editors@example.com>" (ASCII; a domain in its xn-- form).',
-  UNSUBSCRIBE_URL: `Write the https:// URL of your unsubscribe endpoint, at most ${MAX_UNSUBSCRIBE_URL} characters, e.g. UNSUBSCRIBE_URL=https://example.com/unsubscribe.`,
-  UNSUBSCRIBE_MAILTO: 'Write an email address that handles unsubscribe requests, e.g. UNSUBSCRIBE_MAILTO=unsubscribe@example.com.',
-  UNSUBSCRIBE_SECRET: 'Generate one with `openssl rand -hex 32` and set UNSUBSCRIBE_SECRET in .env; see .env.example.',
-  DKIM_DOMAIN: 'Set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together, or none of them.',
+  MAIL_FROM: `Write your own sender as one mailbox, e.g. MAIL_FROM="Your Newsletter <news@your-domain.net>" or a bare address (ASCII; a domain in its xn-- form), ${COMMENT_OUT} (newsletter.yml's from is used).`,
+  REPLY_TO: `Write the address replies should go to as one mailbox, e.g. REPLY_TO=editors@your-domain.net or REPLY_TO="Editors <editors@your-domain.net>" (ASCII; a domain in its xn-- form), ${COMMENT_OUT} (newsletter.yml's replyTo is used).`,
+  UNSUBSCRIBE_URL: `Write the https:// URL of your own unsubscribe endpoint, at most ${MAX_UNSUBSCRIBE_URL} characters, e.g. UNSUBSCRIBE_URL=https://news.your-domain.net/unsubscribe, ${COMMENT_OUT} (newsletter.yml's unsubscribeUrl is used).`,
+  UNSUBSCRIBE_MAILTO: `Write an address of yours that handles unsubscribe requests, ${COMMENT_OUT} (List-Unsubscribe then carries only the https link); e.g. UNSUBSCRIBE_MAILTO=unsubscribe@your-domain.net.`,
+  UNSUBSCRIBE_SECRET: 'Generate one with `openssl rand -hex 32` and set UNSUBSCRIBE_SECRET in .env (the same value for send and unsubscribe-server); see .env.example.',
+  DKIM_DOMAIN: `Write the domain your DKIM key is published under (the d= of the signature), e.g. DKIM_DOMAIN=your-domain.net; set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together, ${COMMENT_OUT} along with the other two.`,
   DKIM_SELECTOR: 'Set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together, or none of them.',
   DKIM_PRIVATE_KEY_FILE: 'Point it at a readable PEM private key file, e.g. DKIM_PRIVATE_KEY_FILE=./dkim-private.pem.',
 };
@@ -154,7 +163,7 @@ const schema = z.object({
   SMTP_REQUIRE_TLS: booleanVar,
   SMTP_TLS_CA_FILE: z.string().optional(),
   // A DNS name (RFC 6066 SNI carries no IP address); at least one letter tells it from an IPv4 address.
-  SMTP_TLS_SERVERNAME: z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/, 'must be a host name like mail.example.com').optional(),
+  SMTP_TLS_SERVERNAME: z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/, 'must be a host name like relay.your-domain.net').optional(),
   SMTP_TLS_VERIFY: booleanVar,
   MAIL_FROM: z.string().superRefine(oneMailbox).optional(),
   REPLY_TO: z.string().superRefine(oneMailbox).optional(),
@@ -168,7 +177,7 @@ const schema = z.object({
     .min(32, 'must be at least 32 characters')
     // A placeholder (public, so anyone could forge links with it) is refused in placeholders.ts.
     .optional(),
-  DKIM_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'must be a domain like example.com').optional(),
+  DKIM_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'must be a domain like your-domain.net').optional(),
   DKIM_SELECTOR: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a selector like "mail"').optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().optional(),
 });
@@ -176,19 +185,27 @@ const schema = z.object({
 interface EnvProblem {
   variable: EnvVar;
   message: string;
-  /** What to write instead, when more precise than FIX (a placeholder's). */
-  fix?: string;
 }
 
-function problemsError(problems: EnvProblem[], vars: EnvVars, origins: EnvOrigins, consequence = ''): NewsletterError {
+/** A problem with what it received (never a secret's value) and where the value was set, ready to print. */
+export interface LocatedProblem extends EnvProblem {
+  received: string | undefined;
+  at: string | undefined;
+}
+
+function located(problems: readonly EnvProblem[], vars: EnvVars, origins: EnvOrigins): LocatedProblem[] {
+  return problems.map((p) => ({ ...p, received: SECRET.has(p.variable) ? undefined : (vars[p.variable] ?? ''), at: origins[p.variable] }));
+}
+
+function problemsError(problems: readonly LocatedProblem[], consequence = ''): NewsletterError {
   const lines = problems.map((p) => {
-    const received = SECRET.has(p.variable) ? '' : ` (received ${JSON.stringify(vars[p.variable] ?? '')})`;
-    const at = origins[p.variable] ? `\n    at ${origins[p.variable]}` : '';
-    return `  ${p.variable} ${p.message}${received}${at}\n    fix: ${p.fix ?? FIX[p.variable]}`;
+    const received = p.received === undefined ? '' : ` (received ${JSON.stringify(p.received)})`;
+    const at = p.at ? `\n    at ${p.at}` : '';
+    return `  ${p.variable} ${p.message}${received}${at}\n    fix: ${ENV_FIX[p.variable]}`;
   });
   const first = problems[0]!;
   return new NewsletterError('ECONFIG', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the sending config (environment / .env)${consequence}:\n${lines.join('\n')}`, {
-    where: origins[first.variable] ?? first.variable,
+    where: first.at ?? first.variable,
     fix: 'Correct the variables above in .env (see .env.example) or the environment.',
   });
 }
@@ -322,10 +339,10 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd(), origins
   const placeholders = placeholderProblems(vars);
   // One problem per variable: a value the schema refused is not also called a placeholder.
   problems.push(...placeholders.now.filter((p) => !problems.some((q) => q.variable === p.variable)));
-  if (problems.length) throw problemsError(problems, vars, origins);
+  if (problems.length) throw problemsError(located(problems, vars, origins));
   const smtp = smtpFrom(vars, cwd, problems);
   const dkim = dkimFrom(vars, cwd, problems);
-  if (problems.length) throw problemsError(problems, vars, origins);
+  if (problems.length) throw problemsError(located(problems, vars, origins));
   return {
     ...(smtp ? { smtp } : {}),
     ...(vars.MAIL_FROM ? { from: mailboxOf(vars.MAIL_FROM) } : {}),
@@ -334,22 +351,17 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd(), origins
     ...(vars.UNSUBSCRIBE_MAILTO ? { unsubscribeMailto: vars.UNSUBSCRIBE_MAILTO } : {}),
     ...(vars.UNSUBSCRIBE_SECRET ? { unsubscribeSecret: vars.UNSUBSCRIBE_SECRET } : {}),
     ...(dkim ? { dkim } : {}),
-    ...(placeholders.whenSending.length ? { placeholderSmtp: placeholderError(placeholders.whenSending, vars, origins) } : {}),
+    ...(placeholders.whenSending.length ? { sendingPlaceholders: located(placeholders.whenSending, vars, origins) } : {}),
   };
-}
-
-/** The refusal of example SMTP/DKIM values, thrown by requireSmtp. */
-function placeholderError(found: PlaceholderProblem[], vars: EnvVars, origins: EnvOrigins): NewsletterError {
-  return problemsError(found, vars, origins, '; nothing was sent');
 }
 
 /** The SMTP server, or an error naming the variables to set. Called before anything is sent. */
 export function requireSmtp(env: SendEnv): SmtpConfig {
-  if (env.placeholderSmtp) throw env.placeholderSmtp;
+  if (env.sendingPlaceholders) throw problemsError(env.sendingPlaceholders, '; nothing was sent');
   if (env.smtp) return env.smtp;
   throw new NewsletterError('ECONFIG', 'No SMTP server is configured, so nothing was sent', {
     where: 'SMTP_URL',
-    fix: 'Set SMTP_URL (e.g. smtp://user:password@smtp.example.com:587), or SMTP_HOST, SMTP_PORT, SMTP_USER and SMTP_PASSWORD, in .env or the environment (copy .env.example to .env). To try without a server: --dry-run.',
+    fix: `Set SMTP_URL, or SMTP_HOST, SMTP_PORT, SMTP_USER and SMTP_PASSWORD, in .env or the environment (see .env.example). ${ENV_FIX.SMTP_URL}`,
   });
 }
 
@@ -359,7 +371,7 @@ export function requireSmtp(env: SendEnv): SmtpConfig {
  */
 export const MISSING_SECRET = {
   message: 'UNSUBSCRIBE_SECRET is not set; it signs each reader\'s unsubscribe link, and the unsubscribe server checks the links with it',
-  fix: 'Generate one with `openssl rand -hex 32` and set UNSUBSCRIBE_SECRET in .env (the same value for send and unsubscribe-server); see .env.example.',
+  fix: ENV_FIX.UNSUBSCRIBE_SECRET,
 } as const;
 
 export function missingSecretError(): NewsletterError {
@@ -370,4 +382,12 @@ export function missingSecretError(): NewsletterError {
 export function requireSecret(env: SendEnv): string {
   if (env.unsubscribeSecret) return env.unsubscribeSecret;
   throw missingSecretError();
+}
+
+/**
+ * What check and the dry run sign unsubscribe links with: UNSUBSCRIBE_SECRET, or without it the
+ * public SAMPLE_SECRET (`sample: true`, so they can say so). Never for real mail: see requireSecret.
+ */
+export function secretOrSample(env: SendEnv): { secret: string; sample: boolean } {
+  return env.unsubscribeSecret ? { secret: env.unsubscribeSecret, sample: false } : { secret: SAMPLE_SECRET, sample: true };
 }

@@ -13,14 +13,17 @@ export const SAMPLE_SECRET = 'sample-secret-for-check-and-dry-run-only';
 /**
  * Every example value in `.env.example` (tests/config/placeholders.test.ts keeps the two the same).
  * `placeholder: true`: it names the example newsletter, a server or a secret that is not yours, so it is
- * refused; `false`: a sensible choice anyone may keep (a port, a switch, a path), so it is accepted.
+ * refused; `false`: a sensible choice anyone may keep (a port, a switch, a path) or a login the server
+ * itself judges, so it is accepted.
  */
 export const ENV_EXAMPLE: Readonly<Record<EnvVar, { value: string; placeholder: boolean }>> = {
   SMTP_URL: { value: 'smtp://user:password@smtp.example.com:587', placeholder: true },
   SMTP_HOST: { value: 'smtp.example.com', placeholder: true },
   SMTP_PORT: { value: '587', placeholder: false },
-  SMTP_USER: { value: 'user', placeholder: true },
-  SMTP_PASSWORD: { value: 'password', placeholder: true },
+  // Kept: the server judges a login (a wrong one stops the send at its first login, nothing sent), and a
+  // test relay may well take user/password. With an example host the host is refused anyway.
+  SMTP_USER: { value: 'user', placeholder: false },
+  SMTP_PASSWORD: { value: 'password', placeholder: false },
   SMTP_REQUIRE_TLS: { value: 'true', placeholder: false },
   // Debian's own self-signed certificate: the right value for a local Postfix.
   SMTP_TLS_CA_FILE: { value: '/etc/ssl/certs/ssl-cert-snakeoil.pem', placeholder: false },
@@ -47,29 +50,14 @@ export function isReservedExampleHost(host: string): boolean {
   return /(^|\.)example\.(com|net|org)$/.test(h) || /(^|\.)(example|invalid)$/.test(h);
 }
 
+/** Which variable holds an example value, and why; the fix is the variable's one fix (ENV_FIX in env.ts). */
 export interface PlaceholderProblem {
   variable: EnvVar;
   message: string;
-  fix: string;
 }
 
 /** Used only when sending (SMTP and DKIM): check, preview and export run with them in place. */
-const WHEN_SENDING: ReadonlySet<EnvVar> = new Set(['SMTP_URL', 'SMTP_HOST', 'SMTP_USER', 'SMTP_PASSWORD', 'SMTP_TLS_SERVERNAME', 'DKIM_DOMAIN']);
-
-const COMMENT_OUT = 'or put # before the line to leave it unset';
-const WHAT_TO_WRITE: Partial<Record<EnvVar, string>> = {
-  SMTP_URL: "Write your provider's SMTP server, e.g. SMTP_URL=smtp://USER:PASSWORD@smtp.your-provider.net:587 (its documentation gives host, port and login); to try without a server, use --dry-run.",
-  SMTP_HOST: "Write your provider's SMTP host name (its documentation gives it); to try without a server, use --dry-run.",
-  SMTP_USER: 'Write the login your SMTP provider gave you (SMTP_USER and SMTP_PASSWORD together).',
-  SMTP_PASSWORD: 'Write the password your SMTP provider gave you (SMTP_USER and SMTP_PASSWORD together).',
-  SMTP_TLS_SERVERNAME: `Write the host name on your relay's certificate (openssl s_client -starttls smtp -connect HOST:PORT prints it), ${COMMENT_OUT}.`,
-  MAIL_FROM: `Write your own sender, e.g. MAIL_FROM="Your Newsletter <news@your-domain.net>", ${COMMENT_OUT} (newsletter.yml's from is used).`,
-  REPLY_TO: `Write the address replies should go to, ${COMMENT_OUT} (newsletter.yml's replyTo is used).`,
-  UNSUBSCRIBE_URL: `Write the https:// URL of your own unsubscribe endpoint, ${COMMENT_OUT} (newsletter.yml's unsubscribeUrl is used).`,
-  UNSUBSCRIBE_MAILTO: `Write an address of yours that handles unsubscribe requests, ${COMMENT_OUT} (List-Unsubscribe then carries only the https link).`,
-  UNSUBSCRIBE_SECRET: 'Generate your own with `openssl rand -hex 32` and set UNSUBSCRIBE_SECRET to it (the same value for send and unsubscribe-server).',
-  DKIM_DOMAIN: `Write the domain your DKIM key is published under (the d= of the signature), ${COMMENT_OUT} along with DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE.`,
-};
+const WHEN_SENDING: ReadonlySet<EnvVar> = new Set(['SMTP_URL', 'SMTP_HOST', 'SMTP_TLS_SERVERNAME', 'DKIM_DOMAIN']);
 
 /** The host an SMTP_URL names; undefined when it does not parse (the schema reports that). */
 function urlHost(url: string): string | undefined {
@@ -98,8 +86,7 @@ export function placeholderProblems(vars: EnvVars): { now: PlaceholderProblem[];
   for (const [variable, value] of Object.entries(vars) as [EnvVar, string][]) {
     const message = placeholderReason(variable, value);
     if (!message) continue;
-    const problem = { variable, message, fix: WHAT_TO_WRITE[variable] ?? `Write your own value, ${COMMENT_OUT}.` };
-    (WHEN_SENDING.has(variable) ? whenSending : now).push(problem);
+    (WHEN_SENDING.has(variable) ? whenSending : now).push({ variable, message });
   }
   return { now, whenSending };
 }

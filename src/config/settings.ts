@@ -1,4 +1,4 @@
-import { parseSendEnv, readEnvWithOrigins, requireSecret, requireSmtp, type SendEnv, type SmtpConfig } from './env.ts';
+import { parseSendEnv, readEnvWithOrigins, requireSecret, requireSmtp, secretOrSample, type SendEnv, type SmtpConfig } from './env.ts';
 import type { Mailbox } from './mailbox.ts';
 
 /**
@@ -44,9 +44,9 @@ export class Settings {
     return requireSecret(this.env);
   }
 
-  /** The secret when set; check and the dry run sign with SAMPLE_SECRET otherwise. */
-  unsubscribeSecretIfSet(): string | undefined {
-    return this.env.unsubscribeSecret;
+  /** What check signs its sample links with: the secret when set, SAMPLE_SECRET otherwise (see secretOrSample). */
+  secretOrSample(): { secret: string; sample: boolean } {
+    return secretOrSample(this.env);
   }
 }
 

@@ -3,7 +3,7 @@ export { validateIssue, validateNewsletter, slugFromFile, type Validation } from
 export { formatProblem, type ContentProblem } from './problems.ts';
 export { CONTROL_CHAR } from './text-rules.ts';
 export { escapeHtml } from './html-text.ts';
-export { MERGE_FIELDS, MERGE_FIELD_NAMES, placeholder, templateToDisplay, type MergeField } from './merge-fields.ts';
+export { MERGE_FIELDS, MERGE_FIELD_NAMES, placeholder, templateToDisplay, type MergeField, type MergeValues } from './merge-fields.ts';
 export { newsletterSchema, frontMatterSchema, type NewsletterConfig, type FrontMatter } from './schema.ts';
 export { inlineText, type Block, type Inline, type IssueModel, type NewsletterProps, type Section } from './model.ts';
 export { type Slot, isMergeField, splitMarked, hasFields } from './merge-fields.ts';

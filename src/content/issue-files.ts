@@ -39,7 +39,8 @@ function readHead(text: string, file: string): IssueHead | ContentProblem {
   const problem = (line: number | undefined, field: string, message: string, fix: string, received?: string): ContentProblem => ({
     severity: 'error', file, line, field, message, fix, ...(received === undefined ? {} : { received }),
   });
-  if (!text.replace(/^\uFEFF/, '').trim()) return emptyIssueProblem(file);
+  const empty = emptyIssueProblem(text, file);
+  if (empty) return empty;
   const split = splitFrontMatter(text);
   if (!split) {
     const opened = /^\uFEFF?---[ \t]*\r?\n/.test(text);

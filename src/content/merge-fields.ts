@@ -11,6 +11,8 @@ export const MERGE_FIELDS = {
 } as const;
 
 export type MergeField = keyof typeof MERGE_FIELDS;
+/** One reader's value for every merge field: what personalize fills in, and what the previews show for a sample subscriber. */
+export type MergeValues = Record<MergeField, string>;
 export const MERGE_FIELD_NAMES = Object.keys(MERGE_FIELDS) as MergeField[];
 
 export const isMergeField = (name: string): name is MergeField => (MERGE_FIELD_NAMES as string[]).includes(name);

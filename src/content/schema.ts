@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { authoredToTemplate } from './merge-fields.ts';
 import { configText, oneLine, urlSchema } from './text-rules.ts';
 
 /** http(s) only: the one rule for every URL a reader can follow or load. */
@@ -71,8 +70,8 @@ export const newsletterSchema = z.strictObject({
   listId: z.string().regex(/^[A-Za-z0-9._-]+\.[A-Za-z0-9.-]+$/, 'must look like "news.example.com" (RFC 2919 list id)'),
   unsubscribeUrl: configUrl,
   webVersionUrl: configUrl.refine((v) => v.includes('{slug}'), 'must contain {slug}, replaced by each issue\'s slug'),
-  // Marked text like every other string, so personalization, exports and the web version fill it.
-  greeting: greetingSchema.transform((g) => (g === false ? false : authoredToTemplate(g))).prefault(DEFAULT_GREETING),
+  // Authored text: validate.ts checks and marks its fields as it does an issue's front-matter strings.
+  greeting: greetingSchema.prefault(DEFAULT_GREETING),
   greetingFallback: configText(z.string().trim().min(1).max(40), 'the greeting fallback').default('there'),
   utm: z
     .strictObject({

@@ -45,10 +45,11 @@ export function validateNewsletter(text: string, file: string): Validation<Newsl
   const problems: ContentProblem[] = [];
   const source = parseYamlObject(text, file, 1, problems);
   const config = source && parseWith(newsletterSchema, source, file, problems, {});
-  // The greeting is the one newsletter.yml text with merge fields: the same check as an issue's text.
-  const greeting = source && (source.data as Record<string, unknown>).greeting;
-  if (source && typeof greeting === 'string') problems.push(...frontMatterFieldProblems(greeting, ['greeting'], file, source.lineOf(['greeting'])));
-  return finish(problems, () => config!);
+  // The greeting is the one newsletter.yml text with merge fields (the rest is literal, never personalized):
+  // checked and marked on the same path as an issue's front-matter strings.
+  const authored = { greeting: (source?.data as Record<string, unknown> | undefined)?.greeting };
+  if (source) for (const { path, text: value } of authoredStrings(authored)) problems.push(...frontMatterFieldProblems(value, path, file, source.lineOf(path)));
+  return finish(problems, () => ({ ...config!, greeting: templateStrings(config!.greeting) }));
 }
 
 const lengthWarnings = (fm: FrontMatter, file: string, source: YamlSource): ContentProblem[] => {
@@ -121,7 +122,8 @@ export interface ValidateIssueOptions {
 /** Validate one issue file (front matter + Markdown body). Pure: returns every problem, throws nothing. */
 export function validateIssue(text: string, { file, config }: ValidateIssueOptions): Validation<NewsletterProps> {
   const problems: ContentProblem[] = [];
-  if (!text.replace(/^\uFEFF/, '').trim()) return finish([emptyIssueProblem(file)], () => undefined as never);
+  const empty = emptyIssueProblem(text, file);
+  if (empty) return finish([empty], () => undefined as never);
   const split = splitFrontMatter(text);
   if (!split) {
     problems.push({ severity: 'error', file, line: 1, field: '(front matter)', message: 'the file does not start with "---" front matter', fix: 'Start the file with a front-matter block: a line "---", then "number: 1", "date: 2026-02-05", "subject: …", "preheader: …", then a closing "---".' });

@@ -13,7 +13,7 @@ type YamlError = YamlSource['syntaxErrors'][number];
 const KEY_VALUE = /^(\s*(?:-\s+)*)([^\s#'"{[-][^:#]*?):[ \t]+(.*?)(\s+#.*)?$/;
 
 /** The value in double quotes, as YAML reads it back: `\` and `"` escaped. */
-export function doubleQuoted(value: string): string {
+function doubleQuoted(value: string): string {
   return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
@@ -96,7 +96,9 @@ const MINIMAL_ISSUE = [
   .map((line) => (line ? `        ${line}` : ''))
   .join('\n');
 
-export function emptyIssueProblem(file: string): ContentProblem {
+/** The problem of an issue file with nothing in it but white space (trim() also drops a byte-order mark), else undefined. */
+export function emptyIssueProblem(text: string, file: string): ContentProblem | undefined {
+  if (text.trim()) return undefined;
   return {
     severity: 'error',
     file,

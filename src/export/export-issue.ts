@@ -34,15 +34,21 @@ export interface ExportedIssue {
   warnings: ContentProblem[];
 }
 
-/** Aliases as the usage error lists them: `sendgrid (= sendgrid-api)`. */
-const aliasList = () => Object.entries(PLATFORM_ALIASES).map(([alias, name]) => `${alias} (= ${name})`);
+/** Every --platform name, aliases as `sendgrid (= sendgrid-api)`: for the usage error and `export --help`. */
+export function platformChoices(): string {
+  const aliases = Object.entries(PLATFORM_ALIASES).map(([alias, name]) => `${alias} (= ${name})`);
+  return [...EXPORT_TARGETS, ...aliases].join(', ');
+}
 
 /** A target name with an older alias resolved to the name it stands for (its folder name). */
 const canonical = (name: string): string => PLATFORM_ALIASES[name] ?? name;
 
-/** `--platform NAME`, `all`, or a comma-separated list → target names; anything else is a usage error naming the choices. */
+/**
+ * `--platform NAME`, `all`, or a comma-separated list → target names (aliases resolved, here only);
+ * anything else is a usage error naming the choices.
+ */
 export function resolveTargets(value: string | undefined): string[] {
-  const choices = `${[...EXPORT_TARGETS, ...aliasList()].join(', ')} or all`;
+  const choices = `${platformChoices()} or all`;
   if (!value) throw new NewsletterError('EUSAGE', `--platform is required: ${choices}`, { fix: 'Example: newsletter export --platform mailchimp' });
   const names = value.split(',').map((n) => canonical(n.trim().toLowerCase())).filter(Boolean);
   if (names.includes('all')) return [...EXPORT_TARGETS];
@@ -118,6 +124,7 @@ async function emlTarget(props: NewsletterProps, templates: IssueTemplates, send
 }
 
 export interface ExportOptions extends LoadOptions {
+  /** EXPORT_TARGETS names, aliases already resolved (resolveTargets). */
   targets: readonly string[];
   /** MAIL_FROM, REPLY_TO, UNSUBSCRIBE_URL / _MAILTO from the settings: the sample .eml is composed with them, as send does. */
   sender?: SenderSettings | undefined;
@@ -134,7 +141,7 @@ export async function exportIssue(options: ExportOptions): Promise<ExportedIssue
     if (name === 'eml') targets.push(await emlTarget(props, templates, options.sender));
     else if (name === 'html') targets.push(platformTarget(webVersionTarget(props), templates, props, input));
     else {
-      const platform = PLATFORMS.find((p) => p.name === canonical(name));
+      const platform = PLATFORMS.find((p) => p.name === name);
       if (!platform) throw new NewsletterError('EUSAGE', `Unknown export target "${name}"`, { fix: `Choose one of ${EXPORT_TARGETS.join(', ')}.` });
       targets.push(platformTarget(platform, templates, props, input));
     }

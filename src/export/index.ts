@@ -1,4 +1,4 @@
-export { exportIssue, resolveTargets, EXPORT_TARGETS, type ExportedIssue, type ExportedTarget } from './export-issue.ts';
+export { exportIssue, resolveTargets, platformChoices, EXPORT_TARGETS, type ExportedIssue, type ExportedTarget } from './export-issue.ts';
 // Re-exported for export's callers; defined once, with the rendered HTML it limits.
 export { GMAIL_CLIP_BYTES } from '../render/index.ts';
 export { writeExports } from './write.ts';

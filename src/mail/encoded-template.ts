@@ -16,6 +16,10 @@ import { fillSlot, type CompiledPart, type MergeValues } from '../personalize/in
  * The literal pieces and fields come from the compiled part itself (read by
  * Handlebars' parser), and each value is filled by the same fillSlot as
  * personalize(): percent-encoded inside URLs, HTML-escaped in HTML.
+ *
+ * Not every reader's part is spliced: in the plain text, a name wider than the
+ * room the layout kept for it makes the part refit that reader's lines
+ * (CompiledPart.refit), and the refitted text is then encoded whole.
  */
 export interface EncodedTemplate {
   /** The quoted-printable body of this part for one recipient. */
@@ -36,7 +40,8 @@ export function encodeTemplate(compiled: CompiledPart, escapeHtml: boolean): Enc
   return {
     render(values) {
       // A name wider than the room the text layout kept for it: this reader's text is refitted, so encode it whole.
-      if (compiled.refits?.(values)) return qp(compiled(values));
+      const refitted = compiled.refit?.(values);
+      if (refitted !== undefined) return qp(refitted);
       let out = literals[0]!;
       for (let i = 0; i < fields.length; i++) {
         const value = qp(fillSlot(fields[i]!, values, escapeHtml));

@@ -27,6 +27,11 @@ export interface MessageInput {
    * as they are and `personalized.html`/`text` are not used.
    */
   encodedParts?: { html: string; text: string } | undefined;
+  /**
+   * More header fields, written before ours (ours win a clash), e.g. the dry run's note on its
+   * sample secret. Outside DKIM_SIGNED_HEADERS, so never signed. Checked for line breaks like the rest.
+   */
+  extraHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A header value may never carry a line break: that is how header injection works. */
@@ -112,6 +117,7 @@ export function composeMessage(input: MessageInput): MailOptions {
   checkHeader('unsubscribe mailto address', unsubscribe.mailto, who);
   checkHeader('list id', newsletter.listId, who);
   checkHeader('newsletter name', newsletter.name, who);
+  for (const [key, value] of Object.entries(input.extraHeaders ?? {})) checkHeader(`${key} header`, value, who);
   const from = senderMailbox('From address', input.from ?? { name: newsletter.from.name, address: newsletter.from.email }, who);
   const replyToValue = input.replyTo ?? newsletter.replyTo;
   const replyTo = replyToValue ? senderMailbox('Reply-To address', replyToValue, who) : undefined;
@@ -144,6 +150,7 @@ export function composeMessage(input: MessageInput): MailOptions {
     date: input.date ?? new Date(),
     ...(Object.keys(standIns).length ? { normalizeHeaderKey: renameStandIn } : {}),
     headers: {
+      ...input.extraHeaders,
       ...standIns,
       // A subject too long for one line goes out as encoded words, which fold.
       ...(subjectFits ? {} : { Subject: { prepared: true, foldLines: true, value: encodedWords(subject) } }),

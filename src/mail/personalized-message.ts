@@ -18,6 +18,8 @@ export interface PreparedIssue {
   unsubscribeBase: string;
   unsubscribeMailto: string | undefined;
   secret: string;
+  /** Header fields every message carries besides ours (the dry run's sample-secret note); see MessageInput. */
+  extraHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface RecipientLike {
@@ -86,5 +88,6 @@ export function messageFor(prepared: PreparedIssue, recipient: RecipientLike, da
     from: prepared.from,
     replyTo: prepared.replyTo,
     date,
+    extraHeaders: prepared.extraHeaders,
   });
 }

@@ -1,13 +1,13 @@
 import Handlebars from 'handlebars';
-import { MERGE_FIELD_NAMES, type MergeField, type Slot, type NewsletterProps } from '../content/index.ts';
+import { MERGE_FIELD_NAMES, type MergeField, type MergeValues, type Slot, type NewsletterProps } from '../content/index.ts';
 import { templatePieces, toHandlebars, type TemplatePieces } from './template.ts';
 import { FIELD_ROOM, outgrowsRoom, refitLines } from './text-layout.ts';
 
 export { templatePieces, toHandlebars, URL_HELPER, type TemplatePieces } from './template.ts';
 export { displayWidth, layoutText, TEXT_WIDTH } from './text-layout.ts';
 
-/** Values for every merge field of one recipient. */
-export type MergeValues = Record<MergeField, string>;
+// Values for every merge field of one recipient (defined in content, next to MergeField).
+export type { MergeValues };
 
 /** The rendered issue as template text (merge fields as `{{field}}`, literal braces as `\{{`). */
 export interface IssueTemplates {
@@ -34,10 +34,11 @@ export interface CompiledPart {
   (values: MergeValues): string;
   readonly pieces: TemplatePieces;
   /**
-   * Plain text only: true when one of these values is wider than the room the
-   * layout kept for it, so the part must be filled whole (and refitted), not spliced.
+   * Plain text only: when one of these values is wider than the room the layout
+   * kept for it, this reader's text filled whole and refitted (it cannot be
+   * spliced); undefined otherwise, the common case, which allocates nothing.
    */
-  readonly refits?: (values: MergeValues) => boolean;
+  readonly refit?: (values: MergeValues) => string | undefined;
 }
 
 /**
@@ -71,13 +72,21 @@ function compile(template: string, escapeHtml: boolean): CompiledPart {
 /** The plain-text part: a name wider than its room (text-layout.ts) re-lays that reader's overlong lines. */
 function compileText(template: string): CompiledPart {
   const fill = compile(template, false);
-  const roomy = fill.pieces.slots.filter((slot) => !slot.inUrl && FIELD_ROOM[slot.field] !== undefined).map((slot) => slot.field);
+  // The short fields this text holds, each once (a name may appear in several places).
+  const roomy = [...new Set(fill.pieces.slots.filter((slot) => !slot.inUrl && FIELD_ROOM[slot.field] !== undefined).map((slot) => slot.field))];
   if (!roomy.length) return fill;
-  // A missing value is left to fillSlot, which names it.
-  const wide = (values: MergeValues) => roomy.filter((field) => typeof values[field] === 'string' && outgrowsRoom(field, values[field])).map((field) => values[field]);
-  const refits = (values: MergeValues) => roomy.some((field) => typeof values[field] === 'string' && outgrowsRoom(field, values[field]));
-  const fn = (values: MergeValues) => (refits(values) ? refitLines(fill(values), wide(values)) : fill(values));
-  return Object.assign(fn, { pieces: fill.pieces, refits });
+  // One pass over the names per reader; the list of wide values is only built for the rare reader who has one.
+  const refit = (values: MergeValues): string | undefined => {
+    let wide: string[] | undefined;
+    for (const field of roomy) {
+      const value = values[field];
+      // A missing value is left to fillSlot, which names it.
+      if (typeof value === 'string' && outgrowsRoom(field, value)) (wide ??= []).push(value);
+    }
+    return wide && refitLines(fill(values), wide);
+  };
+  const fn = (values: MergeValues) => refit(values) ?? fill(values);
+  return Object.assign(fn, { pieces: fill.pieces, refit });
 }
 
 /** Compile an issue's rendered templates once; then personalize per recipient. */

@@ -13,7 +13,7 @@ import { placeholder, type MergeField } from '../content/index.ts';
  */
 
 /** RFC 5322 §2.1.1: a line SHOULD be at most 78 characters. */
-export const TEXT_LIMIT = 78;
+const TEXT_LIMIT = 78;
 /** Where the layout wraps: two short of the limit, as before, so a name a little over its room still fits. */
 export const TEXT_WIDTH = 76;
 

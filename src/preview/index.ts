@@ -1,4 +1,4 @@
 export { startPreviewServer, type PreviewOptions, type PreviewServer } from './server.ts';
 export { forceDarkScheme, darkMediaRules } from './dark.ts';
-export { SAMPLES, sampleMessage, type SampleId, type SenderSettings } from './samples.ts';
+export { SAMPLES, sampleMessage, sampleValues, type SampleId, type SenderSettings } from './samples.ts';
 export type { BuildOutcome } from './rebuild.ts';

@@ -1,6 +1,7 @@
 import type { SenderSettings } from '../config/index.ts';
+import type { MergeValues, NewsletterProps } from '../content/index.ts';
 import type { BuiltIssue } from '../render/index.ts';
-import { compileRendered, personalize, valuesFor, type CompiledIssue, type MergeValues, type Personalized, type RecipientFields } from '../personalize/index.ts';
+import { compileRendered, personalize, valuesFor, type CompiledIssue, type Personalized, type RecipientFields } from '../personalize/index.ts';
 
 /** The two sample subscribers the preview switches between. */
 export const SAMPLES = {
@@ -27,18 +28,24 @@ export interface SampleMessage {
 const compiled = new WeakMap<BuiltIssue, CompiledIssue>();
 
 /**
- * The issue as one sample subscriber would get it. The unsubscribe link
- * carries a visibly fake token: the preview has no secret and signs nothing.
+ * The merge fields as a sample subscriber gets them, in this preview and in React Email's
+ * (newsletter preview-props). The unsubscribe link has send's base (UNSUBSCRIBE_URL, else
+ * newsletter.yml's) and a visibly fake token: a preview has no secret and signs nothing.
  */
+export function sampleValues(props: NewsletterProps, recipient: RecipientFields, sender: SenderSettings = {}): MergeValues {
+  const unsubscribe = new URL(sender.unsubscribeUrl ?? props.newsletter.unsubscribeUrl);
+  unsubscribe.searchParams.set('token', 'preview-sample-token');
+  return valuesFor(props, recipient, unsubscribe.href);
+}
+
+/** The issue as one sample subscriber would get it. */
 export function sampleMessage(built: BuiltIssue, id: SampleId, sender: SenderSettings = {}): SampleMessage {
   let c = compiled.get(built);
   if (!c) {
     c = compileRendered(built.props, built);
     compiled.set(built, c);
   }
-  const unsubscribe = new URL(sender.unsubscribeUrl ?? built.props.newsletter.unsubscribeUrl);
-  unsubscribe.searchParams.set('token', 'preview-sample-token');
   const recipient: RecipientFields = SAMPLES[id].recipient;
-  const values = valuesFor(built.props, recipient, unsubscribe.href);
-  return { recipient, values, personalized: personalize(c, values), unsubscribeUrl: unsubscribe.href };
+  const values = sampleValues(built.props, recipient, sender);
+  return { recipient, values, personalized: personalize(c, values), unsubscribeUrl: values.unsubscribeUrl };
 }

@@ -53,7 +53,8 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
   void live.rebuild();
   const folders = [contentDir, EMAILS_DIR];
   if (options.file) folders.push(dirname(resolve(cwd, options.file)));
-  const watcher = watchFolders([...new Set(folders)], () => void live.rebuild(), { onNotice: options.onNotice });
+  // Duplicates and nested folders are fine: watchFolders keeps the outermost of each.
+  const watcher = watchFolders(folders, () => void live.rebuild(), { onNotice: options.onNotice });
   const stopWatching = () => void watcher.close();
   const ctx: PreviewContext = {
     live,

@@ -24,7 +24,7 @@ const heading = (tag: string, underline: string | undefined) => ({
  * Not wrapped here: html-to-text counts UTF-16 units and wraps before the
  * fields are filled; layoutText (personalize/text-layout.ts) lays the lines out.
  */
-export const PLAIN_TEXT_OPTIONS: HtmlToTextOptions = {
+const PLAIN_TEXT_OPTIONS: HtmlToTextOptions = {
   wordwrap: false,
   formatters: {
     // A heading followed by a line of = or -, so it stands out in a text-only client.

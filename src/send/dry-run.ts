@@ -1,11 +1,11 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { NewsletterError, isNewsletterError } from '../errors.ts';
-import { SAMPLE_SECRET, type SendEnv } from '../config/index.ts';
+import { secretOrSample, type SendEnv } from '../config/index.ts';
 import { emptyDeliveryStats, type DeliveryStats } from './deliver.ts';
 import { FailuresCsv } from './failures-csv.ts';
 import { openListSource } from './list-source.ts';
-import { toRfc822, messageFor, prepareIssue, type MailOptions, type PreparedIssue } from '../mail/index.ts';
+import { toRfc822, messageFor, prepareIssue, type PreparedIssue } from '../mail/index.ts';
 import type { Job } from './recipients.ts';
 import type { BuiltForSend } from './run.ts';
 import type { RowProblem, SuppressionProblem } from '../audience/index.ts';
@@ -33,7 +33,7 @@ export interface DryRunOptions {
 export const SAMPLE_SECRET_HEADER = 'X-Newsletter-Sample-Secret';
 const SAMPLE_SECRET_VALUE = 'the unsubscribe links in this dry run are signed with a sample secret; set UNSUBSCRIBE_SECRET before a real send';
 
-/** The one-line note the CLI prints for a dry run without UNSUBSCRIBE_SECRET. */
+/** The one-line note the CLI prints after a dry run signed with the sample secret (SendSummary.sampleSecret). */
 export const SAMPLE_SECRET_NOTE = `Note: UNSUBSCRIBE_SECRET is not set, so the unsubscribe links are signed with a sample secret (each .eml says so in ${SAMPLE_SECRET_HEADER}); set it before a real send (openssl rand -hex 32).`;
 
 /** Files written at once: enough to keep the disk busy, few enough to keep memory flat. */
@@ -52,8 +52,8 @@ function emlName(job: Job): string {
 export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
   const started = Date.now();
   // A first dry run needs no configuration: without a secret the links are signed with the sample one, and each file says so.
-  const sampleSecret = opts.env.unsubscribeSecret === undefined;
-  const prepared = prepareIssue(opts.built, opts.env, opts.env.unsubscribeSecret ?? SAMPLE_SECRET);
+  const { secret, sample } = secretOrSample(opts.env);
+  const prepared: PreparedIssue = { ...prepareIssue(opts.built, opts.env, secret), ...(sample ? { extraHeaders: { [SAMPLE_SECRET_HEADER]: SAMPLE_SECRET_VALUE } } : {}) };
   const { slug } = opts.built.props.issue;
   const outbox = resolve(opts.outDir, slug, 'outbox');
   const failures = new FailuresCsv(resolve(opts.outDir, slug, 'dry-run-failures.csv'));
@@ -66,7 +66,7 @@ export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
     opts.onProgress?.({ done: stats.sent + skippedTotal(t, stats) + t.leftByLimit, total, sent: stats.sent, failed: 0, skipped: skippedTotal(t, stats), inFlight: 0, retrying: 0, startedAt: started });
   let interrupted: boolean;
   try {
-    interrupted = await writeAll(source.jobs, { prepared, sampleSecret, dir: outbox, date: new Date(), stats, signal: opts.signal, onWritten: progress });
+    interrupted = await writeAll(source.jobs, { prepared, dir: outbox, date: new Date(), stats, signal: opts.signal, onWritten: progress });
   } finally {
     await failures.close();
   }
@@ -83,6 +83,7 @@ export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
     journal: undefined,
     failuresCsv: failures.count ? failures.path : undefined,
     outbox,
+    sampleSecret: sample,
   };
 }
 
@@ -99,8 +100,6 @@ async function emptyOutbox(outbox: string): Promise<void> {
 /** Where the writers put messages and what they share. */
 interface Outbox {
   prepared: PreparedIssue;
-  /** Signed with SAMPLE_SECRET: every file carries SAMPLE_SECRET_HEADER. */
-  sampleSecret: boolean;
   dir: string;
   /** The Date header of every message in this dry run. */
   date: Date;
@@ -134,7 +133,7 @@ async function writeAll(jobs: AsyncIterator<Job>, out: Outbox): Promise<boolean>
 async function writeOne(job: Job, out: Outbox): Promise<boolean> {
   let bytes: Buffer;
   try {
-    bytes = await toRfc822(marked(messageFor(out.prepared, job.sub, out.date), out.sampleSecret));
+    bytes = await toRfc822(messageFor(out.prepared, job.sub, out.date));
   } catch (error) {
     if (!isNewsletterError(error)) throw error;
     out.stats.skippedInvalid++;
@@ -146,14 +145,4 @@ async function writeOne(job: Job, out: Outbox): Promise<boolean> {
     throw new NewsletterError('EOUTPUT', `Cannot write to ${out.dir}: ${(cause as Error).message}`, { where: out.dir, fix: 'Free disk space or pass --out DIR.', cause });
   }
   return true;
-}
-
-/** The message, with SAMPLE_SECRET_HEADER when it is signed with the sample secret. */
-function marked(message: MailOptions, sampleSecret: boolean): MailOptions {
-  if (!sampleSecret) return message;
-  const { headers } = message;
-  return {
-    ...message,
-    headers: Array.isArray(headers) ? [...headers, { key: SAMPLE_SECRET_HEADER, value: SAMPLE_SECRET_VALUE }] : { ...headers, [SAMPLE_SECRET_HEADER]: SAMPLE_SECRET_VALUE },
-  };
 }

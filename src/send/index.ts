@@ -2,7 +2,6 @@
 export { sendIssue, type SendOptions, type BuiltForSend } from './run.ts';
 export { dryRun, SAMPLE_SECRET_HEADER, SAMPLE_SECRET_NOTE, type DryRunOptions } from './dry-run.ts';
 export { testSend, type TestSendOptions } from './test-send.ts';
-export { exampleDomainWarnings } from './example-domains.ts';
 export { Journal, journalPath, type JournalRecord } from './journal.ts';
 export { classifySmtpError, describeFailure, isHardBounce, refusalKey, type SmtpFailure, type ReplyKind } from './classify.ts';
 export { DEFAULT_RETRY_SCHEDULE, DEFAULT_TUNING, type DeliveryTuning, type Stop, type StopReason } from './deliver.ts';

@@ -13,6 +13,7 @@ import { Pacer } from './pacer.ts';
 import { prepareIssue, type PreparedIssue, type SmtpTransport, createSmtpTransport } from '../mail/index.ts';
 import { listFileKind, type RowProblem, type SuppressionProblem } from '../audience/index.ts';
 import { estimateRows, issueNamed, skippedTotal, type Progress, type SendSummary } from './summary.ts';
+import { exampleDomainWarnings } from './example-domains.ts';
 
 export interface BuiltForSend {
   props: NewsletterProps;
@@ -46,6 +47,8 @@ export interface SendOptions {
   onRowProblem?: (kind: 'invalid' | 'duplicate', problem: RowProblem) => void;
   /** Each damaged line of suppression.csv (skipped alone; an address on it still counts). */
   onSuppressionProblem?: (problem: SuppressionProblem) => void;
+  /** Each warning about the message before anything is sent: a sender or unsubscribe address at an example domain. */
+  onWarning?: (warning: string) => void;
 }
 
 /**
@@ -57,6 +60,7 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
   const started = Date.now();
   const smtp = requireSmtp(opts.env);
   const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env));
+  for (const w of exampleDomainWarnings(prepared, opts.env)) opts.onWarning?.(w);
   // A device or folder as the list is refused before the state folder is touched.
   await listFileKind(opts.listPath);
   const path = journalPath(opts.stateDir, opts.built.props.issue.slug, opts.listPath);
@@ -83,6 +87,7 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
     journal: journal.path,
     failuresCsv: failures.count ? failures.path : undefined,
     outbox: undefined,
+    sampleSecret: false,
   };
 }
 

@@ -38,6 +38,8 @@ export interface SendSummary {
   journal: string | undefined;
   failuresCsv: string | undefined;
   outbox: string | undefined;
+  /** The unsubscribe links are signed with the public sample secret: only a dry run without UNSUBSCRIBE_SECRET. */
+  sampleSecret: boolean;
 }
 
 /** Live figures for the progress display. */

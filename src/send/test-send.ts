@@ -8,6 +8,7 @@ import { emptyTally } from './recipients.ts';
 import { readSubscribers } from '../audience/index.ts';
 import type { BuiltForSend } from './run.ts';
 import { issueNamed, SmtpSendError, type SendSummary } from './summary.ts';
+import { exampleDomainWarnings } from './example-domains.ts';
 
 export interface TestSendOptions {
   built: BuiltForSend;
@@ -16,6 +17,8 @@ export interface TestSendOptions {
   listPath?: string | undefined;
   env: SendEnv;
   transportOverrides?: Partial<SMTPPoolOptions>;
+  /** Each warning about the message before it is sent (see SendOptions.onWarning). */
+  onWarning?: (warning: string) => void;
 }
 
 async function findOnList(listPath: string, key: string): Promise<RecipientLike | undefined> {
@@ -49,6 +52,7 @@ export async function testSend(opts: TestSendOptions): Promise<SendSummary> {
   const started = Date.now();
   const smtp = requireSmtp(opts.env);
   const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env));
+  for (const w of exampleDomainWarnings(prepared, opts.env)) opts.onWarning?.(w);
   const address = opts.to.trim();
   if (!/^[^@\s]+@[^@\s]+$/.test(address) || /[\r\n]/.test(address))
     throw new NewsletterError('EUSAGE', `--test needs one email address; got "${address}"`, { fix: 'Example: --test you@example.com' });
@@ -73,5 +77,5 @@ export async function testSend(opts: TestSendOptions): Promise<SendSummary> {
   } finally {
     transport.close();
   }
-  return { mode: 'test', issue: issueNamed(opts.built), list: opts.listPath, tally: emptyTally(), stats, durationMs: Date.now() - started, stop: undefined, retriesWaiting: 0, journal: undefined, failuresCsv: undefined, outbox: undefined };
+  return { mode: 'test', issue: issueNamed(opts.built), list: opts.listPath, tally: emptyTally(), stats, durationMs: Date.now() - started, stop: undefined, retriesWaiting: 0, journal: undefined, failuresCsv: undefined, outbox: undefined, sampleSecret: false };
 }

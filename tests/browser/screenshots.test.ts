@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { takeScreenshots, type ScreenshotResult } from '../../src/check/screenshots.ts';
+import { takeScreenshots, type ScreenshotResult } from '../../src/check/browser-pass.ts';
 import { buildIssue } from '../../src/render/build.ts';
 import { FIXTURES, ROOT } from '../helpers/content.ts';
 import { personalizeBuilt } from '../helpers/render.ts';

@@ -35,6 +35,15 @@ describe('--screenshots', () => {
     expect(findings.map((f) => [f.id, f.severity])).toEqual([['screenshots.unavailable', 'warning']]);
   });
 
+  it('notes axe-core as skipped too when the browser module is missing and both were asked for', async () => {
+    const missing = () => Promise.reject(new Error('Cannot find module'));
+    const { findings } = await runBrowserStep({ html: '<p>x</p>', outDir: '/tmp/unused', axe: true }, missing);
+    expect(findings.map((f) => [f.id, f.severity])).toEqual([
+      ['accessibility.axe-skipped', 'info'],
+      ['screenshots.unavailable', 'warning'],
+    ]);
+  });
+
   it('fails in CI when chromium is missing', () => {
     expect(process.env.CI === 'true' && !chromium).toBe(false);
   });

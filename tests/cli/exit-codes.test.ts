@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, EXIT, EXIT_MEANINGS, EXIT_REASONS, NewsletterError, type ErrorCode, type ExitName, type ExitReason } from '../../src/errors.ts';
+import { ERROR_CODES, EXIT, EXIT_LABELS, EXIT_MEANINGS, EXIT_REASONS, NewsletterError, type ErrorCode, type ExitName, type ExitReason } from '../../src/errors.ts';
 import { ROOT } from '../helpers/content.ts';
 
 const README_PATH = join(ROOT, 'README.md');
@@ -69,6 +69,10 @@ describe('exit codes', () => {
     const tables = otherExitTables(readFileSync(README_PATH, 'utf8'));
     expect(tables.length).toBeGreaterThan(0);
     for (const rows of tables) expect(rows).toEqual(reachable);
+  });
+
+  it("each exit code's short label (in --help) is how its meaning (in the README) begins", () => {
+    for (const name of Object.keys(EXIT) as ExitName[]) expect(EXIT_MEANINGS[name], name).toMatch(new RegExp(`^${EXIT_LABELS[name]}[:,( ]`));
   });
 
   it('an error takes its exit code from its reason when it has one, else from its code', () => {

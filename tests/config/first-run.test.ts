@@ -6,6 +6,7 @@ import { runCli, tempDir } from '../helpers/cli.ts';
 import { FIXTURES, ROOT } from '../helpers/content.ts';
 import { startSmtpTestServer } from '../helpers/smtp-test-server.ts';
 import { CLEAN_ENV, SECRET } from '../send/helpers.ts';
+import { SAMPLE_SECRET_HEADER } from '../../src/send/index.ts';
 
 /**
  * A newcomer's first hour (issue 12 items 5 and 6): the repository's own content, the
@@ -14,7 +15,8 @@ import { CLEAN_ENV, SECRET } from '../send/helpers.ts';
 const SEED = join('content', 'issues', '2026-02-05-trump-petro-oval-office.md');
 const LIST = join(FIXTURES, 'subscribers', 'good.csv');
 const ENV_EXAMPLE = await readFile(join(ROOT, '.env.example'), 'utf8');
-const HEADER = 'x-newsletter-sample-secret';
+// mailparser keys headers in lower case.
+const HEADER = SAMPLE_SECRET_HEADER.toLowerCase();
 const NOTE = 'UNSUBSCRIBE_SECRET is not set, so the unsubscribe links are signed with a sample secret';
 
 /** A fresh copy of the repository's content/, with `.env` when given. */
@@ -116,7 +118,7 @@ describe('.env.example cannot mislead (issue 12 item 5)', () => {
 });
 
 describe('a real send from the seed newsletter.yml warns about its example domains', () => {
-  it('--test with the seed From and unsubscribe link: both named with the setting to change; with your own: no warning; a dry run: none', async () => {
+  it('--test with the seed From, Reply-To and unsubscribe link: each named with the setting to change; with your own: no warning; a dry run: none', async () => {
     const server = await startSmtpTestServer();
     try {
       const dir = await freshCopy();
@@ -126,11 +128,32 @@ describe('a real send from the seed newsletter.yml warns about its example domai
       expect(seed.stderr).toContain('the From address brief@hemispherebrief.example.com is at an example domain');
       expect(seed.stderr).toContain('Set from.email in content/newsletter.yml (or MAIL_FROM in .env)');
       expect(seed.stderr).toContain('the unsubscribe link https://hemispherebrief.example.com/unsubscribe is at an example domain');
-      const own = await send(dir, ['--test', 'me@mydomain.test'], { ...env, MAIL_FROM: 'news@mydomain.test', UNSUBSCRIBE_URL: 'https://news.mydomain.test/unsubscribe' });
+      expect(seed.stderr).toContain('the Reply-To address editors@hemispherebrief.example.com is at an example domain');
+      expect(seed.stderr).toContain('Set replyTo in content/newsletter.yml (or REPLY_TO in .env)');
+      const own = await send(dir, ['--test', 'me@mydomain.test'], { ...env, MAIL_FROM: 'news@mydomain.test', REPLY_TO: 'editors@mydomain.test', UNSUBSCRIBE_URL: 'https://news.mydomain.test/unsubscribe' });
       expect(own.code).toBe(0);
       expect(own.stderr).not.toContain('example domain');
       expect(server.received).toHaveLength(2);
       expect((await send(dir, ['--dry-run'])).stderr).not.toContain('example domain');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('REPLY_TO and UNSUBSCRIBE_MAILTO at an example domain (item 5: the mailto reaches every List-Unsubscribe): warned, naming the variable, after the line naming the issue', async () => {
+    const server = await startSmtpTestServer();
+    try {
+      const dir = await freshCopy();
+      const env = { SMTP_URL: `smtp://127.0.0.1:${server.port}`, UNSUBSCRIBE_SECRET: SECRET, MAIL_FROM: 'news@mydomain.test', UNSUBSCRIBE_URL: 'https://news.mydomain.test/unsubscribe' };
+      const r = await send(dir, ['--test', 'me@mydomain.test'], { ...env, REPLY_TO: 'editors@example.org', UNSUBSCRIBE_MAILTO: 'unsubscribe@example.com' });
+      expect(r.code).toBe(0);
+      const [first, ...rest] = r.stderr.split('\n');
+      expect(first).toMatch(/^Sending a test copy of issue 1 /);
+      expect(rest.join('\n')).toContain('the Reply-To address editors@example.org is at an example domain');
+      expect(rest.join('\n')).toContain('Set REPLY_TO in .env to an address at your own domain');
+      expect(rest.join('\n')).toContain('the unsubscribe address unsubscribe@example.com (UNSUBSCRIBE_MAILTO, in every List-Unsubscribe) is at an example domain');
+      expect(rest.join('\n')).not.toContain('From address');
+      expect(server.received).toHaveLength(1);
     } finally {
       await server.close();
     }

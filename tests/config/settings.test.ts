@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, MISSING_SECRET, readEnvWithOrigins } from '../../src/config/index.ts';
+import { loadSettings, MISSING_SECRET, readEnvWithOrigins, SAMPLE_SECRET } from '../../src/config/index.ts';
 import { tempDir } from '../helpers/cli.ts';
 
 const SECRET = 'settings-test-secret-0123456789abcdef0123';
@@ -13,12 +13,13 @@ describe('loadSettings', () => {
     const settings = loadSettings({ cwd: dir, env: { UNSUBSCRIBE_URL: 'https://example.org/u' } });
     expect(settings.sender()).toEqual({ from: { name: 'Desk', address: 'desk@example.org' }, replyTo: undefined, unsubscribeUrl: 'https://example.org/u', unsubscribeMailto: 'u@example.org' });
     expect(settings.unsubscribeSecret()).toBe(SECRET);
+    expect(settings.secretOrSample()).toEqual({ secret: SECRET, sample: false });
     expect(() => settings.smtp()).toThrow(/No SMTP server is configured/);
   });
 
   it('without a secret, unsubscribeSecret() throws the one missing-secret message (ECONFIG, exit 1)', () => {
     const settings = loadSettings({ cwd: '/nonexistent', env: {} });
-    expect(settings.unsubscribeSecretIfSet()).toBeUndefined();
+    expect(settings.secretOrSample()).toEqual({ secret: SAMPLE_SECRET, sample: true });
     expect(() => settings.unsubscribeSecret()).toThrow(expect.objectContaining({ code: 'ECONFIG', exitCode: 1, where: 'UNSUBSCRIBE_SECRET', message: MISSING_SECRET.message, fix: MISSING_SECRET.fix }));
   });
 

@@ -1,7 +1,8 @@
 /**
  * The platforms' own template engines where they can run here but not from npm: Go's
  * html/template with Sprig (listmonk) and Django's engine (nearest to Brevo's). Both come from
- * Debian (.ci/run installs golang-go, golang-github-masterminds-sprig-dev, python3-django). On a
+ * Debian (.ci/run installs golang-go, golang-github-masterminds-sprig-dev, golang-golang-x-text-dev
+ * for listmonk's own name rule, python3-django). On a
  * developer machine without them those platforms' rendering tests are skipped with a printed
  * note; on CI (CI=true) they run, and fail if a tool is missing.
  */
@@ -15,6 +16,8 @@ const HERE = join(import.meta.dirname, 'engines');
 const PYTHON = '/usr/bin/python3';
 const GOPATH = '/usr/share/gocode';
 const SPRIG = join(GOPATH, 'src', 'github.com', 'Masterminds', 'sprig');
+// golang.org/x/text/cases: listmonk title-cases the name it makes for a nameless subscriber with it.
+const X_TEXT = join(GOPATH, 'src', 'golang.org', 'x', 'text', 'cases');
 
 function works(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
@@ -22,7 +25,10 @@ function works(command: string, args: string[]): boolean {
 
 /** Why an engine cannot run here (undefined: it can). */
 export const MISSING: Record<'go' | 'django', string | undefined> = {
-  go: works('go', ['version']) && existsSync(SPRIG) ? undefined : 'Go with Sprig (sudo apt-get install golang-go golang-github-masterminds-sprig-dev)',
+  go:
+    works('go', ['version']) && existsSync(SPRIG) && existsSync(X_TEXT)
+      ? undefined
+      : 'Go with Sprig and x/text (sudo apt-get install golang-go golang-github-masterminds-sprig-dev golang-golang-x-text-dev)',
   django: works(PYTHON, ['-c', 'import django']) ? undefined : 'Django (sudo apt-get install python3-django)',
 };
 

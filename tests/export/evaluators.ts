@@ -157,19 +157,17 @@ const brevo: Evaluate = (t, part, d) => {
 };
 
 /**
- * The name listmonk stores: the full name, or for a subscriber created without one the address's
- * local part, dots as spaces, each word title-cased (internal/subimporter ValidateFields).
+ * The name imported into listmonk: the full name, or "" for a subscriber without one. The name
+ * listmonk then stores for them is made by the renderer with listmonk's own rule (ValidateFields,
+ * copied in engines/listmonk-render.go), never re-implemented here next to the export's tag.
  */
-export function listmonkName(s: Subscriber): string {
-  const given = [s.firstName, s.lastName].filter(Boolean).join(' ').trim();
-  if (given) return given;
-  const local = s.email.split('@')[0]!.toLowerCase();
-  return local.split('.').filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+function listmonkImportName(s: Subscriber): string {
+  return [s.firstName, s.lastName].filter(Boolean).join(' ').trim();
 }
 
 /** listmonk: Go html/template + Sprig, for the HTML and the plain-text body alike (as listmonk renders both). */
 const listmonk: Evaluate = (t, _part, d) =>
-  renderListmonk({ template: t, name: listmonkName(d.subscriber), email: d.subscriber.email, unsubscribeUrl: d.unsubscribeUrl, messageUrl: d.hostedUrl });
+  renderListmonk({ template: t, name: listmonkImportName(d.subscriber), email: d.subscriber.email, unsubscribeUrl: d.unsubscribeUrl, messageUrl: d.hostedUrl });
 
 export const EVALUATORS: Record<string, Evaluate> = {
   mailchimp,

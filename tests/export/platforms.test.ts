@@ -16,6 +16,8 @@ const WEB_SEED = 'https://hemispherebrief.example.com/issues/2026-02-05-trump-pe
 const WEB_FIXTURE = 'https://hemispherebrief.example.com/issues/2026-03-12-every-field';
 const ANA: Subscriber = { email: 'ana@example.com', firstName: 'Ana', lastName: 'Lopez' };
 const NAMELESS: Subscriber = { email: 'sam@example.com' };
+// listmonk names her "O'brien" (x/text/cases), where Sprig's `title` would say "O'Brien".
+const NAMELESS_APOSTROPHE: Subscriber = { email: "o'brien@example.com" };
 // Characters every engine escapes in HTML: none of it may reach a plain-text part as an entity.
 const DARCY: Subscriber = { email: 'darcy@example.com', firstName: "D'Arcy & Co", lastName: 'Ōtani' };
 const ENTITY = /&(?:#x?[0-9a-f]+|[a-z]+);/i;
@@ -99,6 +101,7 @@ describe.each(NAMES)('export for %s', (name) => {
   it.skipIf(skipRender(name)).each([
     ['a subscriber with a first name', ANA, 'Hi Ana,'],
     ['a subscriber without one', NAMELESS, 'Hi there,'],
+    ['a subscriber without one whose address has an apostrophe', NAMELESS_APOSTROPHE, 'Hi there,'],
   ])('reads right once the platform fills in the tags for %s', (_label, subscriber, greeting) => {
     const evaluate = EVALUATORS[name]!;
     const d = deliver(name, subscriber);

@@ -87,3 +87,24 @@ it('fillMarked fills each field with the sample value', () => {
   expect(fillMarked(`Hi ${placeholder('firstName')},`, values)).toBe('Hi Ana María,');
   expect(fillMarked('no fields', values)).toBe('no fields');
 });
+
+it('fillMarked fills as personalize does: percent-encoded inside a URL, a missing value an error rather than "undefined"', () => {
+  const values = { firstName: 'Ana María', lastName: 'R', email: 'a+b@example.com', unsubscribeUrl: 'https://u.example/x', webVersionUrl: 'https://w.example/y' };
+  // A field inside a URL, as content/merge-fields.ts marks it (markUrl).
+  const urlField = '\uE003\uE003email\uE001\uE001';
+  expect(fillMarked(`https://r.example/?to=${urlField}&n=${placeholder('firstName')}`, values)).toBe('https://r.example/?to=a%2Bb%40example.com&n=Ana María');
+  const { firstName: _omitted, ...missing } = values;
+  expect(() => fillMarked(`Hi ${placeholder('firstName')},`, missing as typeof values)).toThrow('no value for {{firstName}}');
+});
+
+it('the React Email preview links UNSUBSCRIBE_URL when it is set, as `preview`, check and send do', async () => {
+  try {
+    const result = await runCli(['preview-props'], { env: { UNSUBSCRIBE_URL: 'https://lists.example.org/leave' } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(ROOT, PREVIEW_ENTRY), 'utf8')).toContain('"unsubscribeUrl": "https://lists.example.org/leave?token=preview-sample-token"');
+  } finally {
+    // Leave the entry as `npm run dev` writes it without the setting.
+    await runCli(['preview-props']);
+  }
+});

@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { loadSettings } from '../../config/index.ts';
 import { formatProblem } from '../../content/index.ts';
-import { EXPORT_TARGETS, exportIssue, PLATFORM_ALIASES, resolveTargets, writeExports } from '../../export/index.ts';
+import { exportIssue, platformChoices, resolveTargets, writeExports } from '../../export/index.ts';
 import { EXIT, type ExitCode } from '../../errors.ts';
 import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
@@ -12,7 +12,7 @@ export const spec = {
   options: { platform: { type: 'string' }, content: { type: 'string' }, out: { type: 'string' } },
   help: {
     'ISSUE.md': 'The issue to export (default: the newest issue by date in content/issues/).',
-    '--platform NAME': `One of ${[...EXPORT_TARGETS, ...Object.entries(PLATFORM_ALIASES).map(([alias, name]) => `${alias} (= ${name})`)].join(', ')}; several separated by commas; or all.`,
+    '--platform NAME': `One of ${platformChoices()}; several separated by commas; or all.`,
     '--content DIR': 'Folder with newsletter.yml and issues/ (default: content).',
     '--out DIR': 'Where to write; files go to DIR/<slug>/<platform>/ (default: out).',
   },

@@ -2,7 +2,7 @@ import { formatProblem } from '../../content/index.ts';
 import { formatRowProblem, type RowProblem, type SuppressionProblem } from '../../audience/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
 import { buildIssue, type BuiltIssue } from '../../render/index.ts';
-import { countdownLine, dryRun, exampleDomainWarnings, exitCodeOf, formatSummary, issueLabel, issueNamed, progressBar, progressLine, SAMPLE_SECRET_NOTE, sendIssue, testSend, type Progress } from '../../send/index.ts';
+import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, progressBar, progressLine, SAMPLE_SECRET_NOTE, sendIssue, testSend, type Progress } from '../../send/index.ts';
 import { loadSettings, type SendEnv, type SmtpConfig } from '../../config/index.ts';
 import { verifyOffWarning } from '../../mail/index.ts';
 import { commandLine, intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
@@ -215,10 +215,8 @@ function problemPrinters(listPath: string) {
   };
 }
 
-/** After the line that names the issue (always the first): a From or unsubscribe link still at an example domain. */
-function printExampleDomainWarnings(built: BuiltIssue, env: SendEnv): void {
-  for (const w of exampleDomainWarnings(built.props.newsletter, env)) console.error(w);
-}
+/** Warnings from send and --test (a sender or unsubscribe address at an example domain): after the line that names the issue, always the first. */
+const printWarning = (warning: string) => console.error(warning);
 
 /** The list run (or its dry run), with progress, Ctrl-C and the summary; returns the exit code. */
 async function sendToList(req: SendRequest, built: BuiltIssue, label: string, env: SendEnv, smtp: SmtpConfig | undefined, argv: string[]): Promise<ExitCode> {
@@ -232,14 +230,13 @@ async function sendToList(req: SendRequest, built: BuiltIssue, label: string, en
     let summary;
     if (values['dry-run']) {
       console.error(`Dry run: rendering ${label} for ${listPath} (nothing is sent)`);
-      if (env.unsubscribeSecret === undefined) console.error(SAMPLE_SECRET_NOTE);
       summary = await dryRun({ ...common, outDir: values.out ?? 'out' });
     } else {
       console.error(`Sending ${label} to ${listPath} via ${smtp?.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}${rate ? `, at most ${rate}/s` : ''}`);
-      printExampleDomainWarnings(built, env);
-      summary = await sendIssue({ ...common, concurrency, rate, retryFailed: req.retryFailed, retrySchedule: req.retrySchedule, forceSignal: ctrlC.forcing });
+      summary = await sendIssue({ ...common, concurrency, rate, retryFailed: req.retryFailed, retrySchedule: req.retrySchedule, forceSignal: ctrlC.forcing, onWarning: printWarning });
     }
     progress.end();
+    if (summary.sampleSecret) console.error(SAMPLE_SECRET_NOTE);
     if (printers.moreRows() > 0) console.error(`  …and ${printers.moreRows()} more bad rows (all are in the failures CSV)`);
     for (const line of formatSummary(summary)) console.log(line);
     // The command to paste, written the way this one was run (npm run newsletter -- …, npx …, or newsletter …).
@@ -273,8 +270,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
 
   if (values.test) {
     console.error(`Sending a test copy of ${label} to ${values.test}`);
-    printExampleDomainWarnings(built, settings.env);
-    await testSend({ built, to: values.test, listPath: values.to, env: settings.env });
+    await testSend({ built, to: values.test, listPath: values.to, env: settings.env, onWarning: printWarning });
     console.log(`✔ Sent a test copy of ${label} to ${values.test} (not recorded for the list)`);
     return EXIT.OK;
   }

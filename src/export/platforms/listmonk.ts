@@ -5,10 +5,13 @@ import type { Platform, TagContext } from './types.ts';
 /**
  * The name listmonk gives a subscriber created without one: the address's local part, dots as
  * spaces, each word title-cased (sam@… → "Sam"; internal/subimporter ValidateFields). A Name equal
- * to it means "no name given". Backtick strings, so the tag never holds a `"` (it may sit in href="…").
+ * to it means "no name given". Compared in lower case: listmonk title-cases with x/text/cases,
+ * which Sprig's `title` (Go's strings.Title) does not match (o'brien@… is stored as "O'brien",
+ * `title` says "O'Brien"; 3com@… "3Com" against "3com"), and no template function does.
+ * Backtick strings, so the tag never holds a `"` (it may sit in href="…").
  */
-const DERIVED_NAME = '(title (replace `.` ` ` (lower (index (splitList `@` .Subscriber.Email) 0))))';
-const NAMED = `and .Subscriber.Name (ne .Subscriber.Name ${DERIVED_NAME})`;
+const DERIVED_NAME_LOWER = '(replace `.` ` ` (lower (index (splitList `@` .Subscriber.Email) 0)))';
+const NAMED = `and .Subscriber.Name (ne (lower .Subscriber.Name) ${DERIVED_NAME_LOWER})`;
 
 /**
  * listmonk renders the plain-text body with Go's html/template too, which HTML-escapes every
@@ -39,7 +42,7 @@ export const listmonk: Platform = {
   docs: {
     // {{ .Subscriber.FirstName }} "automatically extracted from the name", {{ UnsubscribeURL }}, {{ MessageURL }}, {{ Safe }}; Sprig functions.
     'Templating: expressions and functions': 'https://listmonk.app/docs/templating',
-    'Sprig `default`, `title`, `replace`, `splitList`': 'https://masterminds.github.io/sprig/',
+    'Sprig `lower`, `replace`, `splitList`': 'https://masterminds.github.io/sprig/',
     // knadh: "You can use the `Safe` function in templates to mark comment strings as safe so that they are rendered."
     'HTML comments (Outlook conditional comments) are stripped; print them with `Safe`': 'https://github.com/knadh/listmonk/issues/1088',
     'Raw HTML mode removes HTML comments (Go html/template)': 'https://github.com/knadh/listmonk/issues/270',
@@ -65,7 +68,7 @@ export const listmonk: Platform = {
   ],
   notes: ({ fallback }) => [
     `listmonk has no first-name field: \`.Subscriber.FirstName\` is the first word of the name longer than two letters (“Al Smith” reads “Smith”), \`.LastName\` the last such word. For exact greetings, keep first names in an attribute and change the tag to \`{{ .Subscriber.Attribs.first_name }}\`.`,
-    `A subscriber created without a name gets one made from the address (sam.lee@… → “Sam Lee”). The greeting tag compares the name with that and reads “${fallback}” when they match, so nameless subscribers read “Hi ${fallback},”; someone whose real name is exactly their address’s (Sam for sam@…) reads “${fallback}” too.`,
+    `A subscriber created without a name gets one made from the address (sam.lee@… → “Sam Lee”). The greeting tag compares the name with that, ignoring case, and reads “${fallback}” when they match, so nameless subscribers read “Hi ${fallback},”; someone whose real name is exactly their address’s (Sam or sam for sam@…) reads “${fallback}” too. Case is ignored because listmonk title-cases that name differently from the template’s \`title\` function (o'brien@… becomes “O'brien”, not “O'Brien”).`,
     'listmonk renders with Go’s html/template, which removes every HTML comment, Outlook’s `<!--[if mso]>` blocks included (listmonk issues #270, #1088, #1273). The export prints those blocks through `{{ Safe "…" }}`, as listmonk’s maintainer advises, so Outlook keeps them; do not remove the `Safe` wrappers.',
     'The plain-text body goes through html/template too, which would HTML-escape names and URLs (`D&#39;Arcy`, `&amp;`): its tags end in `| Safe`, and the URL functions pass the message themselves (`{{ UnsubscribeURL . | Safe }}`).',
     '`{{ MessageURL }}` is listmonk’s hosted copy of the message (“View in browser”).',

@@ -1,9 +1,9 @@
 import { joinerBreaker } from '../literal.ts';
-import { curlyHtml, staticWebVersion } from './shared.ts';
+import { curlyHtml, staticWebVersion, tripleInText } from './shared.ts';
 import type { Platform, TagContext } from './types.ts';
 
-/** Mustachio HTML-escapes `{{ x }}`; the plain-text part wants the value as is: `{{{ x }}}`. */
-const value = (name: string, ctx: TagContext) => (ctx === 'text' ? `{{{ ${name} }}}` : `{{ ${name} }}`);
+/** Mustachio HTML-escapes `{{ x }}` as Handlebars does; written spaced, as Postmark's documentation does. */
+const value = (name: string, ctx: TagContext) => tripleInText(name, ctx, { spaced: true });
 
 export const postmark: Platform = {
   name: 'postmark',

@@ -1,9 +1,6 @@
 import { handlebarsText } from '../literal.ts';
-import { curlyHtml, staticWebVersion } from './shared.ts';
-import type { Platform, TagContext } from './types.ts';
-
-/** Handlebars HTML-escapes `{{x}}`; a plain-text part wants the value as is: `{{{x}}}`. */
-const value = (name: string, ctx: TagContext) => (ctx === 'text' ? `{{{${name}}}}` : `{{${name}}}`);
+import { curlyHtml, handlebarsContactTags, staticWebVersion } from './shared.ts';
+import type { Platform } from './types.ts';
 
 /**
  * The sender address line of SendGrid's own unsubscribe module in the Single Send code editor
@@ -30,9 +27,7 @@ export const sendgridCampaigns: Platform = {
   },
   tags: ({ fallback, webVersionUrl }) => ({
     // {{#if}} rather than `insert … "default=…"`: no quotes, so the same tag is valid inside href="…".
-    firstName: (ctx) => `{{#if first_name}}${value('first_name', ctx)}{{else}}${fallback}{{/if}}`,
-    lastName: (ctx) => value('last_name', ctx),
-    email: (ctx) => value('email', ctx),
+    ...handlebarsContactTags(fallback),
     unsubscribeUrl: () => '{{{unsubscribe}}}',
     webVersionUrl: staticWebVersion(webVersionUrl), // Single Sends have no documented view-in-browser tag
   }),

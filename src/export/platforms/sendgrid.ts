@@ -1,12 +1,9 @@
 import { handlebarsText, joinerBreaker } from '../literal.ts';
-import { curlyHtml, staticWebVersion } from './shared.ts';
-import type { Platform, TagContext } from './types.ts';
+import { curlyHtml, handlebarsContactTags, staticWebVersion } from './shared.ts';
+import type { Platform } from './types.ts';
 
 /** `<%…%>` is SendGrid's substitution-tag syntax (the unsubscribe tags use it); HTML already has `&lt;`. */
 const SUBSTITUTION = /<(?=%)/g;
-
-/** Handlebars HTML-escapes `{{x}}`; a plain-text part wants the value as is: `{{{x}}}`. */
-const value = (name: string, ctx: TagContext) => (ctx === 'text' ? `{{{${name}}}}` : `{{${name}}}`);
 
 /** SendGrid's Email API: a dynamic template sent with the Mail Send API (needs code). `--platform sendgrid` is an alias. */
 export const sendgridApi: Platform = {
@@ -24,10 +21,7 @@ export const sendgridApi: Platform = {
     'Suppression (unsubscribe) groups: asm.group_id when sending': 'https://sendgrid.com/docs/for-developers/sending-email/suppressions',
   },
   tags: ({ fallback, webVersionUrl }) => ({
-    // The fallback is written raw, so it is only ever plain words (checked before export).
-    firstName: (ctx) => `{{#if first_name}}${value('first_name', ctx)}{{else}}${fallback}{{/if}}`,
-    lastName: (ctx) => value('last_name', ctx),
-    email: (ctx) => value('email', ctx),
+    ...handlebarsContactTags(fallback),
     unsubscribeUrl: () => '<%asm_group_unsubscribe_raw_url%>',
     webVersionUrl: staticWebVersion(webVersionUrl), // SendGrid hosts no web version of a dynamic-template message
   }),

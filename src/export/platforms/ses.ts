@@ -1,9 +1,6 @@
 import { handlebarsText } from '../literal.ts';
-import { curlyHtml, staticWebVersion } from './shared.ts';
-import type { Platform, TagContext } from './types.ts';
-
-/** SES renders with Handlebars, whose `{{x}}` HTML-escapes (`D'Arcy` → `D&#x27;Arcy`); the plain-text part wants `{{{x}}}`, never escaped. */
-const value = (name: string, ctx: TagContext) => (ctx === 'text' ? `{{{${name}}}}` : `{{${name}}}`);
+import { curlyHtml, handlebarsContactTags, staticWebVersion, tripleInText } from './shared.ts';
+import type { Platform } from './types.ts';
 
 export const ses: Platform = {
   name: 'ses',
@@ -19,11 +16,10 @@ export const ses: Platform = {
     'Rendering failures when template data lacks a variable': 'https://repost.aws/knowledge-center/ses-sendtemplatedemail-delivery-failure',
   },
   tags: ({ fallback, webVersionUrl }) => ({
-    firstName: (ctx) => `{{#if first_name}}${value('first_name', ctx)}{{else}}${fallback}{{/if}}`,
-    lastName: (ctx) => value('last_name', ctx),
-    email: (ctx) => value('email', ctx),
+    // SES renders with Handlebars, whose `{{x}}` HTML-escapes (`D'Arcy` → `D&#x27;Arcy`).
+    ...handlebarsContactTags(fallback),
     // In text, `&` and `=` in the URL would otherwise come out as `&amp;` and `&#x3D;`.
-    unsubscribeUrl: (ctx) => value('amazonSESUnsubscribeUrl', ctx),
+    unsubscribeUrl: (ctx) => tripleInText('amazonSESUnsubscribeUrl', ctx),
     webVersionUrl: staticWebVersion(webVersionUrl),
   }),
   escapeLiteral: { html: curlyHtml, text: handlebarsText },

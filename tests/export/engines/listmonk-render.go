@@ -1,10 +1,12 @@
 // Renders one part of a listmonk campaign the way listmonk does, for tests/export.
-// Reads {"template","name","email","unsubscribeUrl","messageUrl"} as JSON on stdin, prints the result.
+// Reads {"template","name","email","unsubscribeUrl","messageUrl"} as JSON on stdin, prints the result;
+// "name" is the name given at import ("" for none: listmonk makes one from the address).
 //
 // From listmonk (github.com/knadh/listmonk): the body is parsed with Go's html/template
 // (models/campaigns.go CompileTemplate), after the regTplFuncs rewrites (models/common.go),
 // with Sprig's GenericFuncMap plus listmonk's own functions (UnsubscribeURL, MessageURL, Safe);
-// Subscriber.FirstName / LastName are copied from models/subscribers.go.
+// Subscriber.FirstName / LastName are copied from models/subscribers.go, and the name stored for a
+// subscriber created without one from internal/subimporter/importer.go (ValidateFields).
 package main
 
 import (
@@ -16,6 +18,8 @@ import (
 	"strings"
 
 	"github.com/Masterminds/sprig"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 type Subscriber struct {
@@ -43,6 +47,24 @@ func (s Subscriber) LastName() string {
 		}
 	}
 	return s.Name
+}
+
+// storedSubscriber is what listmonk's ValidateFields keeps: the address trimmed and lowercased,
+// the name trimmed, and for an empty name the address's local part, dots as spaces, each word
+// title-cased by x/text/cases (which, unlike Sprig's `title`, does not start a word after an
+// apostrophe: o'brien@… is stored as "O'brien").
+func storedSubscriber(email, name string) Subscriber {
+	email = strings.ToLower(strings.TrimSpace(email))
+	name = strings.TrimSpace(name)
+	if len(name) == 0 {
+		local := strings.ToLower(strings.Split(email, "@")[0])
+		parts := strings.Fields(strings.ReplaceAll(local, ".", " "))
+		for n, p := range parts {
+			parts[n] = cases.Title(language.Und).String(p)
+		}
+		name = strings.Join(parts, " ")
+	}
+	return Subscriber{Email: email, Name: name}
 }
 
 type Message struct {
@@ -82,7 +104,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	msg := &Message{Subscriber: Subscriber{Email: in.Email, Name: in.Name}, unsubURL: in.UnsubscribeURL, messageURL: in.MessageURL}
+	msg := &Message{Subscriber: storedSubscriber(in.Email, in.Name), unsubURL: in.UnsubscribeURL, messageURL: in.MessageURL}
 	if err := tpl.Execute(os.Stdout, msg); err != nil {
 		fail(err)
 	}

@@ -1,9 +1,9 @@
 import { isNewsletterError } from '../errors.ts';
 import { axeFindings } from './axe.ts';
 import { finding, type Finding } from './report.ts';
-import type { BrowserPassOptions, BrowserPassResult } from './screenshots.ts';
+import type { BrowserPassOptions, BrowserPassResult } from './browser-pass.ts';
 
-/** The browser module (src/check/screenshots.ts), loaded only when the browser step runs. */
+/** The browser module (src/check/browser-pass.ts), loaded only when the browser step runs. */
 export interface BrowserModule {
   browserPass(options: BrowserPassOptions): Promise<BrowserPassResult>;
 }
@@ -16,7 +16,7 @@ export interface BrowserStepResult {
 }
 
 // A dynamic import: the browser code (and playwright-core) is loaded only when the step runs.
-const loadBrowser = (): Promise<BrowserModule> => import('./screenshots.ts');
+const loadBrowser = (): Promise<BrowserModule> => import('./browser-pass.ts');
 
 /**
  * The check's Chromium step, one browser for both: PNGs at 375 and 1024 px, light and
@@ -28,7 +28,7 @@ export async function runBrowserStep(options: BrowserPassOptions, load: () => Pr
   try {
     mod = await load();
   } catch (error) {
-    return { findings: [finding(options.outDir ? 'screenshots' : 'accessibility', 'warning', 'unavailable', `the browser step is not available in this version: ${(error as Error).message.split('\n')[0]}`)] };
+    return { findings: skipped(options, `the browser step is not available in this version: ${(error as Error).message.split('\n')[0]}.`, undefined, 'unavailable') };
   }
   try {
     const pass = await mod.browserPass(options);
@@ -54,10 +54,14 @@ function screenshotFindings({ files, overflow375 }: BrowserPassResult, outDir: s
   return findings;
 }
 
-/** Screenshots asked for and not taken are a warning; axe not run is a note, since the hand-written checks still ran. */
-function skipped(options: BrowserPassOptions, message: string, fix: string | undefined): Finding[] {
+/**
+ * Screenshots asked for and not taken are a warning; axe not run is a note, since the hand-written
+ * checks still ran. Each part asked for gets its finding, whatever stopped the browser step.
+ * `screenshotsId`: `unavailable` when this build has no browser module, `skipped` when Chromium is missing or fails to start.
+ */
+function skipped(options: BrowserPassOptions, message: string, fix: string | undefined, screenshotsId: 'skipped' | 'unavailable' = 'skipped'): Finding[] {
   const findings: Finding[] = [];
   if (options.axe) findings.push(finding('accessibility', 'info', 'axe-skipped', `axe-core skipped: ${message} The hand-written accessibility checks ran instead.`, { fix }));
-  if (options.outDir) findings.push(finding('screenshots', 'warning', 'skipped', `screenshots skipped: ${message}`, { fix }));
+  if (options.outDir) findings.push(finding('screenshots', 'warning', screenshotsId, `screenshots skipped: ${message}`, { fix }));
   return findings;
 }
