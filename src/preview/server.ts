@@ -85,7 +85,7 @@ async function handle(ctx: PreviewContext, host: string, req: IncomingMessage, r
   const url = new URL(`http://preview.invalid${req.url ?? '/'}`); // never base-relative: "//x" must not become a host
   const refused = refusal(host, req);
   if (refused) return send(res, 403, TEXT, refused);
-  if (url.pathname === '/events') return openEvents(ctx, req, res);
+  if (url.pathname === '/events') return req.method === 'GET' ? openEvents(ctx, req, res) : send(res, 405, TEXT, 'Only GET opens the event stream\n', { allow: 'GET' });
   if (url.pathname.startsWith('/screenshots/') && req.method === 'GET') return serveScreenshot(ctx, url.pathname.slice('/screenshots/'.length), res);
   return serveView(ctx, req, url, res);
 }
@@ -95,8 +95,13 @@ function refusal(host: string, req: IncomingMessage): string | undefined {
   // DNS-rebinding guard: a loopback server answers only to loopback host names.
   const hostName = (req.headers.host ?? '').replace(/:\d+$/, '');
   if (LOOPBACK_NAMES.has(host) && !LOOPBACK_NAMES.has(hostName)) return 'Forbidden host\n';
-  if (req.method === 'POST' && req.headers.origin && !LOOPBACK_NAMES.has(new URL(req.headers.origin).hostname)) return 'Forbidden origin\n';
+  if (req.method === 'POST' && req.headers.origin !== undefined && !LOOPBACK_NAMES.has(originHost(req.headers.origin))) return 'Forbidden origin\n';
   return undefined;
+}
+
+/** The host name of an Origin header; '' for one that is not a URL ("null" from a sandboxed page, or garbage), which is refused. */
+function originHost(origin: string): string {
+  return URL.canParse(origin) ? new URL(origin).hostname : '';
 }
 
 /** A failing view must not take the server down: answer with the error and keep serving. */

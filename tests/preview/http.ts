@@ -4,6 +4,7 @@ export interface Answer {
   status: number;
   type: string;
   body: string;
+  headers?: IncomingMessage['headers'];
 }
 
 /** One real HTTP request to the preview server. */
@@ -13,7 +14,7 @@ export function fetchText(url: string, init: { method?: string; headers?: Record
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body, headers: res.headers }));
     });
     req.on('error', reject);
     req.end();

@@ -78,6 +78,22 @@ describe('newsletter preview serves the seed issue over HTTP', () => {
     expect((await fetchText(server.url, { headers: { host: 'attacker.example' } })).status).toBe(403);
     expect((await fetchText(new URL('/nope', server.url).href)).status).toBe(404);
   });
+
+  it('refuses a POST whose Origin is foreign, "null" or not a URL with 403, never a 500', async () => {
+    for (const origin of ['https://attacker.example', 'null', 'not a url', '']) {
+      const answer = await fetchText(new URL('/screenshots', server.url).href, { method: 'POST', headers: { origin } });
+      expect(answer.status, `Origin: ${JSON.stringify(origin)}`).toBe(403);
+      expect(answer.body).toBe('Forbidden origin\n');
+    }
+  });
+
+  it('answers HEAD or POST on /events at once with 405 and Allow: GET (only GET opens the stream)', async () => {
+    for (const method of ['HEAD', 'POST']) {
+      const answer = await fetchText(new URL('/events', server.url).href, { method });
+      expect(answer.status, method).toBe(405);
+      expect(answer.headers?.allow).toBe('GET');
+    }
+  });
 });
 
 describe('newsletter preview on a port in use', () => {
