@@ -66,7 +66,7 @@ export function Blocks({ blocks, colors }: { blocks: readonly Block[]; colors: C
       case 'list': {
         const Tag = block.ordered ? 'ol' : 'ul';
         return (
-          <Tag key={i} className="nl-text" style={{ ...bodyText(colors), paddingLeft: '24px' }}>
+          <Tag key={i} start={block.start} className="nl-text" style={{ ...bodyText(colors), paddingLeft: '24px' }}>
             {block.items.map((item, j) => (
               <li key={j} style={{ margin: '0 0 6px' }}>
                 {item.map((b, k) =>

@@ -40,7 +40,10 @@ function heading(ctx: BodyContext, node: Heading): Block[] {
 }
 
 function list(ctx: BodyContext, node: List): Block[] {
-  return [{ type: 'list', ordered: Boolean(node.ordered), items: node.children.map((item) => item.children.flatMap((child) => parseBlock(ctx, child))) }];
+  const items = node.children.map((item) => item.children.flatMap((child) => parseBlock(ctx, child)));
+  // "3." opens a list at 3: the author's numbers, not a renumbering from 1.
+  const start = node.ordered && typeof node.start === 'number' && node.start !== 1 ? { start: node.start } : {};
+  return [{ type: 'list', ordered: Boolean(node.ordered), ...start, items }];
 }
 
 function blockquote(ctx: BodyContext, node: Blockquote): Block[] {

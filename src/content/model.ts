@@ -15,7 +15,7 @@ export type Inline =
 export type Block =
   | { type: 'paragraph'; children: Inline[] }
   | { type: 'heading'; children: Inline[] }
-  | { type: 'list'; ordered: boolean; items: Block[][] }
+  | { type: 'list'; ordered: boolean; /** The first number of an ordered list, when not 1. */ start?: number; items: Block[][] }
   | { type: 'blockquote'; children: Block[] }
   | { type: 'image'; src: string; alt: string; title?: string }
   | { type: 'rule' };
