@@ -72,7 +72,13 @@ export async function openListInput(path: string, signal?: AbortSignal): Promise
   } catch (cause) {
     throw cause instanceof NewsletterError ? cause : cannotRead(path, cause);
   }
-  const stream = handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: false });
+  // 16 KB reads (~300 rows), not 256 KB: csv-parse turns a whole chunk into row objects at once
+  // (back-pressure only applies between chunks), and rows that wait long for the sending workers
+  // outlive two young-generation GCs and are promoted to the old generation, which then grows to a
+  // few times its live size. Measured on 200,000 rows through the big-list benchmark's pipeline:
+  // 256 KB reads promoted 47 MB, 113 full GCs, peak RSS 184 MB; 16 KB reads 15 MB, 1, 153 MB,
+  // and less CPU. (8 KB was no better.)
+  const stream = handle.createReadStream({ highWaterMark: 16 * 1024, autoClose: false });
   return {
     stream,
     close: async () => {

@@ -70,6 +70,7 @@ export async function* readSubscribers(path: string, opts: ReadOptions = {}): As
 
   // Addresses seen so far, lowercased, → the row they were first seen on.
   const seen = new AddressIndex(4096);
+  if (opts.expectedRows) seen.reserve(opts.expectedRows);
   let header: (Header & { rows: RowSchema }) | undefined;
   try {
     for await (const record of parser as AsyncIterable<NumberedRecord>) {

@@ -37,4 +37,6 @@ export interface ReadOptions {
   strict?: boolean;
   /** Ends a wait for a FIFO's writer (Ctrl-C). */
   signal?: AbortSignal | undefined;
+  /** About how many rows the list has (its line count, when the caller counted them): the dedupe index is sized for them at once. */
+  expectedRows?: number | undefined;
 }

@@ -14,6 +14,8 @@ export interface ListSourceOptions {
   failures?: FailuresCsv | undefined;
   /** Ctrl-C: ends a wait for a FIFO's writer. */
   signal?: AbortSignal | undefined;
+  /** The list's line count when the caller has it (the progress total): the dedupe and journal indexes are sized for it at once. */
+  expectedRows?: number | undefined;
   /** Each invalid or duplicate row as it streams by (the CLI prints the first few). */
   onRowProblem?: ((kind: 'invalid' | 'duplicate', problem: RowProblem) => void) | undefined;
   /** Each damaged line of suppression.csv (skipped alone; the CLI can print them). */
@@ -30,7 +32,11 @@ export interface ListSource {
 }
 
 /**
- * The recipients to attempt, as a stream. With --strict the whole list is
+ * The recipients to attempt, as a stream, read as the workers take them (the
+ * JobQueue pulls one job per free worker): what is read ahead is at most one
+ * 16 KB read of the file, parsed (see list-file.ts), so memory does not grow
+ * with the list; only the dedupe and journal indexes do, sized once from
+ * `expectedRows` when the caller counted the lines. With --strict the whole list is
  * read once first (nothing kept), so a bad row refuses the list before anyone
  * is sent anything. The first recipient is fetched here, so an unreadable
  * file or a missing header fails now (exit 1), not mid-run, and a run with
@@ -39,12 +45,14 @@ export interface ListSource {
 export async function openListSource(opts: ListSourceOptions): Promise<ListSource> {
   const kind = await listFileKind(opts.listPath);
   if (opts.strict && kind === 'stream') throw strictNeedsFile(opts.listPath);
-  if (opts.strict) for await (const _ of readSubscribers(opts.listPath, { strict: true }));
+  if (opts.strict) for await (const _ of readSubscribers(opts.listPath, { strict: true, expectedRows: opts.expectedRows }));
   // Hard bounces kept in the journal since the last run (their write may have failed) go to the list before
   // anything is sent. The caller records this run's `run` only after this: see Journal.toSuppress.
   const suppression = await loadSuppression(opts.stateDir, { pending: opts.journal?.toSuppress, onProblem: opts.onSuppressionProblem });
   const tally = emptyTally();
-  const it = sendable(readSubscribers(opts.listPath, { signal: opts.signal }), {
+  // Every address sent this run gets a journal entry: room for them now rather than a growth every half again.
+  if (opts.expectedRows) opts.journal?.index.reserve(opts.expectedRows);
+  const it = sendable(readSubscribers(opts.listPath, { signal: opts.signal, expectedRows: opts.expectedRows }), {
     suppression,
     journal: opts.journal,
     retryFailed: opts.retryFailed ?? false,
@@ -56,12 +64,26 @@ export async function openListSource(opts: ListSourceOptions): Promise<ListSourc
     },
   });
   const first = await it.next();
-  async function* jobs(): AsyncGenerator<Job, void, undefined> {
-    if (first.done) return;
-    yield first.value;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  }
-  return { tally, jobs: jobs(), empty: first.done === true, suppression };
+  return { tally, jobs: startingWith(first, it), empty: first.done === true, suppression };
+}
+
+/**
+ * `it` with its already fetched first result put back in front. A plain iterator rather than
+ * an async generator re-yielding `it`: that would add one more promise hop to every row of the list.
+ */
+function startingWith(first: IteratorResult<Job, void>, it: AsyncIterator<Job, void, undefined>): AsyncIterator<Job, void, undefined> {
+  let held: IteratorResult<Job, void> | undefined = first;
+  return {
+    next: () => {
+      const r = held;
+      held = undefined;
+      return r ? Promise.resolve(r) : it.next();
+    },
+    return: (value?: void) => {
+      held = undefined;
+      return it.return ? it.return(value) : Promise.resolve({ done: true, value });
+    },
+  };
 }
 
 /**

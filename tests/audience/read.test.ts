@@ -311,3 +311,23 @@ describe('readSubscribers: streaming', () => {
     expect(await openFiles()).toBe(before);
   });
 });
+
+describe('readSubscribers: expectedRows (the dedupe index sized once from a line count)', () => {
+  it('gives the same events whether the index was sized right, too small or not at all, over many 16 KB reads', async () => {
+    const path = join(tmp, 'sized.csv');
+    const rows = ['email,first_name'];
+    // 5,000 rows (~150 KB, many reads of the file); every 250th repeats an address from ~100 KB earlier, in upper case.
+    for (let i = 1; i <= 5000; i++) rows.push(i % 250 === 0 && i > 4000 ? `READER.${i - 3500}@EXAMPLE.COM,Dup` : `reader.${i}@example.com,Name ${i}`);
+    await writeFile(path, rows.join('\n') + '\n');
+    const read = async (expectedRows?: number) => {
+      const events: SubscriberEvent[] = [];
+      for await (const e of readSubscribers(path, { expectedRows })) events.push(e);
+      return events;
+    };
+    const plain = await read();
+    expect(subscribers(plain)).toHaveLength(4996);
+    expect(problems(plain, 'duplicate').map((p) => p.reason)).toEqual([750, 1000, 1250, 1500].map((r) => `duplicate of row ${r + 1}`));
+    expect(await read(5001)).toEqual(plain);
+    expect(await read(10)).toEqual(plain);
+  });
+});
