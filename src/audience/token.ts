@@ -39,8 +39,39 @@ export function verifyUnsubscribeToken(token: string, email: string, listId: str
  * added to its query (after any query it already has; a #fragment stays last).
  */
 export function unsubscribeUrl(base: string, email: string, listId: string, secret: string): string {
+  const token = makeUnsubscribeToken(email, listId, secret);
+  const shape = shapeOf(base);
+  // A base64url token is the same after form encoding; the address is encoded as URLSearchParams does.
+  if (shape) return shape[0] + new URLSearchParams([['e', email]]).toString().slice(2) + shape[1] + token + shape[2];
+  return withParams(base, email, token);
+}
+
+function withParams(base: string, e: string, t: string): string {
   const url = new URL(base);
-  url.searchParams.set('e', email);
-  url.searchParams.set('t', makeUnsubscribeToken(email, listId, secret));
+  url.searchParams.set('e', e);
+  url.searchParams.set('t', t);
   return url.toString();
+}
+
+/** Placeholders made only of characters that form encoding leaves alone. */
+const E_MARK = 'E0unsubscribeAddressMark';
+const T_MARK = 'T0unsubscribeTokenMark';
+let lastShape: { base: string; parts: readonly [string, string, string] | undefined } | undefined;
+
+/**
+ * The link around the address and the token, for one base: what withParams gives
+ * with placeholders, split at them. Parsing the base and re-serializing its query
+ * is most of a link's cost and the same for every recipient, so a run does it once
+ * (one base per run: a one-entry cache). Undefined when a placeholder does not
+ * appear exactly once (a base that already contains one): then every link is built whole.
+ */
+function shapeOf(base: string): readonly [string, string, string] | undefined {
+  if (lastShape?.base !== base) {
+    const whole = withParams(base, E_MARK, T_MARK);
+    const [before, rest, ...more] = whole.split(E_MARK);
+    const [middle, after, ...moreT] = rest?.split(T_MARK) ?? [];
+    const parts = more.length || moreT.length || before === undefined || middle === undefined || after === undefined || before.includes(T_MARK) ? undefined : ([before, middle, after] as const);
+    lastShape = { base, parts };
+  }
+  return lastShape.parts;
 }

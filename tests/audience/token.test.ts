@@ -64,3 +64,35 @@ describe('unsubscribeUrl', () => {
     expect(url).toBe(`https://brief.example.com/u?list=weekly&e=ada%40example.com&t=${makeUnsubscribeToken('ada@example.com', LIST, SECRET)}#top`);
   });
 });
+
+describe('unsubscribeUrl built from the base once per run', () => {
+  /** The link as URLSearchParams builds it whole, for every recipient (what unsubscribeUrl gave before it kept the base's shape). */
+  function builtWhole(base: string, email: string): string {
+    const url = new URL(base);
+    url.searchParams.set('e', email);
+    url.searchParams.set('t', makeUnsubscribeToken(email, LIST, SECRET));
+    return url.toString();
+  }
+  const bases = [
+    'https://brief.example.com/unsubscribe',
+    'https://brief.example.com/u?list=weekly#top',
+    'https://brief.example.com/u?a=b%20c&d=e+f&g=~h',
+    // Already has e= (replaced in place) or t= before e= (the order of the two swaps).
+    'https://brief.example.com/u?e=old&x=1',
+    'https://brief.example.com/u?t=old&e=old',
+    // Contains the placeholder the shape is cut at: built whole.
+    'https://brief.example.com/u?q=E0unsubscribeAddressMark',
+    'https://brief.example.com/u?',
+    'https://BRIEF.example.com:443/a/../u/?x=%41#',
+  ];
+  const emails = ['ada@example.com', 'ada+news@example.com', "o'brien~x@example.com", 'zoë@exämple.com', 'a b&c=d@example.com', 'ａｄａ@例え.jp', '!*()._-@example.com'];
+  it.each(bases)('gives the same link as building it whole: %s', (base) => {
+    for (const email of emails) expect(unsubscribeUrl(base, email, LIST, SECRET)).toBe(builtWhole(base, email));
+  });
+
+  it('follows a change of base between calls', () => {
+    expect(unsubscribeUrl(bases[0]!, 'ada@example.com', LIST, SECRET)).toBe(builtWhole(bases[0]!, 'ada@example.com'));
+    expect(unsubscribeUrl(bases[1]!, 'ada@example.com', LIST, SECRET)).toBe(builtWhole(bases[1]!, 'ada@example.com'));
+    expect(unsubscribeUrl(bases[0]!, 'bob@example.com', LIST, SECRET)).toBe(builtWhole(bases[0]!, 'bob@example.com'));
+  });
+});
