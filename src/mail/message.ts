@@ -37,7 +37,7 @@ export interface MessageInput {
 /** A header value may never carry a line break: that is how header injection works. */
 const LINE_BREAK = /[\r\n]/;
 
-function checkHeader(field: string, value: string | undefined, recipient: string): void {
+export function checkHeader(field: string, value: string | undefined, recipient: string): void {
   if (value === undefined || !LINE_BREAK.test(value)) return;
   throw new NewsletterError('ESEND', `The ${field} for ${recipient} contains a line break (CR or LF); it would let one header inject others`, {
     where: recipient,
@@ -50,12 +50,18 @@ function checkHeader(field: string, value: string | undefined, recipient: string
  * same one, and receivers that de-duplicate on Message-ID can do so.
  */
 export function messageIdFor(slug: string, issueNumber: number, email: string, domain: string): string {
-  const hash = createHash('sha256').update(slug).update('\0').update(email.trim().toLowerCase()).digest('hex').slice(0, 32);
-  return `<${hash}.issue-${issueNumber}@${domain}>`;
+  return messageIds(slug, issueNumber, domain)(email);
+}
+
+/** messageIdFor for one issue and domain: the hash of the slug is taken once (copied per recipient, half the cost of a new one). */
+export function messageIds(slug: string, issueNumber: number, domain: string): (email: string) => string {
+  const issue = createHash('sha256').update(slug).update('\0');
+  const tail = `.issue-${issueNumber}@${domain}>`;
+  return (email) => `<${issue.copy().update(email.trim().toLowerCase()).digest('hex').slice(0, 32)}${tail}`;
 }
 
 /** RFC 2369/8058: `<https URL>, <mailto:…?subject=unsubscribe>`, folded at the ", " between them. */
-function listUnsubscribeHeader(url: string, mailto: string | undefined, who: string): string {
+export function listUnsubscribeHeader(url: string, mailto: string | undefined, who: string): string {
   const parts = [`<${url}>`];
   if (mailto) parts.push(`<mailto:${mailto.replace(/^mailto:/i, '')}?subject=unsubscribe>`);
   for (const [i, part] of parts.entries()) {
@@ -81,14 +87,29 @@ function senderMailbox(field: 'From address' | 'Reply-To address', value: string
   return result.mailbox;
 }
 
+/** The recipient's display name in To: first and last name, each only if it has more than spaces. */
+export function displayName(recipient: { firstName?: string | undefined; lastName?: string | undefined }): string {
+  return [recipient.firstName, recipient.lastName].filter((p) => p && p.trim()).join(' ');
+}
+
+/**
+ * The stand-in header for a display name too long for one line (see
+ * header-lines.ts), or undefined when nodemailer's own formatting fits.
+ * Refuses an address that cannot be written next to encoded words.
+ */
+export function longAddress(field: AddressField, mailbox: Mailbox, who: string): { key: string; value: string } | undefined {
+  const long = longAddressHeader(field, mailbox);
+  if (long === null) fail(`The ${field} name for ${who} is too long for one header line and the address ${JSON.stringify(mailbox.address)} cannot be written next to encoded words`, who, `Shorten the name in the ${field} header.`);
+  return long;
+}
+
 /**
  * An address header: the {name, address} object nodemailer formats (and
  * RFC 2047-encodes when the name is not ASCII), or, for a name too long for
  * one line, a stand-in header of encoded words (see header-lines.ts).
  */
 function addressHeader(field: AddressField, mailbox: Mailbox, who: string, headers: Record<string, string>): Mailbox | string | undefined {
-  const long = longAddressHeader(field, mailbox);
-  if (long === null) fail(`The ${field} name for ${who} is too long for one header line and the address ${JSON.stringify(mailbox.address)} cannot be written next to encoded words`, who, `Shorten the name in the ${field} header.`);
+  const long = longAddress(field, mailbox, who);
   if (!long) return mailbox.name ? mailbox : mailbox.address;
   headers[long.key] = long.value;
   return undefined;
@@ -107,7 +128,7 @@ export function composeMessage(input: MessageInput): MailOptions {
   const { props, personalized, recipient, unsubscribe } = input;
   const { newsletter, issue } = props;
   const who = recipient.email;
-  const name = [recipient.firstName, recipient.lastName].filter((p) => p && p.trim()).join(' ');
+  const name = displayName(recipient);
 
   checkHeader('recipient address', recipient.email, who);
   checkHeader('first name', recipient.firstName, who);
@@ -168,5 +189,8 @@ export function composeMessage(input: MessageInput): MailOptions {
  * .eml files of `export` and `send --dry-run`.
  */
 export async function toRfc822(options: MailOptions): Promise<Buffer> {
+  // A message already made as bytes (messageFor): nodemailer sends `raw` as it is, and only
+  // adds a final CRLF when the bytes lack one, so the bytes themselves are the answer.
+  if (Buffer.isBuffer(options.raw) && options.raw.at(-1) === 0x0a) return options.raw;
   return new MailComposer(options).compile().build();
 }

@@ -1,11 +1,13 @@
 import type { NewsletterProps } from '../content/index.ts';
-import { NewsletterError } from '../errors.ts';
-import { compileRendered, valuesFor, type CompiledIssue } from '../personalize/index.ts';
+import { isNewsletterError, NewsletterError } from '../errors.ts';
+import { compileRendered, valuesFor, type CompiledIssue, type MergeValues } from '../personalize/index.ts';
 import { unsubscribeUrl } from '../audience/index.ts';
-import { MAX_UNSUBSCRIBE_URL, type SendEnv, parseMailbox, type Mailbox } from '../config/index.ts';
+import { MAX_UNSUBSCRIBE_URL, type DkimConfig, type SendEnv, parseMailbox, type Mailbox } from '../config/index.ts';
+import { DkimSigner } from './dkim.ts';
 import { encodeTemplate, type EncodedTemplate } from './encoded-template.ts';
 import { fitsOneLine, MAX_LINE } from './header-lines.ts';
-import { composeMessage, type MailOptions } from './message.ts';
+import { composeMessage, messageIds, type MailOptions } from './message.ts';
+import { RawMessageTemplate } from './raw-message.ts';
 
 /** Everything needed to make one recipient's message, prepared once per run (templates compiled once). */
 export interface PreparedIssue {
@@ -20,6 +22,27 @@ export interface PreparedIssue {
   secret: string;
   /** Header fields every message carries besides ours (the dry run's sample-secret note); see MessageInput. */
   extraHeaders?: Readonly<Record<string, string>> | undefined;
+  /** This issue's Message-ID for an address (messageIdFor with the From address's domain). */
+  messageIdOf: (email: string) => string;
+  /**
+   * The message as bytes with slots (raw-message.ts). Undefined when a value
+   * every message shares is refused (a line break in the list id, say): then
+   * composeMessage refuses each recipient with its own error, as before.
+   */
+  raw: RawMessageTemplate | undefined;
+  /** Signs each message as it is made (PrepareOptions.dkim); undefined: messages go unsigned. */
+  signer: DkimSigner | undefined;
+}
+
+export interface PrepareOptions {
+  /** More header fields for every message (the dry run's note on its sample secret); ours win a clash. */
+  extraHeaders?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Sign every message with this key (send and test-send pass DKIM_* here;
+   * the dry run does not: its files are what would be sent, unsigned). The
+   * transport signs nothing, so a message is never signed twice.
+   */
+  dkim?: DkimConfig | undefined;
 }
 
 export interface RecipientLike {
@@ -45,7 +68,7 @@ function senderFromContent(field: 'from' | 'replyTo', value: string | Mailbox): 
   return result.mailbox;
 }
 
-export function prepareIssue(built: { props: NewsletterProps; html: string; text: string }, env: SendEnv, secret: string): PreparedIssue {
+export function prepareIssue(built: { props: NewsletterProps; html: string; text: string }, env: SendEnv, secret: string, options: PrepareOptions = {}): PreparedIssue {
   const { issue, newsletter } = built.props;
   if (/[\r\n]/.test(issue.subject))
     throw new NewsletterError('ECONTENT', 'The issue subject contains a line break (CR or LF); it would let the subject inject other mail headers', {
@@ -57,31 +80,117 @@ export function prepareIssue(built: { props: NewsletterProps; html: string; text
   const unsubscribeBase = env.unsubscribeUrl ?? newsletter.unsubscribeUrl;
   if (unsubscribeBase.length > MAX_UNSUBSCRIBE_URL) throw contentError('unsubscribeUrl', `is ${unsubscribeBase.length} characters; at most ${MAX_UNSUBSCRIBE_URL} leave room in the List-Unsubscribe header line for each recipient's address and token`);
   if (!fitsOneLine('List-Id', `<${newsletter.listId}>`)) throw contentError('listId', `is too long for the List-Id header line (at most ${MAX_LINE} octets)`);
-  return {
+  const from = env.from ?? senderFromContent('from', { name: newsletter.from.name, address: newsletter.from.email });
+  const prepared: PreparedIssue = {
     props: built.props,
     compiled,
     encoded: { html: encodeTemplate(compiled.html, true), text: encodeTemplate(compiled.text, false) },
-    from: env.from ?? senderFromContent('from', { name: newsletter.from.name, address: newsletter.from.email }),
+    from,
     replyTo,
     unsubscribeBase,
     unsubscribeMailto: env.unsubscribeMailto,
     secret,
+    extraHeaders: options.extraHeaders,
+    messageIdOf: messageIds(issue.slug, issue.number, from.address.slice(from.address.lastIndexOf('@') + 1).toLowerCase()),
+    raw: undefined,
+    signer: options.dkim ? new DkimSigner(options.dkim) : undefined,
   };
+  if (sharedValuesPass(prepared)) prepared.raw = rawTemplate(prepared);
+  return prepared;
+}
+
+/**
+ * True when composeMessage accepts what every message shares (list id and
+ * newsletter name, mailto, extra headers, From, Reply-To): it checks those
+ * for each recipient, and they fail for any recipient or for none, so one
+ * probe recipient with nothing of their own to refuse tells.
+ */
+function sharedValuesPass(prepared: PreparedIssue): boolean {
+  const probe = { email: 'probe@example.com' };
+  try {
+    composeMessage({
+      props: prepared.props,
+      personalized: { subject: 'probe', html: '', text: '' },
+      recipient: probe,
+      unsubscribe: { url: prepared.unsubscribeBase, mailto: prepared.unsubscribeMailto },
+      from: prepared.from,
+      replyTo: prepared.replyTo,
+      extraHeaders: prepared.extraHeaders,
+    });
+    return true;
+  } catch (error) {
+    if (isNewsletterError(error)) return false;
+    throw error;
+  }
+}
+
+function rawTemplate(prepared: PreparedIssue): RawMessageTemplate {
+  const { newsletter } = prepared.props;
+  const subject = prepared.compiled.subject.pieces;
+  return new RawMessageTemplate({
+    from: prepared.from,
+    replyTo: prepared.replyTo,
+    newsletter,
+    unsubscribeMailto: prepared.unsubscribeMailto,
+    staticSubject: subject.slots.length ? undefined : subject.literals[0],
+    sampleMessageId: prepared.messageIdOf('probe@example.com'),
+    extraHeaders: prepared.extraHeaders,
+    text: prepared.encoded.text,
+    html: prepared.encoded.html,
+  });
 }
 
 /**
  * One recipient's message: merge values (HTML-escaped in the HTML part, as
  * they are in text and subject), their own signed unsubscribe URL, and the
- * headers. Throws NewsletterError if a value would inject a header.
+ * headers, as the bytes SMTP sends (nodemailer's `raw`, with the envelope
+ * and Message-ID beside it), DKIM-signed when the run has a key. Throws
+ * NewsletterError if a value would inject a header.
  */
 export function messageFor(prepared: PreparedIssue, recipient: RecipientLike, date?: Date): MailOptions {
   const { props } = prepared;
   const url = unsubscribeUrl(prepared.unsubscribeBase, recipient.email, props.newsletter.listId, prepared.secret);
   const values = valuesFor(props, recipient, url);
+  const subject = prepared.compiled.subject(values);
+  if (!prepared.raw) return unsignedComposedMessage(prepared, recipient, values, url, subject, date);
+  const messageId = prepared.messageIdOf(recipient.email);
+  const message = prepared.raw.message({
+    email: recipient.email,
+    firstName: recipient.firstName,
+    lastName: recipient.lastName,
+    values,
+    unsubscribeUrl: url,
+    subject,
+    messageId,
+    time: date ? date.getTime() : Date.now(),
+  }, prepared.signer?.room);
+  return {
+    raw: prepared.signer ? prepared.signer.signInPlace(message) : message.buffer,
+    // Explicit, so the envelope never depends on how the headers were written.
+    envelope: { from: prepared.from.address, to: [recipient.email] },
+    // For nodemailer's info.messageId (it does not read the raw headers).
+    messageId,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}
+
+/**
+ * The message through composeMessage, for a run whose shared values it
+ * refuses: it names the problem for each recipient, so it never returns a
+ * message. If it ever did, that message could not be signed here: refuse it
+ * rather than send it unsigned.
+ */
+function unsignedComposedMessage(prepared: PreparedIssue, recipient: RecipientLike, values: MergeValues, url: string, subject: string, date: Date | undefined): MailOptions {
+  const mail = composedMessage(prepared, recipient, values, url, subject, date);
+  if (prepared.signer) throw new Error(`Bug: the message for ${recipient.email} was composed without the raw template and would go out without its DKIM signature`);
+  return mail;
+}
+
+function composedMessage(prepared: PreparedIssue, recipient: RecipientLike, values: MergeValues, url: string, subject: string, date: Date | undefined): MailOptions {
   return composeMessage({
-    props,
-    // Only the subject is rendered here; the bodies come pre-encoded (same text as personalize() gives).
-    personalized: { subject: prepared.compiled.subject(values), html: '', text: '' },
+    props: prepared.props,
+    personalized: { subject, html: '', text: '' },
     encodedParts: { html: prepared.encoded.html.render(values), text: prepared.encoded.text.render(values) },
     recipient,
     unsubscribe: { url, mailto: prepared.unsubscribeMailto },

@@ -1,24 +1,17 @@
 import { Transform } from 'node:stream';
 import nodemailer from 'nodemailer';
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
-import type { DkimConfig, SmtpConfig, SmtpTlsConfig } from '../config/index.ts';
+import type { SmtpConfig, SmtpTlsConfig } from '../config/index.ts';
 
 /**
- * The signed header list. nodemailer 10's default happens to include
- * List-Unsubscribe-Post, older ones did not; RFC 8058 one-click only counts
- * when the signature covers both List-Unsubscribe headers, so say it here.
+ * No DKIM option, on purpose: messageFor signs each message as it makes it
+ * (prepareIssue's `dkim`, dkim.ts), so the transport has nothing to sign and
+ * no way to sign a second time.
  */
-export const DKIM_SIGNED_HEADERS = [
-  'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc',
-  'MIME-Version', 'Content-Type', 'Content-Transfer-Encoding', 'Content-ID',
-  'List-Id', 'List-Unsubscribe', 'List-Unsubscribe-Post',
-].join(':');
-
 export interface TransportOptions {
   concurrency: number;
-  dkim?: DkimConfig | undefined;
-  /** Test hooks: timeouts, TLS options (e.g. a self-signed test server). */
-  overrides?: Partial<SMTPPoolOptions>;
+  /** Test hooks: timeouts, TLS options (e.g. a self-signed test server); never DKIM (see above). */
+  overrides?: Omit<Partial<SMTPPoolOptions>, 'dkim'>;
 }
 
 /** Node's tls.connect options: `ca` replaces the system CAs, `servername` is both SNI and the name checked. */
@@ -50,16 +43,6 @@ export function poolOptions(smtp: SmtpConfig, options: TransportOptions): SMTPPo
     // No logging: the transaction log would carry AUTH exchanges.
     logger: false,
     debug: false,
-    ...(options.dkim
-      ? {
-          dkim: {
-            domainName: options.dkim.domainName,
-            keySelector: options.dkim.keySelector,
-            privateKey: options.dkim.privateKey,
-            headerFieldNames: DKIM_SIGNED_HEADERS,
-          },
-        }
-      : {}),
     ...options.overrides,
     pool: true,
   };

@@ -53,7 +53,7 @@ export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
   const started = Date.now();
   // A first dry run needs no configuration: without a secret the links are signed with the sample one, and each file says so.
   const { secret, sample } = secretOrSample(opts.env);
-  const prepared: PreparedIssue = { ...prepareIssue(opts.built, opts.env, secret), ...(sample ? { extraHeaders: { [SAMPLE_SECRET_HEADER]: SAMPLE_SECRET_VALUE } } : {}) };
+  const prepared: PreparedIssue = prepareIssue(opts.built, opts.env, secret, sample ? { extraHeaders: { [SAMPLE_SECRET_HEADER]: SAMPLE_SECRET_VALUE } } : {});
   const { slug } = opts.built.props.issue;
   const outbox = resolve(opts.outDir, slug, 'outbox');
   const failures = new FailuresCsv(resolve(opts.outDir, slug, 'dry-run-failures.csv'));

@@ -59,7 +59,8 @@ export interface SendOptions {
 export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
   const started = Date.now();
   const smtp = requireSmtp(opts.env);
-  const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env));
+  // DKIM signs each message as messageFor makes it; the transport gets no key.
+  const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env), { dkim: opts.env.dkim });
   for (const w of exampleDomainWarnings(prepared, opts.env)) opts.onWarning?.(w);
   // A device or folder as the list is refused before the state folder is touched.
   await listFileKind(opts.listPath);
@@ -114,10 +115,10 @@ interface Sent {
 async function sendToList(run: SendRun): Promise<Sent> {
   const { opts, journal, failures, smtp } = run;
   const total = await estimateRows(opts.listPath);
-  const source = await openListSource({ ...opts, journal, failures });
+  const source = await openListSource({ ...opts, journal, failures, expectedRows: total });
   await journal.record({ s: 'run', t: Date.now(), issue: opts.built.props.issue.slug, list: opts.listPath, pid: process.pid, concurrency: run.concurrency, rate: opts.rate ?? null });
   // Nobody left to attempt (all sent, failed, suppressed or skipped): no reason to connect anywhere.
-  const transport = source.empty ? undefined : createSmtpTransport(smtp, { concurrency: run.concurrency, dkim: opts.env.dkim, overrides: opts.transportOverrides });
+  const transport = source.empty ? undefined : createSmtpTransport(smtp, { concurrency: run.concurrency, overrides: opts.transportOverrides });
   let stop: Stop | undefined;
   let retriesWaiting = 0;
   try {

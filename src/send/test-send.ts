@@ -51,14 +51,15 @@ function testFix(f: SmtpFailure, display: string): string {
 export async function testSend(opts: TestSendOptions): Promise<SendSummary> {
   const started = Date.now();
   const smtp = requireSmtp(opts.env);
-  const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env));
+  // DKIM signs each message as messageFor makes it; the transport gets no key.
+  const prepared = prepareIssue(opts.built, opts.env, requireSecret(opts.env), { dkim: opts.env.dkim });
   for (const w of exampleDomainWarnings(prepared, opts.env)) opts.onWarning?.(w);
   const address = opts.to.trim();
   if (!/^[^@\s]+@[^@\s]+$/.test(address) || /[\r\n]/.test(address))
     throw new NewsletterError('EUSAGE', `--test needs one email address; got "${address}"`, { fix: 'Example: --test you@example.com' });
   const onList = opts.listPath ? await findOnList(opts.listPath, address.toLowerCase()) : undefined;
   const recipient: RecipientLike = { ...onList, email: address };
-  const transport = createSmtpTransport(smtp, { concurrency: 1, dkim: opts.env.dkim, overrides: opts.transportOverrides });
+  const transport = createSmtpTransport(smtp, { concurrency: 1, overrides: opts.transportOverrides });
   transport.on('error', () => {});
   const stats = emptyDeliveryStats();
   try {

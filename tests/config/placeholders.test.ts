@@ -125,7 +125,8 @@ describe('one fix per variable', () => {
     ['DKIM_DOMAIN', { DKIM_DOMAIN: 'nodot', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: 'k.pem' }, { DKIM_DOMAIN: ENV_EXAMPLE.DKIM_DOMAIN.value, DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: 'dkim.pem' }],
   ])('%s: a value in the wrong form and the example value get the same fix, ENV_FIX', async (variable, wrongForm, example) => {
     const dir = await tempDir();
-    await writeFile(join(dir, 'dkim.pem'), generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    // An RSA key: DKIM signs rsa-sha256, and env.ts refuses other key types.
+    await writeFile(join(dir, 'dkim.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const formError = thrown(() => requireSmtp(parseSendEnv(wrongForm, dir)));
     const placeholderError = thrown(() => requireSmtp(parseSendEnv(example, dir)));
     expect(formError.message).not.toMatch(/example value|placeholder|reserved for examples/);
