@@ -31,16 +31,8 @@ export async function renderEmailHtml(element: ReactElement): Promise<string> {
   await stream.allReady;
   // An error inside the Suspense boundary still completes the stream (client-side fallback); render rejects on it.
   if (failure) throw failure;
-  const html = stripImagePreloadLinks(await readAll(stream));
+  const html = stripImagePreloadLinks(await new Response(stream).text());
   return XHTML_DOCTYPE + html.replace(/<!DOCTYPE.*?>/, '');
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder('utf-8');
-  const reader = stream.getReader();
-  let text = '';
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
-  return text + decoder.decode();
 }
 
 /**

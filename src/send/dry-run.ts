@@ -59,7 +59,7 @@ export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {
   const failures = new FailuresCsv(resolve(opts.outDir, slug, 'dry-run-failures.csv'));
   const stats = emptyDeliveryStats();
   const total = await estimateRows(opts.listPath);
-  const source = await openListSource({ listPath: opts.listPath, strict: opts.strict, stateDir: opts.stateDir, limit: opts.limit, failures, onRowProblem: opts.onRowProblem, onSuppressionProblem: opts.onSuppressionProblem, signal: opts.signal });
+  const source = await openListSource({ listPath: opts.listPath, strict: opts.strict, stateDir: opts.stateDir, limit: opts.limit, expectedRows: total, failures, onRowProblem: opts.onRowProblem, onSuppressionProblem: opts.onSuppressionProblem, signal: opts.signal });
   await emptyOutbox(outbox);
   const t = source.tally;
   const progress = () =>

@@ -15,7 +15,7 @@ export type StateCode = (typeof STATE)[keyof typeof STATE];
 /**
  * The journal's in-memory index: lowercased address -> last state, one byte a
  * slot in the compact HashIndex (see there for the memory and collision
- * reasoning): 9 bytes a slot, 12–18 bytes a recipient, ~14 MB for 1M.
+ * reasoning): 9 bytes a slot, 12–18 bytes a recipient, ~12 MB for 1M.
  */
 export class StateIndex extends HashIndex<Uint8Array> {
   constructor(initialCapacity = 1024) {
