@@ -29,6 +29,13 @@ export interface SinkStats {
   messages: number;
   bytes: number;
   distinctRecipients: number;
+  /**
+   * When the first and the last message of the run were accepted (end of DATA), in ms on the sink's
+   * own monotonic clock (only their difference means anything). The rate between them excludes
+   * what happens before the first message (a sender's login check, connection set-up) for every sender alike.
+   */
+  firstAcceptedMs?: number;
+  lastAcceptedMs?: number;
   /** Fault mode: when each distinct recipient was first accepted (epoch ms, ascending). */
   accepted?: number[];
   /** Fault mode: RCPT attempts answered 451, and replies of 421 (connects and commands). */
@@ -159,12 +166,17 @@ function faultHooks(run: () => FaultRun, count: (size: number) => void): Partial
 function serve(faults: boolean): void {
   let messages = 0;
   let bytes = 0;
+  let first: number | undefined;
+  let last: number | undefined;
   let recipients = new Set<string>();
   let run = new FaultRun({});
   const count = (size: number) => {
     messages++;
     bytes += size;
+    last = performance.now();
+    first ??= last;
   };
+  const times = () => (first === undefined || last === undefined ? {} : { firstAcceptedMs: first, lastAcceptedMs: last });
   const plain: Partial<SMTPServerOptions> = {
     onRcptTo(address, _session, callback) {
       recipients.add(address.address.toLowerCase());
@@ -195,11 +207,13 @@ function serve(faults: boolean): void {
     if (message.op === 'reset') {
       messages = 0;
       bytes = 0;
+      first = undefined;
+      last = undefined;
       recipients = new Set();
       run = new FaultRun(message.plan ?? {});
       process.send!({ messages, bytes, distinctRecipients: 0 });
-    } else if (faults) process.send!({ messages, bytes, distinctRecipients: run.delivered.size, ...run.stats() });
-    else process.send!({ messages, bytes, distinctRecipients: recipients.size });
+    } else if (faults) process.send!({ messages, bytes, distinctRecipients: run.delivered.size, ...times(), ...run.stats() });
+    else process.send!({ messages, bytes, distinctRecipients: recipients.size, ...times() });
   });
   process.on('disconnect', () => process.exit(0));
   server.listen(0, '127.0.0.1', () => {

@@ -155,13 +155,17 @@ class Delivery {
     // for both: the server cannot accept a message the journal does not show as in flight, so
     // after a crash every possible duplicate is a `sending` with no later outcome.
     const inFlight = journal.record({ s: 'sending', e: job.sub.key, n: job.attempts + 1, t: Date.now() });
-    const held = Promise.all([gate, inFlight]).then(() => {});
+    // Settles after both, without Promise.all's array and per-element resolvers; `gate` is the
+    // earlier commit, so it has usually settled already. Either failing fails `held`.
+    const held = inFlight.then(() => gate);
     // Observed here; a failed commit still reaches sendMail through the gate (and stops the run).
     held.catch(() => {});
     stats.inFlight++;
     let response: string;
     try {
-      const info = await this.#in.transport.sendMail({ ...mail, [COMMIT_GATE]: held } as MailOptions);
+      // messageFor made this object for this attempt alone: the gate is added to it, not to a copy.
+      (mail as Record<string, unknown>)[COMMIT_GATE] = held;
+      const info = await this.#in.transport.sendMail(mail);
       response = String(info.response ?? '').replace(/\s+/g, ' ').trim();
     } catch (error) {
       stats.inFlight--;

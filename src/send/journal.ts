@@ -13,7 +13,16 @@ import { STATE, StateIndex, type StateCode } from './state-index.ts';
 export type { FailedRecord, JournalRecord, SuppressRecord } from './journal-record.ts';
 
 const DSYNC = constants.O_DSYNC ?? 0;
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DSYNC | NOFOLLOW;
+// No O_APPEND: each group is written at the offset reserved for it (see #commit).
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | DSYNC | NOFOLLOW;
+/**
+ * Group commits in flight at once. Two: a record that arrives while a group is
+ * being written goes out at once instead of waiting for that write to end
+ * first (the wait the commit gate used to pay for twice); records arriving
+ * while two are in flight batch up for the next, so a slow disk still gets
+ * few, larger groups.
+ */
+const MAX_IN_FLIGHT = 2;
 
 export function journalPath(stateDir: string, issueSlug: string, listPath: string): string {
   const abs = resolve(listPath);
@@ -43,10 +52,20 @@ function stateOf(record: JournalRecord): Exclude<StateCode, 0> | undefined {
  * dropped on open), and costs O(1) per record. Lookups go through a compact
  * in-memory index rebuilt from the file on open.
  *
- * Durability: records written in the same moment go out as one group commit.
- * The file is opened O_DSYNC, so that write returns only once the data and
- * the file size are on disk (an fsync's guarantee in one system call; where
- * the platform has no O_DSYNC, an explicit fdatasync follows each write).
+ * Durability: records written in the same moment go out as one group commit,
+ * one write at the file offset reserved for the group when it started, so the
+ * file holds the groups in the order recorded. The file is opened O_DSYNC, so
+ * that write returns only once the data and the file size are on disk (an
+ * fsync's guarantee in one system call, and one callback; where the platform
+ * has no O_DSYNC, an explicit fdatasync follows each write). Up to
+ * MAX_IN_FLIGHT groups are written at once, so a group need not wait for the
+ * previous one's write to end before its own starts. A group's promise settles
+ * only when it and every earlier group are on disk, so nothing acknowledged
+ * can sit after a part of the file that is not. A crash may still leave an
+ * un-acknowledged earlier group as a hole of NUL bytes before a later group's
+ * records: the loader skips it (journal-scan.ts) and keeps the complete
+ * records around it, each a true event (a `sending` is written before the end
+ * of DATA could pass, a `sent` only after acceptance).
  *
  * Like every state file it is never opened through a symlink, and is created
  * 0600 in a 0700 folder (see state-file.ts).
@@ -66,14 +85,23 @@ export class Journal {
   runs = 0;
   /** Bytes of a torn last line dropped on open (a crash mid-write). */
   tornBytes = 0;
+  /** Bytes of holes (a run of NULs, after any torn start of a line) skipped on open: un-acknowledged writes a power loss left out. */
+  holeBytes = 0;
   /** Hard bounces kept in the journal since the last run; this run writes them to the suppression list before sending (few: one per bounce). */
   readonly toSuppress: SuppressRecord[] = [];
   #fd: number | undefined;
   #lock: Lock | undefined;
   #buffer: string[] = [];
-  #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** The commit the records appended since the last write started wait for: one promise per group, not per record. */
+  #next: Commit | undefined;
   #scheduled = false;
-  #writing = false;
+  /** Where the next group goes: the end of the file plus every group being written. */
+  #end = 0;
+  /** Groups being written, oldest first: each settles once it and every older one are on disk. */
+  readonly #unsettled: Commit[] = [];
+  /** Writes not yet returned, and close() waiting for them (after a failure some may still run). */
+  #writes = 0;
+  #onIdle: (() => void) | undefined;
   #failed: NewsletterError | undefined;
 
   private constructor(path: string) {
@@ -88,8 +116,9 @@ export class Journal {
     try {
       const validBytes = await journal.#load();
       if (validBytes !== undefined && journal.tornBytes) await truncateTo(path, validBytes);
+      journal.#end = validBytes ?? 0;
       // A raw fd and callback writes: the hot path pays for no FileHandle promise machinery.
-      journal.#fd = await promisify(fsOpen)(path, APPEND_FLAGS, STATE_FILE_MODE).catch((cause: unknown) => {
+      journal.#fd = await promisify(fsOpen)(path, WRITE_FLAGS, STATE_FILE_MODE).catch((cause: unknown) => {
         throw stateFileError(path, cause);
       });
       if (validBytes === undefined) await syncDir(dirname(path));
@@ -112,9 +141,13 @@ export class Journal {
   record(record: JournalRecord): Promise<void> {
     if (this.#failed) return Promise.reject(this.#failed);
     this.#append(record);
-    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     this.#schedule();
-    return done;
+    return this.#nextCommit();
+  }
+
+  #nextCommit(): Promise<void> {
+    this.#next ??= new Commit();
+    return this.#next.done;
   }
 
   /**
@@ -134,7 +167,7 @@ export class Journal {
 
   /** Commit on the next turn, so records written in the same moment share one write. */
   #schedule(): void {
-    if (this.#scheduled || this.#writing) return;
+    if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
@@ -142,52 +175,66 @@ export class Journal {
     });
   }
 
+  /** Write the buffered records as one group at the next offset (unless MAX_IN_FLIGHT groups are being written). */
   #commit(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    if (!this.#buffer.length || this.#fd === undefined) {
-      for (const w of waiters) {
-        if (this.#fd === undefined) w.reject(new Error('journal is closed'));
-        else w.resolve();
-      }
-      return;
-    }
+    if (this.#unsettled.length >= MAX_IN_FLIGHT || !this.#buffer.length) return;
+    if (this.#fd === undefined) return this.#fail(new Error('journal is closed'));
+    // Notes alone (no record waiting) still get a group, so flush() and close() can wait for them
+    // (nobody else holds its promise: a failure is reported through the records that follow).
+    const group = this.#next ?? Commit.unobserved();
+    this.#next = undefined;
     const data = Buffer.from(this.#buffer.join(''), 'utf8');
     this.#buffer = [];
-    this.#writing = true;
-    writeDurably(this.#fd, data, (cause) => {
-      this.#writing = false;
-      if (cause) {
-        this.#failed = new NewsletterError('ESEND', `Cannot write the send journal: ${cause.message}`, {
-          where: this.path,
-          fix: 'Free disk space or fix permissions, then run the same command again to resume.',
-          reason: 'journalWriteFailed',
-          cause,
-        });
-        for (const w of [...waiters, ...this.#waiters]) w.reject(this.#failed);
-        this.#waiters = [];
-        this.#buffer = [];
-        return;
-      }
-      for (const w of waiters) w.resolve();
-      // Records that arrived during the write form the next group.
-      if (this.#waiters.length) this.#commit();
+    const offset = this.#end;
+    this.#end += data.length;
+    this.#unsettled.push(group);
+    this.#writes++;
+    writeDurably(this.#fd, data, offset, (cause) => {
+      if (--this.#writes === 0) this.#onIdle?.();
+      if (cause) return this.#fail(cause);
+      group.written = true;
+      this.#settleWritten();
+      // A slot is free: the records that arrived meanwhile form the next group.
+      if (this.#next) this.#commit();
     });
+  }
+
+  /** Settle, oldest first, every group that is on disk with all the groups before it. */
+  #settleWritten(): void {
+    while (this.#unsettled[0]?.written) this.#unsettled.shift()!.resolve();
+  }
+
+  /** A write failed: the journal takes no more records, and everything not yet on disk fails. */
+  #fail(cause: Error): void {
+    this.#failed ??= new NewsletterError('ESEND', `Cannot write the send journal: ${cause.message}`, {
+      where: this.path,
+      fix: 'Free disk space or fix permissions, then run the same command again to resume.',
+      reason: 'journalWriteFailed',
+      cause,
+    });
+    for (const group of this.#unsettled.splice(0)) group.reject(this.#failed);
+    this.#next?.reject(this.#failed);
+    this.#next = undefined;
+    this.#buffer = [];
   }
 
   /** Wait until everything recorded or noted so far is on disk. */
   async flush(): Promise<void> {
     if (this.#failed) throw this.#failed;
-    if (!this.#buffer.length && !this.#writing) return;
-    await new Promise<void>((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
+    if (this.#buffer.length) {
+      const done = this.#nextCommit();
       this.#schedule();
-    });
+      return done;
+    }
+    // Settled in order: the newest group settles last.
+    await this.#unsettled[this.#unsettled.length - 1]?.done;
   }
 
   async close(): Promise<void> {
     try {
       await this.flush().catch(() => {});
+      // Never close the fd under a write still queued for it (its number could be reused by then).
+      if (this.#writes) await new Promise<void>((resolve) => (this.#onIdle = resolve));
       if (this.#fd !== undefined) await promisify(fsClose)(this.#fd);
       this.#fd = undefined;
     } finally {
@@ -237,6 +284,7 @@ export class Journal {
       }, (line) => {
         if (torn) throw damaged(torn, ` (line ${line} after it is intact, so it is not a torn last write)`);
       });
+      this.holeBytes = end.holeBytes;
       if (torn) {
         this.tornBytes = end.size - torn.offset;
         return torn.offset;
@@ -248,6 +296,28 @@ export class Journal {
       if (code === 'ENOENT') return undefined;
       throw error instanceof NewsletterError ? error : stateFileError(this.path, error, 'read');
     }
+  }
+}
+
+/** One group commit: settled once its write is on disk (or failed). */
+class Commit {
+  readonly done: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+  /** Its write returned (it settles once every older group's has too). */
+  written = false;
+
+  constructor() {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  static unobserved(): Commit {
+    const commit = new Commit();
+    commit.done.catch(() => {});
+    return commit;
   }
 }
 
@@ -273,11 +343,11 @@ async function truncateTo(path: string, length: number): Promise<void> {
   }
 }
 
-/** Write all of `data`, then (without O_DSYNC) fdatasync; one callback at the end. */
-function writeDurably(fd: number, data: Buffer, done: (error: Error | null) => void, offset = 0): void {
-  write(fd, data, offset, data.length - offset, null, (error, written) => {
+/** Write all of `data` at `position` (a short write goes on where it stopped), then (without O_DSYNC) fdatasync; one callback at the end. */
+function writeDurably(fd: number, data: Buffer, position: number, done: (error: Error | null) => void, offset = 0): void {
+  write(fd, data, offset, data.length - offset, position + offset, (error, written) => {
     if (error) return done(error);
-    if (offset + written < data.length) return writeDurably(fd, data, done, offset + written);
+    if (offset + written < data.length) return writeDurably(fd, data, position, done, offset + written);
     if (DSYNC) return done(null);
     fdatasync(fd, done);
   });
