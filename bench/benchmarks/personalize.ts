@@ -62,7 +62,7 @@ export async function personalizeBench(log: (line: string) => void): Promise<Ben
   // What send prepares once per run: the templates compiled, config resolved, the message template made;
   // `signing` also the DKIM signer, as send and test-send prepare it from DKIM_* (the key parsed once, by env.ts).
   const prepared = prepareIssue(built, env, SECRET);
-  const signing = prepareIssue(built, env, SECRET, { dkim: { domainName: DOMAIN, keySelector: SELECTOR, privateKey: pem, key, keyFile: 'bench.pem' } });
+  const signing = prepareIssue(built, env, SECRET, { dkim: { domainName: DOMAIN, keySelector: SELECTOR, key, keyFile: 'bench.pem' } });
   const subscribers: FakeSubscriber[] = Array.from({ length: SUBSCRIBERS }, (_, i) => fakeSubscriber(i));
   // The fill stage starts from ready values (URLs signed beforehand), so it times Handlebars alone.
   const values: MergeValues[] = subscribers.map((s) =>

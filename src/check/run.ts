@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { formatProblem } from '../content/index.ts';
 import { isNewsletterError } from '../errors.ts';
 import { buildIssue, type BuiltIssue } from '../render/index.ts';
-import { composeMessage, toRfc822 } from '../mail/index.ts';
+import { messageFor, prepareIssue, toRfc822 } from '../mail/index.ts';
 import { unsubscribeUrl } from '../audience/index.ts';
 import { loadSettings, MISSING_SECRET, type SenderSettings, type Settings } from '../config/index.ts';
 import { checkAccessibility } from './accessibility.ts';
@@ -78,7 +78,7 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
   // axe-core's findings replace the hand-written ones it covers; without Chromium those are the fallback.
   findings.push(...withoutDuplicates([...checkImages(doc), ...checkAccessibility(doc), ...checkContrast(props.newsletter.colors)], browser.axe));
 
-  const message = await messageAsSent(props, reader, sender);
+  const message = await messageAsSent(built, reader.recipient, sender, secret);
   findings.push(...checkCompliance({ doc, postalAddress: props.newsletter.postalAddress, unsubscribeUrl: reader.unsubscribeUrl, headers: parseHeaders(message) }));
   if (options.spam !== false) findings.push(...(await spamCheck(message, env, figures)));
   findings.push(...checkPlainText(doc, reader.personalized.text));
@@ -114,18 +114,15 @@ function contentFindings(built: BuiltIssue): Finding[] {
   ];
 }
 
-/** The sample reader's message as send composes it (the settings' From, Reply-To and unsubscribe mailto). */
-function messageAsSent(props: BuiltIssue['props'], reader: ReturnType<typeof sampleCopy>, sender: SenderSettings): Promise<Buffer> {
-  return toRfc822(
-    composeMessage({
-      props,
-      personalized: reader.personalized,
-      recipient: reader.recipient,
-      unsubscribe: { url: reader.unsubscribeUrl, mailto: sender.unsubscribeMailto },
-      from: sender.from,
-      replyTo: sender.replyTo,
-    }),
-  );
+/**
+ * The sample reader's message as send makes it, byte for byte but for the
+ * signature (prepareIssue + messageFor: the settings' From, Reply-To,
+ * unsubscribe base and mailto; its link signed with check's secret, the one
+ * `reader`'s copy has), so the spam score is of what is sent. Unsigned, as
+ * before: check does not use the DKIM key.
+ */
+function messageAsSent(built: BuiltIssue, reader: SampleRecipient, sender: SenderSettings, secret: string): Promise<Buffer> {
+  return toRfc822(messageFor(prepareIssue(built, sender, secret), reader));
 }
 
 /** SpamAssassin's score for the message (its figures go into `figures.spam`), or why it was skipped. */

@@ -40,9 +40,11 @@ export interface SmtpTlsConfig {
 export interface DkimConfig {
   domainName: string;
   keySelector: string;
-  /** The PEM text as read from DKIM_PRIVATE_KEY_FILE. */
-  privateKey: string;
-  /** The same key parsed once: OpenSSL 3 decodes PEM text slowly (about 0.8 ms), which every signature would pay again. */
+  /**
+   * The key of DKIM_PRIVATE_KEY_FILE, parsed once: OpenSSL 3 decodes PEM text
+   * slowly (about 0.8 ms), which every signature would pay again. The PEM text
+   * itself is not kept, so the secret is in memory once.
+   */
   key: KeyObject;
   keyFile: string;
 }
@@ -303,26 +305,49 @@ function dkimFrom(vars: EnvVars, cwd: string, problems: EnvProblem[]): DkimConfi
   if (!keyFile) problems.push({ variable: 'DKIM_PRIVATE_KEY_FILE', message: 'is missing; the other DKIM_* variables are set' });
   if (!domainName || !keySelector || !keyFile) return undefined;
   const path = resolve(cwd, keyFile);
-  let privateKey: string;
+  let pem: string;
   try {
-    privateKey = readFileSync(path, 'utf8');
+    pem = readFileSync(path, 'utf8');
   } catch (cause) {
     problems.push({ variable: 'DKIM_PRIVATE_KEY_FILE', message: `cannot be read: ${(cause as NodeJS.ErrnoException).code ?? 'error'}` });
     return undefined;
   }
+  const key = parsedKey(pem, problems);
+  if (!key) return undefined;
+  return { domainName, keySelector, key, keyFile: path };
+}
+
+/**
+ * RFC 8301 §3.2: verifiers MUST NOT consider a signature made with an RSA key
+ * under 1024 bits valid (mailauth gives `policy`, not `pass`), so mail signed
+ * with one goes out as good as unsigned.
+ */
+const MIN_RSA_BITS = 1024;
+
+/** PEM armour of a PKCS#8 key encrypted with a passphrase, or of a traditional one with Proc-Type: 4,ENCRYPTED. */
+const ENCRYPTED_PEM = /-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: *4, *ENCRYPTED/m;
+
+/**
+ * The key of DKIM_PRIVATE_KEY_FILE parsed once (the PEM text is not kept: one
+ * copy of the secret in memory), or undefined with the problem recorded.
+ */
+function parsedKey(pem: string, problems: EnvProblem[]): KeyObject | undefined {
+  const refuse = (message: string): undefined => {
+    problems.push({ variable: 'DKIM_PRIVATE_KEY_FILE', message });
+  };
+  // Tested before parsing: createPrivateKey without a passphrase only says it cannot read the key.
+  if (ENCRYPTED_PEM.test(pem)) return refuse('holds a passphrase-encrypted key, which cannot be used unattended; write it unencrypted (openssl pkey -in encrypted.pem -out dkim-private.pem) and keep that file readable only by the sender');
   let key: KeyObject;
   try {
-    key = createPrivateKey(privateKey);
+    key = createPrivateKey(pem);
   } catch {
-    problems.push({ variable: 'DKIM_PRIVATE_KEY_FILE', message: 'is not a PEM private key' });
-    return undefined;
+    return refuse('is not a PEM private key');
   }
   // Signatures are rsa-sha256 (what every receiver verifies); another key type used to leave messages silently unsigned.
-  if (key.asymmetricKeyType !== 'rsa') {
-    problems.push({ variable: 'DKIM_PRIVATE_KEY_FILE', message: `holds a key of type ${key.asymmetricKeyType ?? 'unknown'}, not RSA; DKIM signatures here are rsa-sha256` });
-    return undefined;
-  }
-  return { domainName, keySelector, privateKey, key, keyFile: path };
+  if (key.asymmetricKeyType !== 'rsa') return refuse(`holds a key of type ${key.asymmetricKeyType ?? 'unknown'}, not RSA; DKIM signatures here are rsa-sha256`);
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < MIN_RSA_BITS) return refuse(`holds a ${bits}-bit RSA key; receivers ignore DKIM signatures made with keys under ${MIN_RSA_BITS} bits (RFC 8301), so make a 2048-bit one: openssl genrsa -out dkim-private.pem 2048`);
+  return key;
 }
 
 /** A variable the schema has already accepted as one mailbox. */

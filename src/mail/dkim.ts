@@ -146,9 +146,13 @@ const SIGNED_KEY = new Map<string, string>();
  * A whole (unfolded) field into `fields` when its name is one to sign; a later
  * instance replaces an earlier one. (nodemailer drops whitespace-only lines
  * first; such a line has no name to sign, so it is never kept here either.)
+ * A line without ":" has no name either (nodemailer's substr(0, -1) gives
+ * ''), where slice(0, -1) would read "Subjectx" as a Subject field.
  */
 function keepIfSigned(fields: Map<string, string>, field: string): void {
-  const name = field.slice(0, field.indexOf(':'));
+  const colon = field.indexOf(':');
+  if (colon < 0) return;
+  const name = field.slice(0, colon);
   let key = SIGNED_KEY.get(name);
   if (key === undefined) {
     const lower = trimFieldName(name).toLowerCase();

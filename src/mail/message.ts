@@ -123,6 +123,12 @@ function addressHeader(field: AddressField, mailbox: Mailbox, who: string, heade
  * is refused with an error naming the field and the recipient; From and
  * Reply-To must each be exactly one mailbox; no header line exceeds 998
  * octets (long text is written as encoded words, a URL too long is refused).
+ *
+ * Not what send, check, export or preview write: those all take messageFor's
+ * bytes (raw-message.ts), so each shows what is sent. This is the reference
+ * those bytes are tested against (parsed, they must say the same), and the
+ * judge of the values every message shares (personalized-message.ts asks it
+ * once per run, and for a run it refuses, it names the problem per recipient).
  */
 export function composeMessage(input: MessageInput): MailOptions {
   const { props, personalized, recipient, unsubscribe } = input;
@@ -184,9 +190,11 @@ export function composeMessage(input: MessageInput): MailOptions {
 }
 
 /**
- * The exact bytes nodemailer would send for these options (without a DKIM
- * signature, which the transport adds): for the spam score in `check` and the
- * .eml files of `export` and `send --dry-run`.
+ * The exact bytes nodemailer would send for these options: messageFor's own
+ * bytes (DKIM-signed only when its run was prepared with a key; the transport
+ * signs nothing), or for composeMessage's options what MailComposer makes of
+ * them. For the spam score in `check`, the .eml files of `export` and
+ * `send --dry-run`, and the preview's headers.
  */
 export async function toRfc822(options: MailOptions): Promise<Buffer> {
   // A message already made as bytes (messageFor): nodemailer sends `raw` as it is, and only

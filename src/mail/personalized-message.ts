@@ -2,11 +2,11 @@ import type { NewsletterProps } from '../content/index.ts';
 import { isNewsletterError, NewsletterError } from '../errors.ts';
 import { compileRendered, valuesFor, type CompiledIssue, type MergeValues } from '../personalize/index.ts';
 import { unsubscribeUrl } from '../audience/index.ts';
-import { MAX_UNSUBSCRIBE_URL, type DkimConfig, type SendEnv, parseMailbox, type Mailbox } from '../config/index.ts';
+import { MAX_UNSUBSCRIBE_URL, type DkimConfig, type SenderSettings, parseMailbox, type Mailbox } from '../config/index.ts';
 import { DkimSigner } from './dkim.ts';
 import { encodeTemplate, type EncodedTemplate } from './encoded-template.ts';
 import { fitsOneLine, MAX_LINE } from './header-lines.ts';
-import { composeMessage, messageIds, type MailOptions } from './message.ts';
+import { composeMessage, displayName, messageIds, type MailOptions } from './message.ts';
 import { RawMessageTemplate } from './raw-message.ts';
 
 /** Everything needed to make one recipient's message, prepared once per run (templates compiled once). */
@@ -20,6 +20,8 @@ export interface PreparedIssue {
   unsubscribeBase: string;
   unsubscribeMailto: string | undefined;
   secret: string;
+  /** PrepareOptions.fixedUnsubscribeUrl: every message's unsubscribe URL, unsigned; undefined: each recipient's own, signed. */
+  fixedUnsubscribeUrl: string | undefined;
   /** Header fields every message carries besides ours (the dry run's sample-secret note); see MessageInput. */
   extraHeaders?: Readonly<Record<string, string>> | undefined;
   /** This issue's Message-ID for an address (messageIdFor with the From address's domain). */
@@ -43,6 +45,13 @@ export interface PrepareOptions {
    * transport signs nothing, so a message is never signed twice.
    */
   dkim?: DkimConfig | undefined;
+  /**
+   * One unsubscribe URL for every message, as it is (no token): for a message
+   * shown rather than sent, export's sample .eml and the preview's headers,
+   * whose views carry that same URL. Never for send: its readers each need
+   * their own link, signed with the secret (the default).
+   */
+  fixedUnsubscribeUrl?: string | undefined;
 }
 
 export interface RecipientLike {
@@ -68,7 +77,12 @@ function senderFromContent(field: 'from' | 'replyTo', value: string | Mailbox): 
   return result.mailbox;
 }
 
-export function prepareIssue(built: { props: NewsletterProps; html: string; text: string }, env: SendEnv, secret: string, options: PrepareOptions = {}): PreparedIssue {
+/**
+ * What every message of a run shares, made once: `env` is the sender
+ * settings (SendEnv or the commands' SenderSettings: MAIL_FROM, REPLY_TO,
+ * UNSUBSCRIBE_URL / _MAILTO), `secret` what unsubscribe links are signed with.
+ */
+export function prepareIssue(built: { props: NewsletterProps; html: string; text: string }, env: SenderSettings, secret: string, options: PrepareOptions = {}): PreparedIssue {
   const { issue, newsletter } = built.props;
   if (/[\r\n]/.test(issue.subject))
     throw new NewsletterError('ECONTENT', 'The issue subject contains a line break (CR or LF); it would let the subject inject other mail headers', {
@@ -90,6 +104,7 @@ export function prepareIssue(built: { props: NewsletterProps; html: string; text
     unsubscribeBase,
     unsubscribeMailto: env.unsubscribeMailto,
     secret,
+    fixedUnsubscribeUrl: options.fixedUnsubscribeUrl,
     extraHeaders: options.extraHeaders,
     messageIdOf: messageIds(issue.slug, issue.number, from.address.slice(from.address.lastIndexOf('@') + 1).toLowerCase()),
     raw: undefined,
@@ -145,11 +160,12 @@ function rawTemplate(prepared: PreparedIssue): RawMessageTemplate {
  * they are in text and subject), their own signed unsubscribe URL, and the
  * headers, as the bytes SMTP sends (nodemailer's `raw`, with the envelope
  * and Message-ID beside it), DKIM-signed when the run has a key. Throws
- * NewsletterError if a value would inject a header.
+ * NewsletterError if a value would inject a header, or the address is empty.
  */
 export function messageFor(prepared: PreparedIssue, recipient: RecipientLike, date?: Date): MailOptions {
+  refuseEmptyAddress(recipient);
   const { props } = prepared;
-  const url = unsubscribeUrl(prepared.unsubscribeBase, recipient.email, props.newsletter.listId, prepared.secret);
+  const url = prepared.fixedUnsubscribeUrl ?? unsubscribeUrl(prepared.unsubscribeBase, recipient.email, props.newsletter.listId, prepared.secret);
   const values = valuesFor(props, recipient, url);
   const subject = prepared.compiled.subject(values);
   if (!prepared.raw) return unsignedComposedMessage(prepared, recipient, values, url, subject, date);
@@ -173,6 +189,22 @@ export function messageFor(prepared: PreparedIssue, recipient: RecipientLike, da
     disableFileAccess: true,
     disableUrlAccess: true,
   };
+}
+
+/**
+ * An empty address would be written as an empty To field (where nodemailer
+ * leaves To out) with an envelope that goes nowhere: refused like any other
+ * value that cannot be written, naming the recipient by name since there is
+ * no address to name them by.
+ */
+function refuseEmptyAddress(recipient: RecipientLike): void {
+  if (recipient.email.trim() !== '') return;
+  const name = displayName(recipient);
+  const who = name ? `the recipient ${JSON.stringify(name)}` : 'a recipient without a name';
+  throw new NewsletterError('ESEND', `The recipient address of ${who} is empty; the message would have an empty To field and nowhere to go`, {
+    where: who,
+    fix: 'Give every subscriber an email address (the email column of the subscriber list) and send again.',
+  });
 }
 
 /**

@@ -23,7 +23,7 @@ import { checkHeader, displayName, listUnsubscribeHeader, longAddress } from './
  * (MimeNode.encodeHeaderValue, then foldLines at 76, as MailComposer writes
  * them), so the headers say what composeMessage's say; tests parse both and
  * compare. The maker also tells whether the body is already in DKIM relaxed
- * canonical form (RawMessage), so signing it (dkim.ts) is one SHA-256 pass.
+ * canonical form (RoomyMessage.bodyCanonical), so signing it (dkim.ts) is one SHA-256 pass.
  */
 
 /** One MimeNode for nodemailer's header encoding (it keeps no state between calls; a new one per call costs a random boundary). */

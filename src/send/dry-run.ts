@@ -45,8 +45,8 @@ function emlName(job: Job): string {
 }
 
 /**
- * Render every message exactly as it would be sent (bytes from nodemailer's
- * composer; no DKIM signature) into .eml files, without touching SMTP or the
+ * Render every message exactly as it would be sent (messageFor's bytes, as
+ * send makes them; no DKIM signature) into .eml files, without touching SMTP or the
  * journal. Suppression, CSV status, --strict and --limit apply as in a send.
  */
 export async function dryRun(opts: DryRunOptions): Promise<SendSummary> {

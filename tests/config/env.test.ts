@@ -85,10 +85,34 @@ describe('sending config from the environment', () => {
     await writeFile(join(dir, 'dkim.pem'), privateKey);
     await writeFile(join(dir, 'bad.pem'), 'not a key at all, secret-looking-text');
     const env = parseSendEnv({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: 'dkim.pem' }, dir);
-    expect(env.dkim).toMatchObject({ domainName: 'example.com', keySelector: 'mail', privateKey });
+    expect(env.dkim).toMatchObject({ domainName: 'example.com', keySelector: 'mail' });
+    // The key parsed once, and only that copy kept: the PEM text is not carried along.
+    expect(env.dkim?.key.export({ type: 'pkcs8', format: 'pem' })).toBe(privateKey);
+    expect(env.dkim).not.toHaveProperty('privateKey');
     const error = problem({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: join(dir, 'bad.pem') });
     expect(error.message).toContain('DKIM_PRIVATE_KEY_FILE is not a PEM private key');
     expect(error.message).not.toContain('secret-looking-text');
+  });
+
+  it('refuses an RSA key under 1024 bits, which receivers ignore (RFC 8301), and says how to make one that counts', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'short.pem'), generateKeyPairSync('rsa', { modulusLength: 512 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const error = problem({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: join(dir, 'short.pem') });
+    expect(error.message).toContain('DKIM_PRIVATE_KEY_FILE holds a 512-bit RSA key');
+    expect(error.message).toContain('RFC 8301');
+    expect(error.message).toContain('openssl genrsa -out dkim-private.pem 2048');
+  });
+
+  it.each([
+    ['PKCS#8', { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'a passphrase' }],
+    ['traditional (Proc-Type: 4,ENCRYPTED)', { type: 'pkcs1', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'a passphrase' }],
+  ] as const)('names a passphrase-encrypted key (%s) and how to write it unencrypted', async (_kind, encoding) => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'encrypted.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export(encoding));
+    const error = problem({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_FILE: join(dir, 'encrypted.pem') });
+    expect(error.message).toContain('DKIM_PRIVATE_KEY_FILE holds a passphrase-encrypted key');
+    expect(error.message).toContain('openssl pkey -in encrypted.pem -out dkim-private.pem');
+    expect(error.message).not.toContain('is not a PEM private key');
   });
 });
 

@@ -25,7 +25,7 @@ export function dkimKeys(modulusLength = 2048): DkimKeys {
 }
 
 /** The DkimConfig env.ts makes from DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE. */
-export const dkimConfig = (keys: DkimKeys) => ({ domainName: DOMAIN, keySelector: SELECTOR, privateKey: keys.pem, key: keys.key, keyFile: 'test.pem' });
+export const dkimConfig = (keys: DkimKeys) => ({ domainName: DOMAIN, keySelector: SELECTOR, key: keys.key, keyFile: 'test.pem' });
 
 export interface Verdict {
   result: string;

@@ -174,6 +174,14 @@ describe('the spliced message (raw-message.ts) against composeMessage + MailComp
     for (const email of ['a@example.com', 'b@example.com'])
       expect(() => messageFor(prepared, { email }, DATE)).toThrow(expect.objectContaining({ code: 'ESEND', where: email, message: expect.stringContaining(`The newsletter name for ${email}`) }));
   });
+
+  it.each<[string, Recipient, string]>([
+    ['empty', { email: '' }, 'a recipient without a name'],
+    ['blank (the reader named by name)', { email: '  ', firstName: 'Ada', lastName: 'Lovelace' }, 'the recipient "Ada Lovelace"'],
+  ])('refuses a recipient address that is %s (it made an empty To field; nodemailer leaves To out), signed run or not', async (_kind, r, who) => {
+    for (const prepared of [prepareIssue(await fixtureIssue(), envFor(2525), SECRET), prepareIssue(await fixtureIssue(), envFor(2525), SECRET, { dkim: dkimConfig(dkimKeys(1024)) })])
+      expect(() => messageFor(prepared, r, DATE)).toThrow(expect.objectContaining({ code: 'ESEND', where: who, message: expect.stringContaining(`The recipient address of ${who} is empty`) }));
+  });
 });
 
 describe('the spliced bytes through nodemailer to a real SMTP server', () => {
