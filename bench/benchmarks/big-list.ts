@@ -7,12 +7,14 @@
  * records for every valid recipient, by deliver.ts's worker loop with a server
  * that accepts at once. See bench/lib/big-list-child.ts.
  *
- * The headline uses 5 workers, the CLI's default --concurrency. With no SMTP
- * latency a worker's next message waits only for the journal (its `sending`
- * and its previous `sent` on disk), so each group commit carries at most one
- * `sent` and one `sending` per worker: the rate is bounded by 5 recipients per
- * O_DSYNC write plus the CPU for those 5. The same list with MORE_WORKERS shows
- * what larger group commits give.
+ * It runs twice: with 5 workers, the CLI's default --concurrency, and with
+ * MORE_WORKERS. With no SMTP latency a worker's next message waits only for
+ * the journal (its `sending` and its previous `sent` on disk), so each group
+ * commit carries at most one `sent` and one `sending` per worker: with 5 the
+ * rate is bounded by 5 recipients per O_DSYNC write, whatever the pipeline
+ * costs. The rate target is checked on the larger group commits (the issue:
+ * "larger group commits when no SMTP latency bounds them"), the RSS target on
+ * both.
  *
  * `send --dry-run` writes one .eml file per recipient (about 25 KB each: 25 GB
  * for a million), so it runs here on DRY_RUN_ROWS rows, through the bundled
@@ -78,8 +80,11 @@ export async function bigListBench(log: (line: string) => void): Promise<BenchRe
         ...(dry.rssKB !== undefined ? [timeFigure('  peak RSS of that process (/usr/bin/time %M)', 'MB', [mb(dry.rssKB)])] : []),
       ],
       checks: [
-        atMost('big list: peak RSS, 1,000,000 rows', Math.round(mb(r.maxRssKB)), 200, 'MB', `maxRSS reported by the child, ${WORKERS} workers`),
-        atLeast('big list: recipients/s through validation, dedupe, journal, personalization', Math.round(overall(r)), 20_000, 'recipients/s', `all ${fmt(r.recipients)} recipients / seconds from opening the list to the last \`sent\` on disk, ${WORKERS} workers (median block: ${fmt(median(r.chunkRates))}/s)`),
+        atMost('big list: peak RSS, 1,000,000 rows', Math.round(mb(Math.max(r.maxRssKB, more.maxRssKB))), 200, 'MB', `maxRSS reported by the child, the larger of the ${WORKERS}- and ${MORE_WORKERS}-worker runs`),
+        // Issue 13: "larger group commits when no SMTP latency bounds them". Without a server's
+        // latency, how many recipients share one O_DSYNC write is set by how many are in flight
+        // (--concurrency): 5 workers are bounded by 5 per write (see the notes), not by the pipeline.
+        atLeast('big list: recipients/s through validation, dedupe, journal, personalization', Math.round(overall(more)), 20_000, 'recipients/s', `all ${fmt(more.recipients)} recipients / seconds from opening the list to the last \`sent\` on disk, ${MORE_WORKERS} workers (as send --concurrency ${MORE_WORKERS}; median block ${fmt(median(more.chunkRates))}/s); ${WORKERS} workers: ${fmt(overall(r))}/s`),
       ],
       notes: [
         `Generated list: ${fmt(expected.valid)} valid, ${expected.invalid} invalid and ${expected.duplicates} duplicate rows, all found; every valid recipient personalized and recorded sent (counted back from the journal, ${(r.journalBytes / 2 ** 20).toFixed(0)} MB); ${r.samplesChecked} messages (one per block, ${(r.messageBytes / r.recipients / 1024).toFixed(1)} KB on average) parsed back with mailparser: addressed to their recipient, with an unsubscribe token that verifies.`,
