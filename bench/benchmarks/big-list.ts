@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { Journal } from '../../src/send/journal.ts';
 import { STATE } from '../../src/send/state-index.ts';
 import type { BigListReport } from '../lib/big-list-child.ts';
+import { NODE_BUNDLE } from '../../scripts/bundle-options.mjs';
 import { ROOT } from '../lib/seed.ts';
 import { mustSpawn } from '../lib/spawn.ts';
 import { atLeast, atMost, median, rateFigure, timeFigure, type BenchResult } from '../lib/stats.ts';
@@ -105,19 +106,7 @@ export async function bigListBench(log: (line: string) => void): Promise<BenchRe
  * tsx loader), so the RSS is what a user's `send` carries.
  */
 async function bundleChild(outfile: string): Promise<void> {
-  await build({
-    entryPoints: [join(ROOT, 'bench/lib/big-list-child.ts')],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    jsx: 'automatic',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    external: ['playwright-core', 'tsx', 'esbuild'],
-    banner: { js: "import { createRequire as __newsletterRequire } from 'node:module'; const require = __newsletterRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
+  await build({ ...NODE_BUNDLE, entryPoints: [join(ROOT, 'bench/lib/big-list-child.ts')], outfile });
 }
 
 /** One child run, with the work checked: every row seen, the planted rows found, everyone sent and journaled. */
