@@ -155,8 +155,9 @@ class Delivery {
     // for both: the server cannot accept a message the journal does not show as in flight, so
     // after a crash every possible duplicate is a `sending` with no later outcome.
     const inFlight = journal.record({ s: 'sending', e: job.sub.key, n: job.attempts + 1, t: Date.now() });
-    // Settles after both, without Promise.all's array and per-element resolvers; `gate` is the
-    // earlier commit, so it has usually settled already. Either failing fails `held`.
+    // Settles after both, without Promise.all's array and per-element resolvers. `gate` was recorded
+    // first, so it is in the same group commit as `sending` or an earlier one (often the very same
+    // promise); either failing fails `held`.
     const held = inFlight.then(() => gate);
     // Observed here; a failed commit still reaches sendMail through the gate (and stops the run).
     held.catch(() => {});

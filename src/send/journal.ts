@@ -13,16 +13,7 @@ import { STATE, StateIndex, type StateCode } from './state-index.ts';
 export type { FailedRecord, JournalRecord, SuppressRecord } from './journal-record.ts';
 
 const DSYNC = constants.O_DSYNC ?? 0;
-// No O_APPEND: each group is written at the offset reserved for it (see #commit).
-const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | DSYNC | NOFOLLOW;
-/**
- * Group commits in flight at once. Two: a record that arrives while a group is
- * being written goes out at once instead of waiting for that write to end
- * first (the wait the commit gate used to pay for twice); records arriving
- * while two are in flight batch up for the next, so a slow disk still gets
- * few, larger groups.
- */
-const MAX_IN_FLIGHT = 2;
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DSYNC | NOFOLLOW;
 
 export function journalPath(stateDir: string, issueSlug: string, listPath: string): string {
   const abs = resolve(listPath);
@@ -52,20 +43,10 @@ function stateOf(record: JournalRecord): Exclude<StateCode, 0> | undefined {
  * dropped on open), and costs O(1) per record. Lookups go through a compact
  * in-memory index rebuilt from the file on open.
  *
- * Durability: records written in the same moment go out as one group commit,
- * one write at the file offset reserved for the group when it started, so the
- * file holds the groups in the order recorded. The file is opened O_DSYNC, so
- * that write returns only once the data and the file size are on disk (an
- * fsync's guarantee in one system call, and one callback; where the platform
- * has no O_DSYNC, an explicit fdatasync follows each write). Up to
- * MAX_IN_FLIGHT groups are written at once, so a group need not wait for the
- * previous one's write to end before its own starts. A group's promise settles
- * only when it and every earlier group are on disk, so nothing acknowledged
- * can sit after a part of the file that is not. A crash may still leave an
- * un-acknowledged earlier group as a hole of NUL bytes before a later group's
- * records: the loader skips it (journal-scan.ts) and keeps the complete
- * records around it, each a true event (a `sending` is written before the end
- * of DATA could pass, a `sent` only after acceptance).
+ * Durability: records written in the same moment go out as one group commit.
+ * The file is opened O_DSYNC, so that write returns only once the data and
+ * the file size are on disk (an fsync's guarantee in one system call; where
+ * the platform has no O_DSYNC, an explicit fdatasync follows each write).
  *
  * Like every state file it is never opened through a symlink, and is created
  * 0600 in a 0700 folder (see state-file.ts).
@@ -85,8 +66,6 @@ export class Journal {
   runs = 0;
   /** Bytes of a torn last line dropped on open (a crash mid-write). */
   tornBytes = 0;
-  /** Bytes of holes (a run of NULs, after any torn start of a line) skipped on open: un-acknowledged writes a power loss left out. */
-  holeBytes = 0;
   /** Hard bounces kept in the journal since the last run; this run writes them to the suppression list before sending (few: one per bounce). */
   readonly toSuppress: SuppressRecord[] = [];
   #fd: number | undefined;
@@ -95,13 +74,7 @@ export class Journal {
   /** The commit the records appended since the last write started wait for: one promise per group, not per record. */
   #next: Commit | undefined;
   #scheduled = false;
-  /** Where the next group goes: the end of the file plus every group being written. */
-  #end = 0;
-  /** Groups being written, oldest first: each settles once it and every older one are on disk. */
-  readonly #unsettled: Commit[] = [];
-  /** Writes not yet returned, and close() waiting for them (after a failure some may still run). */
-  #writes = 0;
-  #onIdle: (() => void) | undefined;
+  #writing = false;
   #failed: NewsletterError | undefined;
 
   private constructor(path: string) {
@@ -116,9 +89,8 @@ export class Journal {
     try {
       const validBytes = await journal.#load();
       if (validBytes !== undefined && journal.tornBytes) await truncateTo(path, validBytes);
-      journal.#end = validBytes ?? 0;
       // A raw fd and callback writes: the hot path pays for no FileHandle promise machinery.
-      journal.#fd = await promisify(fsOpen)(path, WRITE_FLAGS, STATE_FILE_MODE).catch((cause: unknown) => {
+      journal.#fd = await promisify(fsOpen)(path, APPEND_FLAGS, STATE_FILE_MODE).catch((cause: unknown) => {
         throw stateFileError(path, cause);
       });
       if (validBytes === undefined) await syncDir(dirname(path));
@@ -167,7 +139,7 @@ export class Journal {
 
   /** Commit on the next turn, so records written in the same moment share one write. */
   #schedule(): void {
-    if (this.#scheduled) return;
+    if (this.#scheduled || this.#writing) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
@@ -175,66 +147,50 @@ export class Journal {
     });
   }
 
-  /** Write the buffered records as one group at the next offset (unless MAX_IN_FLIGHT groups are being written). */
   #commit(): void {
-    if (this.#unsettled.length >= MAX_IN_FLIGHT || !this.#buffer.length) return;
-    if (this.#fd === undefined) return this.#fail(new Error('journal is closed'));
-    // Notes alone (no record waiting) still get a group, so flush() and close() can wait for them
-    // (nobody else holds its promise: a failure is reported through the records that follow).
-    const group = this.#next ?? Commit.unobserved();
+    const group = this.#next;
     this.#next = undefined;
+    if (!this.#buffer.length || this.#fd === undefined) {
+      if (this.#fd === undefined) group?.reject(new Error('journal is closed'));
+      else group?.resolve();
+      return;
+    }
     const data = Buffer.from(this.#buffer.join(''), 'utf8');
     this.#buffer = [];
-    const offset = this.#end;
-    this.#end += data.length;
-    this.#unsettled.push(group);
-    this.#writes++;
-    writeDurably(this.#fd, data, offset, (cause) => {
-      if (--this.#writes === 0) this.#onIdle?.();
-      if (cause) return this.#fail(cause);
-      group.written = true;
-      this.#settleWritten();
-      // A slot is free: the records that arrived meanwhile form the next group.
+    this.#writing = true;
+    writeDurably(this.#fd, data, (cause) => {
+      this.#writing = false;
+      if (cause) {
+        this.#failed = new NewsletterError('ESEND', `Cannot write the send journal: ${cause.message}`, {
+          where: this.path,
+          fix: 'Free disk space or fix permissions, then run the same command again to resume.',
+          reason: 'journalWriteFailed',
+          cause,
+        });
+        group?.reject(this.#failed);
+        this.#next?.reject(this.#failed);
+        this.#next = undefined;
+        this.#buffer = [];
+        return;
+      }
+      group?.resolve();
+      // Records that arrived during the write form the next group.
       if (this.#next) this.#commit();
     });
-  }
-
-  /** Settle, oldest first, every group that is on disk with all the groups before it. */
-  #settleWritten(): void {
-    while (this.#unsettled[0]?.written) this.#unsettled.shift()!.resolve();
-  }
-
-  /** A write failed: the journal takes no more records, and everything not yet on disk fails. */
-  #fail(cause: Error): void {
-    this.#failed ??= new NewsletterError('ESEND', `Cannot write the send journal: ${cause.message}`, {
-      where: this.path,
-      fix: 'Free disk space or fix permissions, then run the same command again to resume.',
-      reason: 'journalWriteFailed',
-      cause,
-    });
-    for (const group of this.#unsettled.splice(0)) group.reject(this.#failed);
-    this.#next?.reject(this.#failed);
-    this.#next = undefined;
-    this.#buffer = [];
   }
 
   /** Wait until everything recorded or noted so far is on disk. */
   async flush(): Promise<void> {
     if (this.#failed) throw this.#failed;
-    if (this.#buffer.length) {
-      const done = this.#nextCommit();
-      this.#schedule();
-      return done;
-    }
-    // Settled in order: the newest group settles last.
-    await this.#unsettled[this.#unsettled.length - 1]?.done;
+    if (!this.#buffer.length && !this.#writing) return;
+    const done = this.#nextCommit();
+    this.#schedule();
+    await done;
   }
 
   async close(): Promise<void> {
     try {
       await this.flush().catch(() => {});
-      // Never close the fd under a write still queued for it (its number could be reused by then).
-      if (this.#writes) await new Promise<void>((resolve) => (this.#onIdle = resolve));
       if (this.#fd !== undefined) await promisify(fsClose)(this.#fd);
       this.#fd = undefined;
     } finally {
@@ -284,7 +240,6 @@ export class Journal {
       }, (line) => {
         if (torn) throw damaged(torn, ` (line ${line} after it is intact, so it is not a torn last write)`);
       });
-      this.holeBytes = end.holeBytes;
       if (torn) {
         this.tornBytes = end.size - torn.offset;
         return torn.offset;
@@ -304,20 +259,12 @@ class Commit {
   readonly done: Promise<void>;
   resolve!: () => void;
   reject!: (error: unknown) => void;
-  /** Its write returned (it settles once every older group's has too). */
-  written = false;
 
   constructor() {
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-  }
-
-  static unobserved(): Commit {
-    const commit = new Commit();
-    commit.done.catch(() => {});
-    return commit;
   }
 }
 
@@ -343,11 +290,11 @@ async function truncateTo(path: string, length: number): Promise<void> {
   }
 }
 
-/** Write all of `data` at `position` (a short write goes on where it stopped), then (without O_DSYNC) fdatasync; one callback at the end. */
-function writeDurably(fd: number, data: Buffer, position: number, done: (error: Error | null) => void, offset = 0): void {
-  write(fd, data, offset, data.length - offset, position + offset, (error, written) => {
+/** Write all of `data`, then (without O_DSYNC) fdatasync; one callback at the end. */
+function writeDurably(fd: number, data: Buffer, done: (error: Error | null) => void, offset = 0): void {
+  write(fd, data, offset, data.length - offset, null, (error, written) => {
     if (error) return done(error);
-    if (offset + written < data.length) return writeDurably(fd, data, position, done, offset + written);
+    if (offset + written < data.length) return writeDurably(fd, data, done, offset + written);
     if (DSYNC) return done(null);
     fdatasync(fd, done);
   });
