@@ -214,13 +214,7 @@ function refuseEmptyAddress(recipient: RecipientLike): void {
  * rather than send it unsigned.
  */
 function unsignedComposedMessage(prepared: PreparedIssue, recipient: RecipientLike, values: MergeValues, url: string, subject: string, date: Date | undefined): MailOptions {
-  const mail = composedMessage(prepared, recipient, values, url, subject, date);
-  if (prepared.signer) throw new Error(`Bug: the message for ${recipient.email} was composed without the raw template and would go out without its DKIM signature`);
-  return mail;
-}
-
-function composedMessage(prepared: PreparedIssue, recipient: RecipientLike, values: MergeValues, url: string, subject: string, date: Date | undefined): MailOptions {
-  return composeMessage({
+  const mail = composeMessage({
     props: prepared.props,
     personalized: { subject, html: '', text: '' },
     encodedParts: { html: prepared.encoded.html.render(values), text: prepared.encoded.text.render(values) },
@@ -231,4 +225,6 @@ function composedMessage(prepared: PreparedIssue, recipient: RecipientLike, valu
     date,
     extraHeaders: prepared.extraHeaders,
   });
+  if (prepared.signer) throw new Error(`Bug: the message for ${recipient.email} was composed without the raw template and would go out without its DKIM signature`);
+  return mail;
 }

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { buffer } from 'node:stream/consumers';
 import { join } from 'node:path';
 import DKIM from 'nodemailer/lib/dkim';
 import RelaxedBody from 'nodemailer/lib/dkim/relaxed-body';
@@ -33,13 +34,7 @@ function nodemailerCanonical(body: string): Promise<string> {
 /** The message nodemailer's DKIM stream makes of these bytes, with the options its transport's `dkim` would have. */
 function nodemailerSigned(raw: Buffer): Promise<Buffer> {
   const dkim = new DKIM({ domainName: DOMAIN, keySelector: SELECTOR, privateKey: KEYS.pem, headerFieldNames: DKIM_SIGNED_HEADERS });
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const out = dkim.sign(raw);
-    out.on('data', (chunk: Buffer) => chunks.push(chunk));
-    out.once('end', () => resolve(Buffer.concat(chunks)));
-    out.once('error', reject);
-  });
+  return buffer(dkim.sign(raw));
 }
 
 const FIRST = ['Ana', 'Zoë', 'José 🎉', '李小龍', 'Tom & Jerry <b>', `O'Brien "the" =3D`, 'a>b', 'Double  Space', 'Tab\there', 'Tabs\t\tand  spaces ', '  Padded  ', 'Trailing   ', 'Marie-Christine Élisabeth de la Fontaine', 'Word '.repeat(30).trim(), '李'.repeat(30), ''];
