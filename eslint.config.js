@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 /** Folders under src/, each one room whose index.ts is its door. */
 const ROOMS = [
-  'cli', 'preview', 'check', 'send', 'export', 'unsubscribe', 'mail', 'audience', 'config',
+  'cli', 'preview', 'check', 'bounces', 'stats', 'send', 'export', 'unsubscribe', 'webhooks', 'mail', 'audience', 'config',
   'render', 'personalize', 'content', 'output', 'browser',
 ];
 
@@ -22,9 +22,14 @@ const ARROWS = {
   cli: [...ROOMS.filter((room) => room !== 'cli'), 'shared', 'emails'],
   preview: ['check', 'mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   check: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
+  // Reading the bounce mailbox looks recipients up in the send journals (VERP tokens); stats reads them too.
+  bounces: ['send', 'mail', 'audience', 'config', 'content', ...SHARED],
+  stats: ['send', 'audience', 'config', 'content', ...SHARED],
   send: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   export: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
-  unsubscribe: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
+  unsubscribe: ['webhooks', 'mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
+  // ESP webhooks (SES/SNS, SendGrid, Mailgun, Postmark): verified, then recorded in the audience's feedback ledger.
+  webhooks: ['audience', 'config', ...SHARED],
   mail: ['audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   audience: ['config', 'content', ...SHARED],
   config: ['content', ...SHARED],

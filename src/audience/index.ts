@@ -6,5 +6,11 @@ export { EXAMPLE_HEADER } from './header.ts';
 export { listFileKind, type ListFileKind } from './list-file.ts';
 export { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus, type RowProblem, type SubscriberEvent, type ReadOptions } from './types.ts';
 export { makeUnsubscribeToken, unsubscribeUrl, verifyUnsubscribeToken } from './token.ts';
-export { loadSuppression, type Suppression, type SuppressionProblem } from './suppression.ts';
+export { loadSuppression, SUPPRESSION_FILE, type Suppression, type SuppressionProblem, type SuppressionReason } from './suppression.ts';
 export { HashIndex } from './hash-index.ts';
+export { bounceKind, HARD_BOUNCE_STATUS, HARD_BOUNCE_TEXT, type BounceKind } from './bounce-kind.ts';
+export {
+  openFeedback, readFeedback, DEFAULT_FEEDBACK_RULES, FEEDBACK_FILE,
+  type FeedbackItem, type FeedbackKind, type FeedbackMessage, type FeedbackRecorder, type FeedbackRecord, type FeedbackRules, type RecordResult, type AppliedItem, type FeedbackAction,
+} from './feedback.ts';
+export { returnPaths, returnPathToken, findReturnPathToken, verifyReturnPathToken, issueTagText, RETURN_PATH_TOKEN_LENGTH } from './return-path.ts';

@@ -1,12 +1,13 @@
 import { constants, type ReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { NewsletterError } from '../errors.ts';
-import { ensureStateDir, NOFOLLOW, openStateFile, stateFileError } from '../output/index.ts';
+import { ensureStateDir, openStateFile, stateFileError } from '../output/index.ts';
 import { AddressIndex } from './address-index.ts';
+import { openForRead } from './state-read.ts';
 
 /**
  * The suppression list: addresses that must never be mailed again
@@ -168,22 +169,6 @@ class SuppressionList implements Suppression {
       fix: `Pass a valid address and one of: ${SUPPRESSION_REASONS.join(', ')}.`,
     });
   }
-}
-
-/** Open the list for reading, never through a symlink (O_NOFOLLOW: ELOOP, refused by name); undefined when there is none yet. */
-async function openForRead(path: string): Promise<FileHandle | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_RDONLY | NOFOLLOW);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw stateFileError(path, cause, 'read');
-  }
-  if (!(await handle.stat()).isFile()) {
-    await handle.close();
-    throw stateFileError(path, Object.assign(new Error('not a file'), { code: 'EISDIR' }), 'read');
-  }
-  return handle;
 }
 
 async function readInto(path: string, index: AddressIndex, onProblem: (p: SuppressionProblem) => void): Promise<void> {

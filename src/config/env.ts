@@ -1,4 +1,4 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { relative, resolve } from 'node:path';
@@ -49,6 +49,19 @@ export interface DkimConfig {
   keyFile: string;
 }
 
+export interface ImapConfig {
+  url: string;
+  /** user@host:port, safe to print. */
+  display: string;
+}
+
+export interface WebhookSettings {
+  ses?: { topicArns: string[] };
+  sendgrid?: { publicKey: string };
+  mailgun?: { signingKey: string };
+  postmark?: { user: string; password: string };
+}
+
 export interface SendEnv {
   smtp?: SmtpConfig;
   from?: Mailbox;
@@ -57,6 +70,14 @@ export interface SendEnv {
   unsubscribeMailto?: string;
   unsubscribeSecret?: string;
   dkim?: DkimConfig;
+  /** BOUNCE_ADDRESS: each message's envelope sender becomes its local part + "+" + a signed token (VERP). */
+  bounceAddress?: string;
+  /** IMAP_URL: the bounce mailbox for `newsletter bounces` (secret: never printed; `display` is). */
+  imap?: ImapConfig;
+  /** The ESP webhooks the endpoint server verifies; a provider absent here has its route off. */
+  webhooks?: WebhookSettings;
+  /** Example values among IMAP_URL and the webhook settings: refused by the command that uses them (requireImap, webhookSettings). */
+  laterPlaceholders?: readonly LocatedProblem[];
   /**
    * Example values among the settings only sending uses, SMTP and DKIM_DOMAIN (see placeholders.ts):
    * requireSmtp refuses them, so they stop a send before it connects but not a check or preview.
@@ -116,6 +137,12 @@ export function readEnvWithOrigins(cwd: string = process.cwd(), env: NodeJS.Proc
   return { vars, origins };
 }
 
+/**
+ * RFC 5321 §4.5.3.1.1: a local part holds at most 64 octets. Each return path is
+ * BOUNCE_ADDRESS's local part + "+" + a 24-character token (see audience/return-path.ts).
+ */
+export const MAX_BOUNCE_LOCAL = 64 - 1 - 24;
+
 /** Leaves room in List-Unsubscribe's 998-octet line for `?e=<address>&t=<43-character token>`. */
 export const MAX_UNSUBSCRIBE_URL = 600;
 
@@ -146,8 +173,15 @@ export const ENV_FIX: Readonly<Record<EnvVar, string>> = {
   DKIM_DOMAIN: `Write the domain your DKIM key is published under (the d= of the signature), e.g. DKIM_DOMAIN=your-domain.net; set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together, ${COMMENT_OUT} along with the other two.`,
   DKIM_SELECTOR: 'Set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together, or none of them.',
   DKIM_PRIVATE_KEY_FILE: 'Point it at a readable PEM RSA private key file, e.g. DKIM_PRIVATE_KEY_FILE=./dkim-private.pem (openssl genrsa -out dkim-private.pem 2048).',
+  BOUNCE_ADDRESS: `Write the address bounces should come back to, on a domain whose MX is your bounce mailbox, e.g. BOUNCE_ADDRESS=bounces@news.your-domain.net: a bare address, its local part at most ${MAX_BOUNCE_LOCAL} characters and without "+" (each message's return path adds +TOKEN), ${COMMENT_OUT} (the envelope sender is then MAIL_FROM's address).`,
+  IMAP_URL: 'Write the bounce mailbox\'s IMAP server and login: IMAP_URL=imaps://USER:PASSWORD@imap.your-provider.net:993 (TLS) or imap://…:143 (STARTTLS, required except on loopback); URL-encode special characters in the password. Or read the mailbox from disk with --maildir, --mbox or --eml.',
+  SES_SNS_TOPIC_ARN: `Write the ARN of the SNS topic your SES configuration set publishes bounces and complaints to (the SNS console shows it), e.g. SES_SNS_TOPIC_ARN=arn:aws:sns:eu-west-1:111122223333:newsletter-feedback; several separated by commas, ${COMMENT_OUT} (the /webhooks/ses route is then off).`,
+  SENDGRID_WEBHOOK_PUBLIC_KEY: `Paste the "Verification Key" SendGrid shows under Mail Settings → Event Webhook → Signed Event Webhook (a base64 ECDSA public key, or PEM), ${COMMENT_OUT} (the /webhooks/sendgrid route is then off).`,
+  MAILGUN_WEBHOOK_SIGNING_KEY: `Paste the "HTTP webhook signing key" from Mailgun's Webhooks page, ${COMMENT_OUT} (the /webhooks/mailgun route is then off).`,
+  POSTMARK_WEBHOOK_USER: 'Set POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD together (or neither), and put them in the webhook URL you give Postmark: https://USER:PASSWORD@news.your-domain.net/webhooks/postmark.',
+  POSTMARK_WEBHOOK_PASSWORD: 'Generate one with `openssl rand -hex 24`; set POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD together, and put both in the webhook URL you give Postmark.',
 };
-const SECRET: ReadonlySet<EnvVar> = new Set(['SMTP_URL', 'SMTP_PASSWORD', 'UNSUBSCRIBE_SECRET']);
+const SECRET: ReadonlySet<EnvVar> = new Set(['SMTP_URL', 'SMTP_PASSWORD', 'UNSUBSCRIBE_SECRET', 'IMAP_URL', 'MAILGUN_WEBHOOK_SIGNING_KEY', 'POSTMARK_WEBHOOK_PASSWORD']);
 
 /** Exactly one mailbox (see mailbox.ts): the problem as the zod issue's message. */
 const oneMailbox = (v: string, ctx: z.RefinementCtx) => {
@@ -185,7 +219,28 @@ const schema = z.object({
   DKIM_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'must be a domain like your-domain.net').optional(),
   DKIM_SELECTOR: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a selector like "mail"').optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().optional(),
+  BOUNCE_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&'*/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a bare ASCII address like bounces@news.your-domain.net, without "+" in it')
+    .refine((v) => v.indexOf('@') <= MAX_BOUNCE_LOCAL, `has a local part over ${MAX_BOUNCE_LOCAL} characters (each return path adds "+" and a 24-character token, and a local part holds at most 64)`)
+    .optional(),
+  IMAP_URL: z.string().refine((v) => /^imaps?:\/\/[^/?#]+/i.test(v) && URL.canParse(v), 'must be an imap:// or imaps:// URL').optional(),
+  SES_SNS_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+(\s*,\s*arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+)*$/, 'must be one or more SNS topic ARNs (arn:aws:sns:REGION:ACCOUNT:NAME), separated by commas').optional(),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().refine((v) => ecPublicKey(v) !== undefined, 'is not an ECDSA public key (base64 or PEM)').optional(),
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(16, 'is too short to be Mailgun\'s signing key').refine(noBreak, 'must be one line').optional(),
+  POSTMARK_WEBHOOK_USER: z.string().regex(/^[^:\s]+$/, 'must be one word without ":"').optional(),
+  POSTMARK_WEBHOOK_PASSWORD: z.string().min(16, 'must be at least 16 characters').refine(noBreak, 'must be one line').optional(),
 });
+
+/** SendGrid's verification key: base64 DER (SPKI) as its page shows it, or PEM; undefined when it is neither or not EC. */
+export function ecPublicKey(text: string): KeyObject | undefined {
+  try {
+    const key = text.includes('-----BEGIN') ? createPublicKey(text) : createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
+    return key.asymmetricKeyType === 'ec' ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 interface EnvProblem {
   variable: EnvVar;
@@ -376,6 +431,7 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd(), origins
   if (problems.length) throw problemsError(located(problems, vars, origins));
   const smtp = smtpFrom(vars, cwd, problems);
   const dkim = dkimFrom(vars, cwd, problems);
+  const webhooks = webhooksFrom(vars, problems);
   if (problems.length) throw problemsError(located(problems, vars, origins));
   return {
     ...(smtp ? { smtp } : {}),
@@ -386,7 +442,48 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd(), origins
     ...(vars.UNSUBSCRIBE_SECRET ? { unsubscribeSecret: vars.UNSUBSCRIBE_SECRET } : {}),
     ...(dkim ? { dkim } : {}),
     ...(placeholders.whenSending.length ? { sendingPlaceholders: located(placeholders.whenSending, vars, origins) } : {}),
+    ...(vars.BOUNCE_ADDRESS ? { bounceAddress: vars.BOUNCE_ADDRESS } : {}),
+    ...(vars.IMAP_URL ? { imap: imapFrom(vars.IMAP_URL) } : {}),
+    ...(webhooks ? { webhooks } : {}),
+    ...(placeholders.whenUsed.length ? { laterPlaceholders: located(placeholders.whenUsed, vars, origins) } : {}),
   };
+}
+
+function imapFrom(url: string): ImapConfig {
+  const parsed = new URL(url);
+  const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : '';
+  return { url, display: `${user}${parsed.hostname}:${parsed.port || (parsed.protocol === 'imaps:' ? 993 : 143)}` };
+}
+
+function webhooksFrom(vars: EnvVars, problems: EnvProblem[]): WebhookSettings | undefined {
+  const { POSTMARK_WEBHOOK_USER: user, POSTMARK_WEBHOOK_PASSWORD: password } = vars;
+  if (Boolean(user) !== Boolean(password)) problems.push({ variable: user ? 'POSTMARK_WEBHOOK_PASSWORD' : 'POSTMARK_WEBHOOK_USER', message: 'is missing; the other one is set' });
+  const settings: WebhookSettings = {
+    ...(vars.SES_SNS_TOPIC_ARN ? { ses: { topicArns: vars.SES_SNS_TOPIC_ARN.split(',').map((arn) => arn.trim()) } } : {}),
+    ...(vars.SENDGRID_WEBHOOK_PUBLIC_KEY ? { sendgrid: { publicKey: vars.SENDGRID_WEBHOOK_PUBLIC_KEY } } : {}),
+    ...(vars.MAILGUN_WEBHOOK_SIGNING_KEY ? { mailgun: { signingKey: vars.MAILGUN_WEBHOOK_SIGNING_KEY } } : {}),
+    ...(user && password ? { postmark: { user, password } } : {}),
+  };
+  return Object.keys(settings).length ? settings : undefined;
+}
+
+/** A placeholder among `variables`, refused now that a command uses them. */
+function refuseLaterPlaceholders(env: SendEnv, variables: readonly EnvVar[]): void {
+  const found = env.laterPlaceholders?.filter((p) => variables.includes(p.variable)) ?? [];
+  if (found.length) throw problemsError(found);
+}
+
+/** The bounce mailbox's IMAP server, or an error naming IMAP_URL and the other sources. */
+export function requireImap(env: SendEnv): ImapConfig {
+  refuseLaterPlaceholders(env, ['IMAP_URL']);
+  if (env.imap) return env.imap;
+  throw new NewsletterError('ECONFIG', 'No bounce mailbox is configured for --imap', { where: 'IMAP_URL', fix: ENV_FIX.IMAP_URL });
+}
+
+/** The webhook settings the endpoint server verifies with (none is fine: the routes are off). */
+export function webhookSettings(env: SendEnv): WebhookSettings {
+  refuseLaterPlaceholders(env, ['SES_SNS_TOPIC_ARN', 'SENDGRID_WEBHOOK_PUBLIC_KEY', 'MAILGUN_WEBHOOK_SIGNING_KEY', 'POSTMARK_WEBHOOK_PASSWORD']);
+  return env.webhooks ?? {};
 }
 
 /** The SMTP server, or an error naming the variables to set. Called before anything is sent. */

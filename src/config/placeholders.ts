@@ -38,6 +38,14 @@ export const ENV_EXAMPLE: Readonly<Record<EnvVar, { value: string; placeholder: 
   DKIM_SELECTOR: { value: 'mail', placeholder: false },
   // A file the user creates; a missing one is already refused ("cannot be read").
   DKIM_PRIVATE_KEY_FILE: { value: './dkim-private.pem', placeholder: false },
+  BOUNCE_ADDRESS: { value: 'bounces@hemispherebrief.example.com', placeholder: true },
+  IMAP_URL: { value: 'imaps://bounces:password@imap.example.com:993', placeholder: true },
+  SES_SNS_TOPIC_ARN: { value: 'arn:aws:sns:us-east-1:123456789012:newsletter-feedback', placeholder: true },
+  SENDGRID_WEBHOOK_PUBLIC_KEY: { value: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE-paste-the-verification-key', placeholder: true },
+  MAILGUN_WEBHOOK_SIGNING_KEY: { value: 'change-me-to-the-http-webhook-signing-key', placeholder: true },
+  // A user name of your choosing, written into the webhook URL you give Postmark.
+  POSTMARK_WEBHOOK_USER: { value: 'postmark', placeholder: false },
+  POSTMARK_WEBHOOK_PASSWORD: { value: 'change-me-to-a-long-random-string', placeholder: true },
 };
 
 /**
@@ -58,6 +66,8 @@ export interface PlaceholderProblem {
 
 /** Used only when sending (SMTP and DKIM): check, preview and export run with them in place. */
 const WHEN_SENDING: ReadonlySet<EnvVar> = new Set(['SMTP_URL', 'SMTP_HOST', 'SMTP_TLS_SERVERNAME', 'DKIM_DOMAIN']);
+/** Used only by `bounces` (IMAP) and the endpoint server (webhooks): refused when that command asks for them. */
+const WHEN_USED: ReadonlySet<EnvVar> = new Set(['IMAP_URL', 'SES_SNS_TOPIC_ARN', 'SENDGRID_WEBHOOK_PUBLIC_KEY', 'MAILGUN_WEBHOOK_SIGNING_KEY', 'POSTMARK_WEBHOOK_PASSWORD']);
 
 /** The host an SMTP_URL names; undefined when it does not parse (the schema reports that). */
 function urlHost(url: string): string | undefined {
@@ -66,27 +76,29 @@ function urlHost(url: string): string | undefined {
 
 /** Why one variable's value is a placeholder, or undefined when it is not. */
 function placeholderReason(variable: EnvVar, value: string): string | undefined {
-  if (variable === 'UNSUBSCRIBE_SECRET') {
+  if (variable === 'UNSUBSCRIBE_SECRET' || variable === 'MAILGUN_WEBHOOK_SIGNING_KEY' || variable === 'POSTMARK_WEBHOOK_PASSWORD') {
     if (/^change-?me/i.test(value)) return 'is still the placeholder from .env.example';
     if (value === SAMPLE_SECRET) return 'is the public sample secret check and the dry run sign with; anyone could forge unsubscribe links with it';
   }
   if (ENV_EXAMPLE[variable].placeholder && value === ENV_EXAMPLE[variable].value) return 'is still the example value from .env.example';
-  const host = variable === 'SMTP_URL' ? urlHost(value) : variable === 'SMTP_HOST' || variable === 'SMTP_TLS_SERVERNAME' ? value : undefined;
+  const host = variable === 'SMTP_URL' || variable === 'IMAP_URL' ? urlHost(value) : variable === 'SMTP_HOST' || variable === 'SMTP_TLS_SERVERNAME' ? value : undefined;
   if (host !== undefined && isReservedExampleHost(host)) return `names ${host}, a domain reserved for examples (RFC 2606): no mail server answers for it`;
   return undefined;
 }
 
 /**
  * The placeholders among `vars`, split into those refused whenever settings load
- * (they end up in every message a command shows) and those refused only when sending.
+ * (they end up in every message a command shows), those refused only when sending,
+ * and those refused only by the command that uses them (IMAP, webhooks).
  */
-export function placeholderProblems(vars: EnvVars): { now: PlaceholderProblem[]; whenSending: PlaceholderProblem[] } {
+export function placeholderProblems(vars: EnvVars): { now: PlaceholderProblem[]; whenSending: PlaceholderProblem[]; whenUsed: PlaceholderProblem[] } {
   const now: PlaceholderProblem[] = [];
   const whenSending: PlaceholderProblem[] = [];
+  const whenUsed: PlaceholderProblem[] = [];
   for (const [variable, value] of Object.entries(vars) as [EnvVar, string][]) {
     const message = placeholderReason(variable, value);
     if (!message) continue;
-    (WHEN_SENDING.has(variable) ? whenSending : now).push({ variable, message });
+    (WHEN_SENDING.has(variable) ? whenSending : WHEN_USED.has(variable) ? whenUsed : now).push({ variable, message });
   }
-  return { now, whenSending };
+  return { now, whenSending, whenUsed };
 }

@@ -1,4 +1,4 @@
-import { parseSendEnv, readEnvWithOrigins, requireSecret, requireSmtp, secretOrSample, type SendEnv, type SmtpConfig } from './env.ts';
+import { parseSendEnv, readEnvWithOrigins, requireImap, requireSecret, requireSmtp, secretOrSample, webhookSettings, type ImapConfig, type SendEnv, type SmtpConfig, type WebhookSettings } from './env.ts';
 import type { Mailbox } from './mailbox.ts';
 
 /**
@@ -11,6 +11,8 @@ export interface SenderSettings {
   replyTo?: Mailbox | undefined;
   unsubscribeUrl?: string | undefined;
   unsubscribeMailto?: string | undefined;
+  /** BOUNCE_ADDRESS: the envelope sender becomes a per-recipient signed return path (VERP). */
+  bounceAddress?: string | undefined;
 }
 
 /**
@@ -30,8 +32,18 @@ export class Settings {
   ) {}
 
   sender(): SenderSettings {
-    const { from, replyTo, unsubscribeUrl, unsubscribeMailto } = this.env;
-    return { from, replyTo, unsubscribeUrl, unsubscribeMailto };
+    const { from, replyTo, unsubscribeUrl, unsubscribeMailto, bounceAddress } = this.env;
+    return { from, replyTo, unsubscribeUrl, unsubscribeMailto, bounceAddress };
+  }
+
+  /** The bounce mailbox's IMAP server (IMAP_URL), or an error naming it. */
+  imap(): ImapConfig {
+    return requireImap(this.env);
+  }
+
+  /** The ESP webhooks to verify (SES_SNS_TOPIC_ARN, SENDGRID_…, MAILGUN_…, POSTMARK_…); an example value left in place is refused. */
+  webhooks(): WebhookSettings {
+    return webhookSettings(this.env);
   }
 
   /** The SMTP server, or an error naming the variables to set. */

@@ -1,7 +1,7 @@
 import type { NewsletterProps } from '../content/index.ts';
 import { isNewsletterError, NewsletterError } from '../errors.ts';
 import { compileRendered, valuesFor, type CompiledIssue, type MergeValues } from '../personalize/index.ts';
-import { unsubscribeUrl } from '../audience/index.ts';
+import { returnPaths, unsubscribeUrl } from '../audience/index.ts';
 import { MAX_UNSUBSCRIBE_URL, type DkimConfig, type SenderSettings, parseMailbox, type Mailbox } from '../config/index.ts';
 import { DkimSigner } from './dkim.ts';
 import { encodeTemplate, type EncodedTemplate } from './encoded-template.ts';
@@ -26,6 +26,8 @@ export interface PreparedIssue {
   extraHeaders?: Readonly<Record<string, string>> | undefined;
   /** This issue's Message-ID for an address (messageIdFor with the From address's domain). */
   messageIdOf: (email: string) => string;
+  /** The envelope sender for an address: BOUNCE_ADDRESS with the recipient's signed token (VERP), else the From address. */
+  returnPathOf: (email: string) => string;
   /**
    * The message as bytes with slots (raw-message.ts). Undefined when a value
    * every message shares is refused (a line break in the list id, say): then
@@ -107,6 +109,7 @@ export function prepareIssue(built: { props: NewsletterProps; html: string; text
     fixedUnsubscribeUrl: options.fixedUnsubscribeUrl,
     extraHeaders: options.extraHeaders,
     messageIdOf: messageIds(issue.slug, issue.number, from.address.slice(from.address.lastIndexOf('@') + 1).toLowerCase()),
+    returnPathOf: env.bounceAddress ? returnPaths(env.bounceAddress, newsletter.listId, issue.slug, secret) : () => from.address,
     raw: undefined,
     signer: options.dkim ? new DkimSigner(options.dkim) : undefined,
   };
@@ -183,7 +186,7 @@ export function messageFor(prepared: PreparedIssue, recipient: RecipientLike, da
   return {
     raw: prepared.signer ? prepared.signer.signInPlace(message) : message.buffer,
     // Explicit, so the envelope never depends on how the headers were written.
-    envelope: { from: prepared.from.address, to: [recipient.email] },
+    envelope: { from: prepared.returnPathOf(recipient.email), to: [recipient.email] },
     // For nodemailer's info.messageId (it does not read the raw headers).
     messageId,
     disableFileAccess: true,
@@ -226,5 +229,5 @@ function unsignedComposedMessage(prepared: PreparedIssue, recipient: RecipientLi
     extraHeaders: prepared.extraHeaders,
   });
   if (prepared.signer) throw new Error(`Bug: the message for ${recipient.email} was composed without the raw template and would go out without its DKIM signature`);
-  return mail;
+  return { ...mail, envelope: { from: prepared.returnPathOf(recipient.email), to: [recipient.email] } };
 }

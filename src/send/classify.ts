@@ -7,6 +7,7 @@
  *
  * The rules are one ordered table (RULES below), each row with its source.
  */
+import { HARD_BOUNCE_STATUS, HARD_BOUNCE_TEXT } from '../audience/index.ts';
 import { certificateFix } from '../mail/index.ts';
 
 export type ReplyKind =
@@ -343,13 +344,6 @@ export function describeFailure(f: SmtpFailure): string {
 export function refusalKey(f: SmtpFailure): string {
   return [f.responseCode ?? f.code, f.enhanced].filter(Boolean).join(' ');
 }
-
-// RFC 3463 enhanced codes that say the address itself is bad or gone:
-// 5.1.1 no such mailbox, 5.1.2 bad domain, 5.1.3 bad syntax, 5.1.6 moved, 5.1.10 null MX (RFC 7505), 5.2.1 disabled.
-// 5.2.2 (mailbox full) is a recipient refusal but not a hard bounce: RFC 3463 calls it
-// usually transient, though Gmail answers "552 5.2.2 … over quota" as permanent.
-const HARD_BOUNCE_STATUS = new Set(['5.1.1', '5.1.2', '5.1.3', '5.1.6', '5.1.10', '5.2.1']);
-const HARD_BOUNCE_TEXT = /user unknown|unknown user|no such (user|mailbox)|mailbox (does not exist|not found|unavailable)|recipient (address )?rejected|does not exist/i;
 
 /**
  * A recipient refusal that means "never mail this address again" (a hard
