@@ -40,7 +40,7 @@ if (SKIP_POSTFIX) console.warn(`Skipping Postfix tests: ${missing}.`);
 const MAIL_OWNER = 65534;
 
 export interface PostfixOptions {
-  /** Addresses @example.com that have a mailbox; any other recipient there is refused with 550 5.1.1 at RCPT TO. */
+  /** Addresses @example.com that have a mailbox; any other recipient there is refused with 550 5.1.1 at RCPT TO (unless bounces.acceptUnknown). */
   mailboxes: string[];
   /** Extra main.cf parameters (they win over the defaults below). `$DIR` stands for the instance's folder. */
   main?: Record<string, string>;
@@ -48,6 +48,36 @@ export interface PostfixOptions {
   files?: Record<string, string>;
   /** Users for Cyrus SASL (sasldb, PLAIN and LOGIN); when set, smtpd offers AUTH. */
   saslUsers?: Record<string, string>;
+  /** A return-path mailbox that receives the DSNs Postfix itself writes (see BounceOptions). */
+  bounces?: BounceOptions;
+}
+
+/**
+ * Real delivery status notifications (RFC 3464), made by Postfix and delivered back here:
+ *
+ *   const pf = await startPostfix({ mailboxes: ['ada@example.com'], bounces: { mailbox: 'bounces@news.example.com', acceptUnknown: true } });
+ *   // … send with envelope from bounces+TOKEN@news.example.com to ada@ and nobody@example.com …
+ *   const [dsn] = await pf.waitForBounces(1, 10_000);
+ */
+export interface BounceOptions {
+  /**
+   * The return path, e.g. bounces@news.example.com. Its domain becomes a virtual mailbox domain with
+   * this one mailbox, and with `recipient_delimiter = +` every bounces+ANYTHING@ there lands in its
+   * Maildir (virtual(8) TABLE SEARCH ORDER: user+extension@domain first, then user@domain).
+   */
+  mailbox: string;
+  /**
+   * Accept unknown example.com recipients at RCPT TO (`smtpd_reject_unlisted_recipient = no`): virtual(8)
+   * then finds no mailbox ("unknown user", 5.1.1) and Postfix bounces them with a DSN to the envelope sender.
+   */
+  acceptUnknown?: boolean;
+  /**
+   * Addresses that fail temporarily, each with its RFC 3463 code and text (e.g. '4.2.2 Mailbox full'):
+   * transport_maps sends them to the `retry` service, error(8) defers them, and with
+   * `maximal_queue_lifetime = 0` ("tried only once", postconf(5)) the first deferral is final: the DSN
+   * says `Action: failed` with that 4.x.x Status, right away instead of after 5 days.
+   */
+  soft?: Record<string, string>;
 }
 
 export interface Postfix {
@@ -63,6 +93,10 @@ export interface Postfix {
   maillog(): Promise<string>;
   /** Replace the extra main.cf parameters (PostfixOptions.main), then `postfix reload`: new connections get the new settings. */
   reconfigure(main: Record<string, string>): Promise<void>;
+  /** The return-path Maildir (with cur/, new/, tmp/) when PostfixOptions.bounces is set, else undefined. */
+  bounceMaildir: string | undefined;
+  /** Wait (at most timeoutMs) until `n` messages are in bounceMaildir/new; resolves with their paths, oldest first. */
+  waitForBounces(n: number, timeoutMs: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -136,6 +170,7 @@ function mainCf(dir: string, options: PostfixOptions): string {
     virtual_gid_maps: `static:${MAIL_OWNER}`,
     virtual_minimum_uid: '1',
     ...(options.saslUsers ? sasl(conf) : {}),
+    ...(options.bounces ? bounceParams(conf, options.bounces) : {}),
     ...options.main,
   };
   return Object.entries(params).map(([k, v]) => `${k} = ${v.replaceAll('$DIR', dir)}`).join('\n') + '\n';
@@ -150,6 +185,42 @@ function sasl(conf: string): Record<string, string> {
     smtpd_sasl_local_domain: 'relay.test',
     smtpd_sasl_security_options: 'noanonymous',
   };
+}
+
+function bounceParams(conf: string, bounces: BounceOptions): Record<string, string> {
+  const soft = Object.keys(bounces.soft ?? {}).length > 0;
+  return {
+    virtual_mailbox_domains: `example.com, ${domainOf(bounces.mailbox)}`,
+    recipient_delimiter: '+',
+    ...(bounces.acceptUnknown ? { smtpd_reject_unlisted_recipient: 'no' } : {}),
+    // bounce_queue_lifetime may not exceed maximal_queue_lifetime (qmgr warns and lowers it): 0 too, so a DSN is tried once.
+    ...(soft ? { transport_maps: `texthash:${join(conf, 'transport')}`, maximal_queue_lifetime: '0', bounce_queue_lifetime: '0' } : {}),
+  };
+}
+
+/** The virtual_mailbox_maps lines and transport_maps table that BounceOptions need. */
+function bounceTables(bounces: BounceOptions): { mailboxes: string; transport: string } {
+  const soft = Object.entries(bounces.soft ?? {});
+  return {
+    // The soft addresses are listed too, so RCPT TO accepts them even without acceptUnknown; transport_maps wins at delivery.
+    mailboxes: [`${bounces.mailbox} ${bounceMaildirName(bounces.mailbox)}/\n`, ...soft.map(([a]) => `${a} ${mailboxDir(a)}/\n`)].join(''),
+    transport: soft.map(([address, reason]) => `${address} retry:${reason}\n`).join(''),
+  };
+}
+
+/** Under the domain's own folder, so it never collides with an example.com mailbox of the same local part. */
+const bounceMaildirName = (address: string) => `${domainOf(address)}/${mailboxDir(address)}`;
+const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
+/** The return-path Maildir made ahead of the first DSN, so a reader finds cur/new/tmp before anything bounced. */
+async function makeBounceMaildir(dir: string, address: string): Promise<string> {
+  const domain = join(dir, 'mail', domainOf(address));
+  const maildir = join(dir, 'mail', bounceMaildirName(address));
+  for (const path of [domain, maildir, ...['cur', 'new', 'tmp'].map((d) => join(maildir, d))]) {
+    await mkdir(path, { recursive: true });
+    await chown(path, MAIL_OWNER, MAIL_OWNER);
+  }
+  return maildir;
 }
 
 /** master.cf: our smtpd on 127.0.0.1:PORT and the services it needs, none chrooted (the temp folder has no /etc copies). */
@@ -246,7 +317,10 @@ export async function startPostfix(options: PostfixOptions): Promise<Postfix> {
   await chown(join(dir, 'mail'), MAIL_OWNER, MAIL_OWNER);
   await writeFile(join(conf, 'main.cf'), mainCf(dir, options));
   await writeFile(join(conf, 'master.cf'), masterCf(port));
-  await writeFile(join(conf, 'mailboxes'), options.mailboxes.map((a) => `${a} ${mailboxDir(a)}/\n`).join(''));
+  const tables = options.bounces ? bounceTables(options.bounces) : { mailboxes: '', transport: '' };
+  await writeFile(join(conf, 'mailboxes'), options.mailboxes.map((a) => `${a} ${mailboxDir(a)}/\n`).join('') + tables.mailboxes);
+  if (tables.transport) await writeFile(join(conf, 'transport'), tables.transport);
+  const bounceMaildir = options.bounces ? await makeBounceMaildir(dir, options.bounces.mailbox) : undefined;
   for (const [file, content] of Object.entries(options.files ?? {})) await writeFile(join(dir, file), content.replaceAll('$DIR', dir));
   if (options.saslUsers) await writeSasl(conf, options.saslUsers);
   try {
@@ -269,6 +343,8 @@ export async function startPostfix(options: PostfixOptions): Promise<Postfix> {
       await writeFile(join(conf, 'main.cf'), mainCf(dir, { ...options, main }));
       await postfixCmd(conf, 'reload');
     },
+    bounceMaildir,
+    waitForBounces: (n, timeoutMs) => waitForBounces(dir, bounceMaildir, n, timeoutMs),
     stop: () => stopInstance(conf, dir),
   };
 }
@@ -320,6 +396,27 @@ async function settled(dir: string): Promise<void> {
     empty = (await queued(dir)) === 0 ? empty + 1 : 0;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Poll the return-path Maildir's new/ until it holds `n` messages; the error says what the maillog says. */
+async function waitForBounces(dir: string, maildir: string | undefined, n: number, timeoutMs: number): Promise<string[]> {
+  if (!maildir) throw new Error('waitForBounces needs startPostfix({ bounces: { mailbox } })');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await maildirNew(maildir);
+    if (found.length >= n) return found;
+    if (Date.now() > deadline) {
+      const log = await readFile(join(dir, 'maillog'), 'utf8').catch(() => '(no maillog)');
+      throw new Error(`${found.length} of ${n} DSN(s) in ${maildir}/new after ${timeoutMs} ms; maillog tail:\n${log.split('\n').slice(-40).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Messages in a Maildir's new/, by name: virtual(8) names begin with the delivery time in seconds, so older first. */
+async function maildirNew(maildir: string): Promise<string[]> {
+  const names = await readdir(join(maildir, 'new')).catch(() => []);
+  return names.sort().map((name) => join(maildir, 'new', name));
 }
 
 /** The master's pid while it runs, from its pid file. */
