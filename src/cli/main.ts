@@ -17,7 +17,8 @@ const COMMANDS = {
   check: { summary: 'Check an issue before sending: size, client support, links, images, accessibility, compliance, spam score.', load: () => import('./commands/check.ts') },
   preview: { summary: 'Serve a live preview of an issue (desktop, mobile, dark, text, headers, check, screenshots).', load: () => import('./commands/preview.ts') },
   send: { summary: 'Send an issue to a subscriber list over SMTP (personalized, rate-limited, retried, resumable; --dry-run, --test).', load: () => import('./commands/send.ts') },
-  'unsubscribe-server': { summary: 'Run the one-click unsubscribe endpoint that List-Unsubscribe links point at (RFC 8058).', load: () => import('./commands/unsubscribe-server.ts') },
+  server: { summary: 'Run the public endpoint: one-click unsubscribe (RFC 8058) and the ESP bounce/complaint webhooks (SES, SendGrid, Mailgun, Postmark).', load: () => import('./commands/server.ts') },
+  'unsubscribe-server': { summary: 'The former name of `server`; the same command.', load: () => import('./commands/unsubscribe-server.ts') },
 } as const satisfies Record<string, { summary: string; load: () => Promise<CommandModule> }>;
 
 type CommandName = keyof typeof COMMANDS;

@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { NewsletterError } from '../errors.ts';
-import { loadSuppression, type Suppression, verifyUnsubscribeToken } from '../audience/index.ts';
+import { loadSuppression, openFeedback, type FeedbackRecorder, type FeedbackRules, type Suppression, verifyUnsubscribeToken } from '../audience/index.ts';
 import { missingSecretError } from '../config/index.ts';
+import { anyWebhook, createWebhookReceiver, webhookRoute, type WebhookConfig, type WebhookEvent, type WebhookProvider, type WebhookReceiver } from '../webhooks/index.ts';
 import { BodyTooLarge, isOneClick, readBody } from './body.ts';
 import { confirmPage, donePage, invalidPage } from './page.ts';
 
@@ -22,13 +23,20 @@ export interface UnsubscribeServerOptions {
   listName?: string;
   /** Told about every request that was acted on or refused, for the CLI to log. */
   onEvent?: (event: UnsubscribeEvent) => void;
+  /** ESP webhooks served at …/webhooks/<provider>; a provider absent here answers 404 with a hint. */
+  webhooks?: WebhookConfig;
+  /** The ledger webhook events are recorded in (default: opened in stateDir when a webhook is configured, closed on close). */
+  feedback?: FeedbackRecorder;
+  /** Soft bounces that suppress (N in D days) for the ledger the server opens itself (default: DEFAULT_FEEDBACK_RULES). */
+  feedbackRules?: Partial<FeedbackRules> | undefined;
 }
 
 export type UnsubscribeEvent =
   | { kind: 'unsubscribed'; email: string }
   | { kind: 'already-unsubscribed'; email: string }
   | { kind: 'refused'; status: number; reason: string }
-  | { kind: 'error'; error: unknown };
+  | { kind: 'error'; error: unknown }
+  | WebhookEvent;
 
 export interface UnsubscribeServer {
   /** Base URL, e.g. http://127.0.0.1:8025/ */
@@ -53,6 +61,8 @@ interface UnsubscribeContext {
   listName: string;
   suppression: Suppression;
   emit: (event: UnsubscribeEvent) => void;
+  webhooks: WebhookReceiver;
+  feedback: FeedbackRecorder | undefined;
 }
 
 /**
@@ -64,14 +74,20 @@ interface UnsubscribeContext {
  *        never unsubscribes: mail scanners and link previews fetch every URL.
  *   A missing, forged or altered token → 400, and nothing changes.
  *
- * Any path is accepted, so the public URL can be /unsubscribe behind a proxy.
+ * Any path is accepted, so the public URL can be /unsubscribe behind a proxy; except a path ending in
+ * /webhooks/<ses|sendgrid|mailgun|postmark>: an ESP's bounce and complaint events (src/webhooks/).
  */
 export async function startUnsubscribeServer(options: UnsubscribeServerOptions): Promise<UnsubscribeServer> {
   const { secret, listId } = options;
   if (!secret) throw missingSecretError();
   const host = options.host ?? '127.0.0.1';
-  const suppression = await loadSuppression(options.stateDir ?? '.newsletter');
-  const ctx: UnsubscribeContext = { secret, listId, listName: options.listName ?? listId, suppression, emit: options.onEvent ?? (() => {}) };
+  const stateDir = options.stateDir ?? '.newsletter';
+  // Before anything is opened: a bad key in the config throws here.
+  const webhooks = createWebhookReceiver(options.webhooks);
+  const suppression = await loadSuppression(stateDir);
+  const ownFeedback = !options.feedback && anyWebhook(options.webhooks) ? await openOwnFeedback(stateDir, suppression, options.feedbackRules) : undefined;
+  const feedback = options.feedback ?? ownFeedback;
+  const ctx: UnsubscribeContext = { secret, listId, listName: options.listName ?? listId, suppression, emit: options.onEvent ?? (() => {}), webhooks, feedback };
   const server = createServer((req, res) => {
     handle(ctx, req, res).catch((error: unknown) => answerFailure(ctx, req, res, error));
   });
@@ -83,19 +99,32 @@ export async function startUnsubscribeServer(options: UnsubscribeServerOptions):
     // once() rejects with the 'error' event (port in use, no permission) if it comes first.
     await once(server.listen(options.port, host), 'listening');
   } catch (cause) {
+    await ownFeedback?.close();
     await suppression.close();
     throw listenError(cause, options.port, host);
   }
 
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { url: `http://${shownHost}:${address.port}/`, suppression, close: () => closeServer(server, suppression) };
+  return { url: `http://${shownHost}:${address.port}/`, suppression, close: () => closeServer(server, suppression, ownFeedback) };
+}
+
+/** The ledger on the same suppression list the server already holds; the list is closed if it cannot be opened. */
+async function openOwnFeedback(stateDir: string, suppression: Suppression, rules: Partial<FeedbackRules> = {}): Promise<FeedbackRecorder> {
+  try {
+    return await openFeedback({ stateDir, suppression, ...rules });
+  } catch (error) {
+    await suppression.close();
+    throw error;
+  }
 }
 
 async function handle(ctx: UnsubscribeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? 'GET';
-  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return send(res, req, 405, 'Method not allowed\n', 'text', { Allow: 'GET, HEAD, POST' });
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const provider = webhookRoute(url.pathname);
+  if (provider) return receiveWebhook(ctx, provider, req, res);
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return send(res, req, 405, 'Method not allowed\n', 'text', { Allow: 'GET, HEAD, POST' });
   const email = url.searchParams.get('e') ?? '';
   const token = url.searchParams.get('t') ?? '';
   if (!email || !token) return refuseLink(ctx, req, res, method, 'no address or token in the URL');
@@ -146,6 +175,13 @@ async function readBodyOrRefuse(ctx: UnsubscribeContext, req: IncomingMessage, r
   }
 }
 
+/** An ESP's POST: verified and recorded by src/webhooks, answered here (200 only once every event is recorded). */
+async function receiveWebhook(ctx: UnsubscribeContext, provider: WebhookProvider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const answer = await ctx.webhooks.receive(provider, req, ctx.feedback);
+  ctx.emit(answer.event);
+  send(res, req, answer.status, answer.body, 'text', answer.headers);
+}
+
 function answerFailure(ctx: UnsubscribeContext, req: IncomingMessage, res: ServerResponse, error: unknown): void {
   ctx.emit({ kind: 'error', error });
   // Never claim success when the address was not recorded: the client can retry.
@@ -174,10 +210,12 @@ function listenError(cause: unknown, port: number, host: string): NewsletterErro
   });
 }
 
-async function closeServer(server: Server, suppression: Suppression): Promise<void> {
+async function closeServer(server: Server, suppression: Suppression, ownFeedback: FeedbackRecorder | undefined): Promise<void> {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+  // The ledger writes to the suppression list: closed first.
+  await ownFeedback?.close();
   await suppression.close();
 }

@@ -55,7 +55,10 @@ describe('newsletter unsubscribe-server', () => {
     const [, base] = await waitFor(run.out, /at (http:\/\/127\.0\.0\.1:\d+\/)/, run.proc);
     // The banner's lines can arrive in separate chunks: wait for the last one before reading them all.
     await waitFor(run.out, /suppression\.csv \(/, run.proc);
-    expect(run.out()).toContain(`Unsubscribe endpoint for The Hemisphere Brief (${LIST})`);
+    expect(run.out()).toContain(`Endpoint for The Hemisphere Brief (${LIST})`);
+    // The ESP webhook routes are listed, each off until its setting is there.
+    await waitFor(run.out, /Ctrl\+C to stop/, run.proc);
+    expect(run.out()).toMatch(/webhooks\/sendgrid +SendGrid: off \(set SENDGRID_WEBHOOK_PUBLIC_KEY\)/);
     expect(run.out()).toContain(`${join('state', 'suppression.csv')} (0 addresses)`);
 
     const url = unsubscribeUrl(`${base}unsubscribe`, 'ada@example.com', LIST, SECRET);

@@ -1,0 +1,69 @@
+import { join, resolve } from 'node:path';
+import { DEFAULT_FEEDBACK_RULES } from '../../audience/index.ts';
+import { loadConfig } from '../../content/index.ts';
+import { loadSettings } from '../../config/index.ts';
+import type { UnsubscribeEvent } from '../../unsubscribe/index.ts';
+import { EXIT, type ExitCode } from '../../errors.ts';
+import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../command.ts';
+
+/** The webhook routes, by provider, with the settings that turn each on (see src/webhooks). */
+const ROUTES = [
+  ['ses', 'Amazon SES (SNS)', 'SES_SNS_TOPIC_ARN'],
+  ['sendgrid', 'SendGrid', 'SENDGRID_WEBHOOK_PUBLIC_KEY'],
+  ['mailgun', 'Mailgun', 'MAILGUN_WEBHOOK_SIGNING_KEY'],
+  ['postmark', 'Postmark', 'POSTMARK_WEBHOOK_USER and _PASSWORD'],
+] as const;
+
+export const spec = {
+  name: 'server',
+  summary: 'Run the public endpoint: one-click unsubscribe (RFC 8058) and the ESP bounce/complaint webhooks (SES, SendGrid, Mailgun, Postmark).',
+  usage: 'server [--port N] [--host HOST] [--state DIR] [--content DIR] [--soft-limit N] [--soft-days D]',
+  options: { port: { type: 'string' }, host: { type: 'string' }, state: { type: 'string' }, content: { type: 'string' }, 'soft-limit': { type: 'string' }, 'soft-days': { type: 'string' } },
+  help: {
+    '--port N': 'Port to listen on; 0 picks a free one (default: 3040).',
+    '--host HOST': 'Address to listen on; put an HTTPS reverse proxy in front for the public URL (default: 127.0.0.1).',
+    '--state DIR': 'State folder holding suppression.csv and feedback.jsonl, the same one `newsletter send` uses (default: .newsletter).',
+    '--content DIR': 'Folder with newsletter.yml, for the listId and name (default: content).',
+    '--soft-limit N': `Soft bounces from webhooks that suppress an address… (default: ${DEFAULT_FEEDBACK_RULES.softLimit}).`,
+    '--soft-days D': `…within this many days (default: ${DEFAULT_FEEDBACK_RULES.softDays}).`,
+  },
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESTATE'], reasons: ['stateSymlink'] },
+  examples: ['newsletter server', 'newsletter server --port 8080 --state /var/lib/newsletter', 'newsletter server --soft-limit 5 --soft-days 60'],
+} satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
+
+/** An address in a log line, without spelling it out: "ad…@example.com". */
+const masked = (email: string) => email.replace(/^(.{1,2})[^@]*@/, '$1…@');
+
+function log(event: UnsubscribeEvent): void {
+  const time = new Date().toISOString();
+  const via = 'provider' in event && event.provider ? ` (${event.provider})` : '';
+  if (event.kind === 'unsubscribed') console.log(`${time}  ✔ unsubscribed ${masked(event.email)}`);
+  else if (event.kind === 'already-unsubscribed') console.log(`${time}  · already unsubscribed ${masked(event.email)}`);
+  else if (event.kind === 'webhook') console.log(`${time}  ✔ ${event.provider}: ${event.recorded} event${event.recorded === 1 ? '' : 's'} recorded${event.duplicates ? `, ${event.duplicates} already recorded` : ''}${event.note ? ` (${event.note})` : ''}`);
+  else if (event.kind === 'refused') console.log(`${time}  ✖ ${event.status}${via}: ${event.reason}`);
+  else console.error(`${time}  ✖ could not record${via}: ${event.error instanceof Error ? event.error.message : String(event.error)}`);
+}
+
+export async function run(argv: string[]): Promise<ExitCode> {
+  const { values } = parseCommandArgs(spec, argv);
+  const port = intFlag(values.port, '--port', 3040, 0);
+  const softLimit = intFlag(values['soft-limit'], '--soft-limit', DEFAULT_FEEDBACK_RULES.softLimit);
+  const softDays = intFlag(values['soft-days'], '--soft-days', DEFAULT_FEEDBACK_RULES.softDays);
+  const stateDir = values.state ?? '.newsletter';
+  const config = await loadConfig(resolve(values.content ?? 'content'));
+  // The settings every command reads (.env under the real environment); the secret send signs the links with.
+  const settings = loadSettings();
+  const secret = settings.unsubscribeSecret();
+  const webhooks = settings.webhooks();
+
+  const { startUnsubscribeServer } = await import('../../unsubscribe/index.ts');
+  const server = await startUnsubscribeServer({ port, host: values.host, stateDir, secret, listId: config.listId, listName: config.name, onEvent: log, webhooks, feedbackRules: { softLimit, softDays } });
+  console.log(`Endpoint for ${config.name} (${config.listId}) at ${server.url}`);
+  console.log(`  suppression list: ${join(stateDir, 'suppression.csv')} (${server.suppression.size} address${server.suppression.size === 1 ? '' : 'es'})`);
+  console.log(`  unsubscribe: any path; links go to UNSUBSCRIBE_URL (or unsubscribeUrl in newsletter.yml): serve this address there over HTTPS.`);
+  for (const [route, name, setting] of ROUTES)
+    console.log(`  ${`${server.url}webhooks/${route}`.padEnd(server.url.length + 18)}${name}: ${webhooks[route] ? 'on' : `off (set ${setting})`}`);
+  console.log('Ctrl+C to stop.');
+  await runUntilSignal(() => server.close());
+  return EXIT.OK;
+}
