@@ -1,4 +1,6 @@
 export { loadIssue, loadConfig, contentError, CONFIG_FILE, ISSUES_DIR, type LoadedIssue, type LoadOptions } from './load.ts';
+// `newsletter stats` maps an issue number (ISSUE, a report's "issue-N") to its slug without loading every issue.
+export { scanIssues, type IssueHead, type IssueScan } from './issue-files.ts';
 export { validateIssue, validateNewsletter, slugFromFile, type Validation } from './validate.ts';
 export { formatProblem, type ContentProblem } from './problems.ts';
 export { CONTROL_CHAR } from './text-rules.ts';

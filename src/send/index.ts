@@ -3,6 +3,8 @@ export { sendIssue, type SendOptions, type BuiltForSend } from './run.ts';
 export { dryRun, SAMPLE_SECRET_HEADER, SAMPLE_SECRET_NOTE, type DryRunOptions } from './dry-run.ts';
 export { testSend, type TestSendOptions } from './test-send.ts';
 export { Journal, journalPath, type JournalRecord } from './journal.ts';
+// Read-only streaming of a journal, for `newsletter stats` (and anything else that only counts).
+export { scanJournal, type BadLine } from './journal-scan.ts';
 export { classifySmtpError, describeFailure, isHardBounce, refusalKey, type SmtpFailure, type ReplyKind } from './classify.ts';
 export { DEFAULT_RETRY_SCHEDULE, DEFAULT_TUNING, type DeliveryTuning, type Stop, type StopReason } from './deliver.ts';
 export { exitCodeOf, issueNamed, SmtpSendError, type IssueNamed, type SendSummary, type Progress } from './summary.ts';
