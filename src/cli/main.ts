@@ -19,6 +19,7 @@ const COMMANDS = {
   send: { summary: 'Send an issue to a subscriber list over SMTP (personalized, rate-limited, retried, resumable; --dry-run, --test).', load: () => import('./commands/send.ts') },
   server: { summary: 'Run the public endpoint: one-click unsubscribe (RFC 8058) and the ESP bounce/complaint webhooks (SES, SendGrid, Mailgun, Postmark).', load: () => import('./commands/server.ts') },
   'unsubscribe-server': { summary: 'The former name of `server`; the same command.', load: () => import('./commands/unsubscribe-server.ts') },
+  bounces: { summary: 'Read bounces and complaints from the bounce mailbox (Maildir, mbox, .eml folder, IMAP) and keep the list clean.', load: () => import('./commands/bounces.ts') },
   stats: { summary: 'Report each sent issue: sent, failed, bounced, complained, unsubscribed, with the complaint and bounce rates against Gmail’s and Yahoo’s thresholds.', load: () => import('./commands/stats.ts') },
 } as const satisfies Record<string, { summary: string; load: () => Promise<CommandModule> }>;
 

@@ -3,6 +3,7 @@ export { sendIssue, type SendOptions, type BuiltForSend } from './run.ts';
 export { dryRun, SAMPLE_SECRET_HEADER, SAMPLE_SECRET_NOTE, type DryRunOptions } from './dry-run.ts';
 export { testSend, type TestSendOptions } from './test-send.ts';
 export { Journal, journalPath, type JournalRecord } from './journal.ts';
+export { acquireLock, type Lock, type LockUse } from './lock.ts';
 // Read-only streaming of a journal, for `newsletter stats` (and anything else that only counts).
 export { scanJournal, type BadLine } from './journal-scan.ts';
 export { classifySmtpError, describeFailure, isHardBounce, refusalKey, type SmtpFailure, type ReplyKind } from './classify.ts';

@@ -6,11 +6,22 @@ import { promisify } from 'node:util';
 import { NewsletterError } from '../errors.ts';
 import { scanJournal, type BadLine } from './journal-scan.ts';
 import type { FailedRecord, JournalRecord, SuppressRecord } from './journal-record.ts';
-import { acquireLock, type Lock } from './lock.ts';
+import { acquireLock, type Lock, type LockUse } from './lock.ts';
 import { ensureStateDir, NOFOLLOW, openStateFile, STATE_FILE_MODE, stateFileError } from '../output/index.ts';
 import { STATE, StateIndex, type StateCode } from './state-index.ts';
 
 export type { FailedRecord, JournalRecord, SuppressRecord } from './journal-record.ts';
+
+/** One sender per journal (see lock.ts). */
+const SEND_LOCK: LockUse = {
+  code: 'ESEND',
+  reason: 'lockHeld',
+  name: 'the send lock',
+  holder: '`newsletter send`',
+  doing: 'sending this issue to this list',
+  scope: 'of this issue to this list',
+  nothing: 'nothing sent',
+};
 
 const DSYNC = constants.O_DSYNC ?? 0;
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DSYNC | NOFOLLOW;
@@ -85,7 +96,7 @@ export class Journal {
   static async open(path: string): Promise<Journal> {
     const journal = new Journal(path);
     await ensureStateDir(dirname(path));
-    journal.#lock = await acquireLock(`${path}.lock`);
+    journal.#lock = await acquireLock(`${path}.lock`, SEND_LOCK);
     try {
       const validBytes = await journal.#load();
       if (validBytes !== undefined && journal.tornBytes) await truncateTo(path, validBytes);

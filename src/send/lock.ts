@@ -27,6 +27,23 @@ export interface Lock {
   release(): Promise<void>;
 }
 
+/** Who takes a lock, for its refusals: the send's journal lock by default, `newsletter bounces` for its own. */
+export interface LockUse {
+  code: 'ESEND' | 'ESTATE';
+  reason: 'lockHeld' | 'bouncesLocked';
+  /** "the send lock" */
+  name: string;
+  /** "`newsletter send`" */
+  holder: string;
+  /** "sending this issue to this list" */
+  doing: string;
+  /** "of this issue to this list" */
+  scope: string;
+  /** "nothing sent" */
+  nothing: string;
+}
+
+
 interface Owner {
   pid: number;
   /** Absent in locks written by older versions (this host, then). */
@@ -41,8 +58,8 @@ const CREATE_EXCL = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | 
 /** Locks this process holds: a second send in the same process is refused too. */
 const held = new Set<string>();
 
-export async function acquireLock(path: string): Promise<Lock> {
-  if (held.has(path)) throw busy(path, process.pid);
+export async function acquireLock(path: string, use: LockUse): Promise<Lock> {
+  if (held.has(path)) throw busy(path, process.pid, use);
   const content = `${process.pid}\n${HOST}\n${new Date().toISOString()}\n${randomBytes(8).toString('hex')}\n`;
   const tmp = await writeTemp(path, content);
   try {
@@ -50,17 +67,17 @@ export async function acquireLock(path: string): Promise<Lock> {
       if (await tryLink(tmp, path)) return hold(path, content);
       const owner = await readOwner(path);
       if (owner === 'gone') continue; // released between our link() and read: try again
-      if (!owner) throw unreadable(path);
-      if (!provablyGone(owner)) throw busy(path, owner.pid);
-      await takeOver(path, owner, tmp);
+      if (!owner) throw unreadable(path, use);
+      if (!provablyGone(owner)) throw busy(path, owner.pid, use);
+      await takeOver(path, owner, tmp, use);
     }
   } finally {
     await unlink(tmp).catch(() => {});
   }
-  throw new NewsletterError('ESEND', 'Could not take the send lock: it kept changing hands', {
+  throw new NewsletterError(use.code, `Could not take ${use.name}: it kept changing hands`, {
     where: path,
-    fix: 'Another `newsletter send` of this issue to this list is starting or stopping; run the command again in a moment.',
-    reason: 'lockHeld',
+    fix: `Another ${use.holder} ${use.scope} is starting or stopping; run the command again in a moment.`,
+    reason: use.reason,
   });
 }
 
@@ -80,16 +97,16 @@ function hold(path: string, content: string): Lock {
 }
 
 /** Remove the stale lock `stale`, holding the takeover guard; the caller then links its own. */
-async function takeOver(path: string, stale: Owner, tmp: string): Promise<void> {
+async function takeOver(path: string, stale: Owner, tmp: string, use: LockUse): Promise<void> {
   const guard = `${path}.takeover`;
   if (!(await tryLink(tmp, guard))) {
     const other = await readOwner(guard);
     if (other === 'gone') return;
-    if (other && !provablyGone(other)) throw busy(path, other.pid);
-    throw new NewsletterError('ESEND', `A takeover of the send lock was left unfinished${other ? ` by pid ${other.pid}, which is gone` : ''}`, {
+    if (other && !provablyGone(other)) throw busy(path, other.pid, use);
+    throw new NewsletterError(use.code, `A takeover of ${use.name} was left unfinished${other ? ` by pid ${other.pid}, which is gone` : ''}`, {
       where: guard,
-      fix: `If no \`newsletter send\` of this issue to this list is running, remove it (rm ${JSON.stringify(guard)}), then run the command again.`,
-      reason: 'lockHeld',
+      fix: `If no ${use.holder} ${use.scope} is running, remove it (rm ${JSON.stringify(guard)}), then run the command again.`,
+      reason: use.reason,
     });
   }
   try {
@@ -181,18 +198,18 @@ function folderError(file: string, cause: unknown): NewsletterError {
   });
 }
 
-function busy(path: string, pid: number): NewsletterError {
-  return new NewsletterError('ESEND', `Another \`newsletter send\` (pid ${pid}) is already sending this issue to this list`, {
+function busy(path: string, pid: number, use: LockUse): NewsletterError {
+  return new NewsletterError(use.code, `Another ${use.holder} (pid ${pid}) is already ${use.doing}`, {
     where: path,
     fix: `Wait for it to finish or stop it (Ctrl-C, or kill ${pid}); then run the command again to resume.`,
-    reason: 'lockHeld',
+    reason: use.reason,
   });
 }
 
-function unreadable(path: string): NewsletterError {
-  return new NewsletterError('ESEND', `The send lock ${path} is empty or unreadable, so another \`newsletter send\` may hold it (this one is refused, nothing sent)`, {
+function unreadable(path: string, use: LockUse): NewsletterError {
+  return new NewsletterError(use.code, `${use.name.replace(/^the/, 'The')} ${path} is empty or unreadable, so another ${use.holder} may hold it (this one is refused, ${use.nothing})`, {
     where: path,
-    fix: `If another send of this issue to this list is starting, let it run. If no \`newsletter send\` is running (check with ps), remove the lock (rm ${JSON.stringify(path)}) and run the command again.`,
-    reason: 'lockHeld',
+    fix: `If another ${use.holder} ${use.scope} is starting, let it run. If no ${use.holder} is running (check with ps), remove the lock (rm ${JSON.stringify(path)}) and run the command again.`,
+    reason: use.reason,
   });
 }

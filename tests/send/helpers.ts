@@ -1,7 +1,7 @@
 import { writeFile, mkdir, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildIssue, type BuiltIssue } from '../../src/render/build.ts';
-import { parseSendEnv, type SendEnv } from '../../src/config/index.ts';
+import { ENV_VARS, parseSendEnv, type SendEnv } from '../../src/config/index.ts';
 import { FIXTURES } from '../helpers/content.ts';
 
 export const SEND_FIXTURES = join(FIXTURES, 'send');
@@ -47,5 +47,6 @@ export async function stateWithSuppression(dir: string): Promise<string> {
 }
 
 /** Variables a developer's shell might have set, blanked so only what a test passes counts. */
-export const CLEAN_ENV = { SMTP_URL: '', SMTP_HOST: '', SMTP_PORT: '', SMTP_USER: '', SMTP_PASSWORD: '', MAIL_FROM: '', REPLY_TO: '', UNSUBSCRIBE_URL: '', UNSUBSCRIBE_MAILTO: '', UNSUBSCRIBE_SECRET: '', DKIM_DOMAIN: '', DKIM_SELECTOR: '', DKIM_PRIVATE_KEY_FILE: '', SMTP_REQUIRE_TLS: '', SMTP_TLS_CA_FILE: '', SMTP_TLS_SERVERNAME: '', SMTP_TLS_VERIFY: '' };
+/** Every setting the tool reads, blanked: a test's child process sees only what the test gives it. */
+export const CLEAN_ENV: Record<string, string> = Object.fromEntries(ENV_VARS.map((name) => [name, '']));
 

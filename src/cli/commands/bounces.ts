@@ -1,0 +1,161 @@
+import { join, resolve } from 'node:path';
+import { loadSuppression, openFeedback, DEFAULT_FEEDBACK_RULES, type FeedbackKind } from '../../audience/index.ts';
+import { loadConfig } from '../../content/index.ts';
+import { loadSettings, type Settings } from '../../config/index.ts';
+import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
+import { acquireLock, type LockUse } from '../../send/index.ts';
+import type { BounceSource, BounceSummary, MessageOutcome } from '../../bounces/index.ts';
+import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
+
+export const spec = {
+  name: 'bounces',
+  summary: 'Read bounces and complaints from the bounce mailbox and keep the list clean (hard → suppressed, complaint → suppressed, soft: N in D days).',
+  usage: 'bounces (--maildir DIR | --mbox FILE | --eml DIR | --imap) [--folder NAME] [--move-to NAME] [--all] [--dry-run] [--soft-limit N] [--soft-days D] [--state DIR] [--content DIR] [--quiet]',
+  options: {
+    maildir: { type: 'string' },
+    mbox: { type: 'string' },
+    eml: { type: 'string' },
+    imap: { type: 'boolean' },
+    folder: { type: 'string' },
+    'move-to': { type: 'string' },
+    all: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    'soft-limit': { type: 'string' },
+    'soft-days': { type: 'string' },
+    state: { type: 'string' },
+    content: { type: 'string' },
+    quiet: { type: 'boolean' },
+  },
+  help: {
+    '--maildir DIR': 'Read a Maildir (cur/ new/ tmp/); processed messages move to cur/ with the Seen flag.',
+    '--mbox FILE': 'Read an mbox file (read-only: a rerun skips what was recorded, by Message-ID).',
+    '--eml DIR': 'Read a folder of .eml files; processed ones move into DIR/processed/.',
+    '--imap': 'Read the IMAP mailbox of IMAP_URL (.env); processed messages are flagged \\Seen.',
+    '--folder NAME': 'The IMAP folder to read (default: INBOX).',
+    '--move-to NAME': 'With --imap: also move processed messages to this existing folder.',
+    '--all': 'Read messages already marked processed too (Maildir: Seen; IMAP: \\Seen); recorded ones still apply nothing twice.',
+    '--dry-run': 'Say what would change; suppress, record and move nothing.',
+    '--soft-limit N': `Soft bounces that suppress an address… (default: ${DEFAULT_FEEDBACK_RULES.softLimit}).`,
+    '--soft-days D': `…within this many days (default: ${DEFAULT_FEEDBACK_RULES.softDays}).`,
+    '--state DIR': 'State folder with the send journals, suppression.csv and feedback.jsonl, the same one `newsletter send` uses (default: .newsletter).',
+    '--content DIR': 'Folder with newsletter.yml, for the listId return-path tokens are made with (default: content).',
+    '--quiet': 'Only the summary, not one line per message.',
+  },
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESTATE', 'EOUTPUT'], reasons: ['stateSymlink', 'bouncesLocked'] },
+  examples: [
+    'newsletter bounces --maildir /var/mail/bounces --dry-run',
+    'newsletter bounces --maildir /var/mail/bounces',
+    'newsletter bounces --imap --folder INBOX --move-to Processed',
+    'newsletter bounces --mbox bounces.mbox --soft-limit 5 --soft-days 60',
+    'newsletter bounces --eml ./bounce-exports',
+  ],
+} satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
+
+type Values = ReturnType<typeof parseCommandArgs<typeof spec.options>>['values'];
+
+export async function run(argv: string[]): Promise<ExitCode> {
+  const { values } = parseCommandArgs(spec, argv);
+  const softLimit = intFlag(values['soft-limit'], '--soft-limit', DEFAULT_FEEDBACK_RULES.softLimit);
+  const softDays = intFlag(values['soft-days'], '--soft-days', DEFAULT_FEEDBACK_RULES.softDays);
+  const stateDir = values.state ?? '.newsletter';
+  const dryRun = values['dry-run'] === true;
+  const config = await loadConfig(resolve(values.content ?? 'content'));
+  const settings = loadSettings();
+  const bounceAddress = settings.env.bounceAddress;
+  // Tokens are checked with the secret send signed them with; without BOUNCE_ADDRESS there are none to check.
+  const secret = bounceAddress ? settings.unsubscribeSecret() : '';
+  const source = await openSource(values, settings);
+
+  const { processBounces, JournalRecipients } = await import('../../bounces/index.ts');
+  // One reader at a time: two would both count the same soft bounce.
+  const lock = await acquireLock(join(resolve(stateDir), 'bounces.lock'), BOUNCES_LOCK);
+  const suppression = await loadSuppression(stateDir, { onProblem: (p) => console.error(`⚠ ${p.where}: ${p.reason}`) });
+  try {
+    const recorder = await openFeedback({ stateDir, suppression, softLimit, softDays, dryRun, onProblem: (where, why) => console.error(`⚠ ${where}: ${why}`) });
+    for (const email of recorder.repaired) console.log(`✔ suppressed ${email}: its soft bounces had reached ${softLimit} in ${softDays} days`);
+    console.log(`${dryRun ? 'Dry run: nothing is changed. ' : ''}Reading ${source.describe}`);
+    const summary = await processBounces({
+      source,
+      recorder,
+      recipients: new JournalRecipients(stateDir, config.listId, secret),
+      bounceAddress,
+      dryRun,
+      onMessage: values.quiet ? undefined : (outcome) => console.log(messageLine(outcome)),
+    });
+    await recorder.close();
+    console.log(formatBounceSummary(summary, { dryRun, softLimit, softDays, ledger: join(stateDir, 'feedback.jsonl'), list: suppression.path }));
+  } finally {
+    await suppression.close();
+    await source.close();
+    await lock.release();
+  }
+  return EXIT.OK;
+}
+
+/** The send's kind of lock (see send/lock.ts), one per state folder: two readers would both count the same soft bounce. */
+const BOUNCES_LOCK: LockUse = {
+  code: 'ESTATE',
+  reason: 'bouncesLocked',
+  name: 'the bounces lock',
+  holder: '`newsletter bounces`',
+  doing: 'reading bounces into this state folder',
+  scope: 'for this state folder',
+  nothing: 'nothing read',
+};
+
+async function openSource(values: Values, settings: Settings): Promise<BounceSource> {
+  const chosen = (['maildir', 'mbox', 'eml', 'imap'] as const).filter((name) => values[name] !== undefined && values[name] !== false);
+  if (chosen.length !== 1)
+    throw new NewsletterError('EUSAGE', chosen.length ? `Choose one source; got --${chosen.join(' and --')}` : 'No source: say where the bounce messages are', {
+      fix: 'Pass one of --maildir DIR, --mbox FILE, --eml DIR or --imap (IMAP_URL in .env), e.g. newsletter bounces --maildir /var/mail/bounces',
+    });
+  if ((values.folder || values['move-to']) && !values.imap) throw new NewsletterError('EUSAGE', '--folder and --move-to are for --imap', { fix: 'Drop them, or read the mailbox with --imap.' });
+  const { openMaildir, openMbox, openEmlFolder, openImap } = await import('../../bounces/index.ts');
+  if (values.maildir) return openMaildir(resolve(values.maildir), { all: values.all === true });
+  if (values.mbox) return openMbox(resolve(values.mbox));
+  if (values.eml) return openEmlFolder(resolve(values.eml));
+  const imap = settings.imap();
+  return openImap({ url: imap.url, folder: values.folder, moveTo: values['move-to'], all: values.all === true });
+}
+
+const KIND_WORDS: Record<FeedbackKind, string> = {
+  hard: 'hard bounce',
+  soft: 'soft bounce',
+  complaint: 'complaint',
+  sender: 'refused the sender',
+  delayed: 'delayed',
+  'auto-reply': 'auto-reply',
+  ignored: 'nothing to apply',
+};
+
+function messageLine(outcome: MessageOutcome): string {
+  if (outcome.status === 'duplicate') return `  · ${outcome.ref}: already recorded`;
+  if (outcome.status === 'unknown') return `  ? ${outcome.ref}: not understood (${outcome.reason}); left in place`;
+  const what = outcome.applied.map((item) => `${KIND_WORDS[item.kind]}${item.email ? ` ${item.email}` : ''}${item.status ? ` ${item.status}` : ''}${item.action === 'suppressed' ? ' → suppressed' : item.action === 'counted' ? ' → counted' : item.action === 'already-suppressed' ? ' (already suppressed)' : ''}`);
+  if (outcome.status === 'not-applied') return `  ✖ ${outcome.ref}: ${outcome.format}, ${outcome.reason}`;
+  return `  ${outcome.applied.some((i) => i.action === 'suppressed') ? '✔' : '·'} ${outcome.ref}: ${outcome.format}, ${what.join('; ') || 'nothing to apply'}`;
+}
+
+export function formatBounceSummary(s: BounceSummary, o: { dryRun: boolean; softLimit: number; softDays: number; ledger: string; list: string }): string {
+  const would = o.dryRun ? 'would be ' : '';
+  const lines = [
+    '',
+    `${s.read} message${s.read === 1 ? '' : 's'} read${o.dryRun ? ' (dry run: nothing changed)' : ''}`,
+    `  hard bounces        ${s.counts.hard}`,
+    `  soft bounces        ${s.counts.soft}   (${o.softLimit} in ${o.softDays} days suppress an address)`,
+    `  complaints          ${s.counts.complaint}`,
+    `  refused the sender  ${s.counts.sender}   (spam filter, policy, blocklist, authentication: not held against subscribers)`,
+    `  delayed             ${s.counts.delayed}`,
+    `  auto-replies        ${s.counts['auto-reply']}   (ignored)`,
+    `  already recorded    ${s.duplicates}`,
+    `  not applied         ${s.notApplied.length}`,
+    `  not understood      ${s.unknown.length + s.skipped.length}`,
+    `  ${would}suppressed   ${s.suppressed.length}${s.suppressed.length ? `: ${s.suppressed.slice(0, 10).join(', ')}${s.suppressed.length > 10 ? `, … (${s.suppressed.length - 10} more)` : ''}` : ''}`,
+  ];
+  if (s.counts.sender) lines.push('', `⚠ ${s.counts.sender} report${s.counts.sender === 1 ? ' says' : 's say'} the receiving server refused the sender, not the address: check SPF/DKIM/DMARC for MAIL_FROM's domain, blocklists for the sending IP, and the content (newsletter check).`);
+  if (s.notApplied.length) lines.push('', 'Not applied (understood, but about no recipient of this list):', ...s.notApplied.map((n) => `  ${n.ref}: ${n.reason}`));
+  const left = [...s.unknown, ...s.skipped];
+  if (left.length) lines.push('', 'Not understood, left in place (read them, or forward a sample to the maintainers):', ...left.map((u) => `  ${u.ref}: ${u.reason}`));
+  if (!o.dryRun) lines.push('', `Recorded in ${o.ledger}; suppression list ${o.list}.`);
+  return lines.join('\n');
+}
