@@ -150,7 +150,7 @@ export function formatBounceSummary(s: BounceSummary, o: { dryRun: boolean; soft
     `  already recorded    ${s.duplicates}`,
     `  not applied         ${s.notApplied.length}`,
     `  not understood      ${s.unknown.length + s.skipped.length}`,
-    `  ${would}suppressed   ${s.suppressed.length}${s.suppressed.length ? `: ${s.suppressed.slice(0, 10).join(', ')}${s.suppressed.length > 10 ? `, … (${s.suppressed.length - 10} more)` : ''}` : ''}`,
+    `  ${`${would}suppressed`.padEnd(20)}${s.suppressed.length}${s.suppressed.length ? `: ${s.suppressed.slice(0, 10).join(', ')}${s.suppressed.length > 10 ? `, … (${s.suppressed.length - 10} more)` : ''}` : ''}`,
   ];
   if (s.counts.sender) lines.push('', `⚠ ${s.counts.sender} report${s.counts.sender === 1 ? ' says' : 's say'} the receiving server refused the sender, not the address: check SPF/DKIM/DMARC for MAIL_FROM's domain, blocklists for the sending IP, and the content (newsletter check).`);
   if (s.notApplied.length) lines.push('', 'Not applied (understood, but about no recipient of this list):', ...s.notApplied.map((n) => `  ${n.ref}: ${n.reason}`));
