@@ -22,9 +22,9 @@ const ARROWS = {
   cli: [...ROOMS.filter((room) => room !== 'cli'), 'shared', 'emails'],
   preview: ['check', 'mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   check: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
-  // Reading the bounce mailbox looks recipients up in the send journals (VERP tokens); stats reads them too.
-  bounces: ['send', 'mail', 'audience', 'config', 'content', ...SHARED],
-  stats: ['send', 'audience', 'config', 'content', ...SHARED],
+  // Reading the bounce mailbox looks recipients up in the send journals (VERP tokens, our Message-IDs); stats reads them too.
+  bounces: ['send', 'mail', 'audience', 'config', ...SHARED],
+  stats: ['send', 'audience', 'content', ...SHARED],
   send: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   export: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   unsubscribe: ['webhooks', 'mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],

@@ -1,11 +1,10 @@
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { ensureStateDir, openStateFile, stateFileError } from '../output/index.ts';
 import type { Suppression, SuppressionReason } from './suppression.ts';
-import { openForRead } from './state-read.ts';
+import { openForRead, stateFileLines } from './state-read.ts';
 
 /**
  * The feedback ledger: what came back after the send (bounces, complaints,
@@ -108,21 +107,11 @@ const oneLine = (text: string, max: number) => {
 /** Every record of the ledger, in order; damaged lines (a torn tail, a hand edit) are reported and skipped. */
 export async function* readFeedback(stateDir: string, onProblem?: (where: string, why: string) => void): AsyncGenerator<FeedbackRecord> {
   const path = join(stateDir, FEEDBACK_FILE);
-  const handle = await openForRead(path);
-  if (!handle) return;
-  const lines = createInterface({ input: handle.createReadStream({ encoding: 'utf8' }), crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (!line.trim()) continue;
-      const record = parseRecord(line);
-      if (record) yield record;
-      else onProblem?.(`${path}:${n}`, 'not a feedback record (a line torn by a crash, or edited by hand); skipped');
-    }
-  } finally {
-    lines.close();
-    await handle.close();
+  for await (const { line, n } of stateFileLines(path)) {
+    if (!line.trim()) continue;
+    const record = parseRecord(line);
+    if (record) yield record;
+    else onProblem?.(`${path}:${n}`, 'not a feedback record (a line torn by a crash, or edited by hand); skipped');
   }
 }
 
@@ -141,14 +130,9 @@ function parseRecord(line: string): FeedbackRecord | undefined {
 /** Open the ledger in `stateDir` for recording, with the suppression list its rules write to. */
 export async function openFeedback(options: FeedbackOptions): Promise<FeedbackRecorder> {
   const rules = { softLimit: options.softLimit ?? DEFAULT_FEEDBACK_RULES.softLimit, softDays: options.softDays ?? DEFAULT_FEEDBACK_RULES.softDays };
-  const seen = new Set<string>();
-  const soft = new Map<string, number[]>();
-  for await (const record of readFeedback(options.stateDir, options.onProblem)) {
-    seen.add(record.id);
-    for (const item of record.items) if (item.action === 'counted' && item.email) pushSoft(soft, key(item.email), Date.parse(record.at));
-  }
-  const recorder = new Recorder(join(options.stateDir, FEEDBACK_FILE), options, rules, seen, soft);
-  if (!options.dryRun) await recorder.repair();
+  const recorder = new Recorder(join(options.stateDir, FEEDBACK_FILE), options, rules);
+  await recorder.catchUp();
+  await recorder.repair();
   return recorder;
 }
 
@@ -161,7 +145,12 @@ function pushSoft(soft: Map<string, number[]>, email: string, at: number): void 
 
 class Recorder implements FeedbackRecorder {
   readonly repaired: string[] = [];
+  readonly seen = new Set<string>();
+  readonly soft = new Map<string, number[]>();
   #handle: FileHandle | undefined;
+  /** Bytes of the file read into `seen` and `soft` so far: whole lines only. */
+  #readTo = 0;
+  #lineNo = 0;
   // Records run one at a time, in call order: a rule reads the counts the previous record left.
   #queue: Promise<unknown> = Promise.resolve();
   /** Dry run: what this run would have suppressed, so it is not reported twice. */
@@ -172,10 +161,45 @@ class Recorder implements FeedbackRecorder {
     readonly path: string,
     private readonly options: FeedbackOptions,
     private readonly rules: FeedbackRules,
-    private readonly seen: Set<string>,
-    private readonly soft: Map<string, number[]>,
   ) {
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Read what was appended since the last read: at open the whole file, and before each record
+   * what another process (`bounces` while the server runs, or the other way round) has added,
+   * so ids are never applied twice across them and soft bounces from both add up.
+   */
+  async catchUp(): Promise<void> {
+    const handle = await openForRead(this.path);
+    if (!handle) return;
+    try {
+      const chunk = Buffer.alloc(1 << 20);
+      let carry = Buffer.alloc(0);
+      for (;;) {
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, this.#readTo + carry.length);
+        if (bytesRead === 0) break;
+        const buffer = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+        const end = buffer.lastIndexOf(0x0a) + 1;
+        for (const line of buffer.toString('utf8', 0, end).split('\n').slice(0, -1)) this.#take(line);
+        this.#readTo += end;
+        carry = Buffer.from(buffer.subarray(end));
+      }
+    } catch (cause) {
+      throw stateFileError(this.path, cause, 'read');
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** One line of the file into the in-memory view (a torn or damaged one is reported and skipped). */
+  #take(line: string): void {
+    this.#lineNo++;
+    if (!line.trim()) return;
+    const record = parseRecord(line);
+    if (!record) return this.options.onProblem?.(`${this.path}:${this.#lineNo}`, 'not a feedback record (a line torn by a crash, or edited by hand); skipped');
+    this.seen.add(record.id);
+    for (const item of record.items) if (item.action === 'counted' && item.email) pushSoft(this.soft, key(item.email), Date.parse(record.at));
   }
 
   has(id: string): boolean {
@@ -194,26 +218,26 @@ class Recorder implements FeedbackRecorder {
     this.#handle = undefined;
   }
 
-  /** Suppress every address whose soft bounces in the window reach the limit but is not suppressed yet. */
+  /** Suppress every address whose soft bounces in the window reach the limit but is not suppressed yet (a dry run only lists them). */
   async repair(): Promise<void> {
     for (const [email, times] of this.soft) {
-      if (this.#recentSoft(times) >= this.rules.softLimit && !this.options.suppression.has(email)) {
-        await this.options.suppression.add(email, 'bounced', this.#softSource(times.length));
-        this.repaired.push(email);
-      }
+      if (this.#recentSoft(times) < this.rules.softLimit || this.options.suppression.has(email)) continue;
+      if (this.options.dryRun) this.#wouldSuppress.add(email);
+      else await this.options.suppression.add(email, 'bounced', this.#softSource(times.length));
+      this.repaired.push(email);
     }
   }
 
   async #record(message: FeedbackMessage): Promise<RecordResult> {
+    if (!this.options.dryRun) await this.catchUp();
     if (this.seen.has(message.id)) return { duplicate: true };
     const now = this.#now();
     const applied: AppliedItem[] = [];
     for (const item of message.items) applied.push(await this.#apply(clean(item), now));
-    if (!this.options.dryRun) {
-      await this.#append({ id: message.id, at: new Date(now).toISOString(), source: oneLine(message.source, 500), items: applied });
-      for (const item of applied) if (item.action === 'counted' && item.email) pushSoft(this.soft, key(item.email), now);
-    }
     this.seen.add(message.id);
+    // Written: the next catchUp reads the line back into the counts. A dry run writes nothing, so counts here.
+    if (!this.options.dryRun) await this.#append({ id: message.id, at: new Date(now).toISOString(), source: oneLine(message.source, 500), items: applied });
+    else for (const item of applied) if (item.action === 'counted' && item.email) pushSoft(this.soft, key(item.email), now);
     return { duplicate: false, applied };
   }
 

@@ -13,4 +13,5 @@ export {
   openFeedback, readFeedback, DEFAULT_FEEDBACK_RULES, FEEDBACK_FILE,
   type FeedbackItem, type FeedbackKind, type FeedbackMessage, type FeedbackRecorder, type FeedbackRecord, type FeedbackRules, type RecordResult, type AppliedItem, type FeedbackAction,
 } from './feedback.ts';
-export { returnPaths, returnPathToken, findReturnPathToken, verifyReturnPathToken, issueTagText, RETURN_PATH_TOKEN_LENGTH } from './return-path.ts';
+export { returnPaths, returnPathToken, returnPathTokens, findReturnPathToken, verifyReturnPathToken, issueTagText } from './return-path.ts';
+export { stateFileLines } from './state-read.ts';

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
  * VERP (variable envelope return path): with BOUNCE_ADDRESS=bounces@news.example.com,
@@ -17,7 +17,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  * address up to 254), so it is found by recomputing the tokens of the issue's
  * recipients from its send journal (src/bounces).
  */
-export const RETURN_PATH_TOKEN_LENGTH = 24;
+const RETURN_PATH_TOKEN_LENGTH = 24;
 const DOMAIN = 'newsletter-return-path-v1';
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -44,10 +44,27 @@ export function issueTag(listId: string, slug: string): Buffer {
 }
 
 /** The token for one recipient of one issue. */
-export function returnPathToken(listId: string, slug: string, email: string, secret: string, tag = issueTag(listId, slug)): string {
+export function returnPathToken(listId: string, slug: string, email: string, secret: string): string {
+  return returnPathTokens(listId, slug, secret)(email);
+}
+
+/**
+ * The tokens of one issue. HMAC-SHA256 (RFC 2104) with the key's inner and outer
+ * pads hashed once and copied per address: the same bytes as createHmac, at about
+ * a third of its cost, which matters when `bounces` recomputes a million tokens.
+ */
+export function returnPathTokens(listId: string, slug: string, secret: string): (email: string) => string {
   if (!secret) throw new Error('return path secret is empty');
-  const mac = createHmac('sha256', secret).update(`${DOMAIN}\0${listId}\0${slug}\0${email.trim().toLowerCase()}`).digest().subarray(0, 12);
-  return base32(Buffer.concat([tag, mac]));
+  const key = Buffer.alloc(64);
+  const raw = Buffer.from(secret, 'utf8');
+  (raw.length > 64 ? createHash('sha256').update(raw).digest() : raw).copy(key);
+  const inner = createHash('sha256').update(key.map((b) => b ^ 0x36)).update(`${DOMAIN}\0${listId}\0${slug}\0`);
+  const outer = createHash('sha256').update(key.map((b) => b ^ 0x5c));
+  const tag = issueTag(listId, slug);
+  return (email) => {
+    const mac = outer.copy().update(inner.copy().update(email.trim().toLowerCase()).digest()).digest();
+    return base32(Buffer.concat([tag, mac.subarray(0, 12)]));
+  };
 }
 
 /** The return paths of one issue: `bounces+TOKEN@domain` per recipient. */
@@ -55,8 +72,8 @@ export function returnPaths(bounceAddress: string, listId: string, slug: string,
   const at = bounceAddress.lastIndexOf('@');
   const local = bounceAddress.slice(0, at);
   const domain = bounceAddress.slice(at + 1);
-  const tag = issueTag(listId, slug);
-  return (email) => `${local}+${returnPathToken(listId, slug, email, secret, tag)}@${domain}`;
+  const token = returnPathTokens(listId, slug, secret);
+  return (email) => `${local}+${token(email)}@${domain}`;
 }
 
 /**

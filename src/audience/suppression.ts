@@ -1,13 +1,12 @@
-import { constants, type ReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { NewsletterError } from '../errors.ts';
 import { ensureStateDir, openStateFile, stateFileError } from '../output/index.ts';
 import { AddressIndex } from './address-index.ts';
-import { openForRead } from './state-read.ts';
+import { stateFileLines } from './state-read.ts';
 
 /**
  * The suppression list: addresses that must never be mailed again
@@ -172,26 +171,12 @@ class SuppressionList implements Suppression {
 }
 
 async function readInto(path: string, index: AddressIndex, onProblem: (p: SuppressionProblem) => void): Promise<void> {
-  const handle = await openForRead(path);
-  if (!handle) return;
-  const stream: ReadStream = handle.createReadStream({ encoding: 'utf8' });
-  // readline streams the file (bounded memory at any size) and ends lines at \n, \r\n or \r.
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const raw of lines) {
-      n++;
-      const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      if (!line.trim() || (n === 1 && /^\s*"?email"?\s*(,|$)/i.test(line))) continue;
-      const read = readLine(line);
-      if (read.email) index.add(keyOf(read.email), 1);
-      if (read.problem) onProblem({ where: `${path}:${n}`, line: n, reason: read.problem, kept: read.email });
-    }
-  } catch (cause) {
-    throw stateFileError(path, cause, 'read');
-  } finally {
-    lines.close();
-    await handle.close();
+  for await (const { line: raw, n } of stateFileLines(path)) {
+    const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (!line.trim() || (n === 1 && /^\s*"?email"?\s*(,|$)/i.test(line))) continue;
+    const read = readLine(line);
+    if (read.email) index.add(keyOf(read.email), 1);
+    if (read.problem) onProblem({ where: `${path}:${n}`, line: n, reason: read.problem, kept: read.email });
   }
 }
 

@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { issueTagText, returnPathToken } from '../audience/index.ts';
-import { scanJournal, type JournalRecord } from '../send/index.ts';
+import { open } from 'node:fs/promises';
+import { AddressIndex, issueTagText, returnPathTokens, verifyReturnPathToken } from '../audience/index.ts';
+import { messageIds } from '../mail/index.ts';
+import { journalNameParts, listJournals, scanJournal, type JournalRecord } from '../send/index.ts';
 
 /** A recipient found in a send journal: who, and for which issue. */
 export interface JournalRecipient {
@@ -15,102 +15,149 @@ interface JournalFile {
   slug: string;
 }
 
+/** One issue's recipients: token → 1-based index into `emails` (a compact hash index, not a Map of strings). */
+interface TokenTable {
+  tokens: AddressIndex;
+  emails: string[];
+  slugs: string[];
+}
+
+/** Issues whose token tables are kept at once: bounces cluster around the latest issue or two. */
+const TABLES_KEPT = 2;
+/** issuesOf's value for an address mailed by journals of more than one issue. */
+const SEVERAL = 0xffffffff;
+
 /**
- * Who was mailed, read from the send journals in the state folder: the one
- * record of every recipient of every issue. A return-path token is matched
- * by recomputing the tokens of the issue it is tagged with (the address is
- * not in the token, see audience/return-path.ts); an address without a token
- * is accepted only if it was mailed (so a made-up report about an address we
- * never wrote to suppresses nobody).
- *
- * Loaded lazily and once per run: a run with only tokened bounces for one
- * issue reads that issue's journals only.
+ * Who was mailed, read from the send journals in the state folder. A
+ * return-path token is matched by recomputing the tokens of the issue it is
+ * tagged with (the address is not in the token, see audience/return-path.ts),
+ * then verified in constant time; the tables are compact (about 80 MB for a
+ * million recipients) and at most two issues' are kept. An address without a
+ * token counts only if it was mailed (issuesOf), and a report that names no
+ * address can be matched by our Message-ID (byMessageId).
  */
 export class JournalRecipients {
   #files: Promise<JournalFile[]> | undefined;
-  readonly #byTag = new Map<string, Promise<Map<string, JournalRecipient>>>();
-  #byAddress: Promise<Map<string, string[]>> | undefined;
+  readonly #tables = new Map<string, Promise<TokenTable>>();
+  #mailed: Promise<{ index: AddressIndex; slugs: string[] }> | undefined;
 
   constructor(
     private readonly stateDir: string,
     private readonly listId: string,
     private readonly secret: string,
+    private readonly onProblem: (where: string, why: string) => void = () => {},
   ) {}
 
-  /** The recipient a return-path token was made for, or undefined (a forged token, or an issue whose journal is gone). */
-  async byToken(token: string): Promise<JournalRecipient | undefined> {
-    const tag = token.slice(0, 4);
-    let index = this.#byTag.get(tag);
-    if (!index) {
-      index = this.#tokensFor(tag);
-      this.#byTag.set(tag, index);
-    }
-    return (await index).get(token.toLowerCase());
+  /** How many send journals the state folder holds (none: nothing can be matched). */
+  async journalCount(): Promise<number> {
+    return (await this.#journals()).length;
   }
 
-  /** The issues (slugs) this address was mailed, in journal-name order; empty when it never was. */
-  async issuesOf(email: string): Promise<string[]> {
-    this.#byAddress ??= this.#addresses();
-    return (await this.#byAddress).get(email.trim().toLowerCase()) ?? [];
+  /** The recipient a return-path token was made for, or undefined (a forged token, an issue whose journal is gone, a --test copy). */
+  async byToken(token: string): Promise<JournalRecipient | undefined> {
+    const table = await this.#tableFor(token.slice(0, 4));
+    const i = table.tokens.get(token.toLowerCase());
+    if (!i) return undefined;
+    const found = { email: table.emails[i - 1]!, slug: table.slugs[i - 1]! };
+    // The index keys on a 64-bit hash of the token: the match is confirmed on the token itself.
+    return verifyReturnPathToken(token, this.listId, found.slug, found.email, this.secret) ? found : undefined;
+  }
+
+  /** The issues (slugs) this address was mailed: empty when never, one slug, or `several`. */
+  async issuesOf(email: string): Promise<{ mailed: false } | { mailed: true; slug?: string }> {
+    this.#mailed ??= this.#mailedIndex();
+    const { index, slugs } = await this.#mailed;
+    const v = index.get(email.trim().toLowerCase());
+    if (!v) return { mailed: false };
+    return v === SEVERAL ? { mailed: true } : { mailed: true, slug: slugs[v - 1]! };
+  }
+
+  /**
+   * The recipient whose message had this Message-ID (`<32 hex>.issue-N@domain>`, see mail/message.ts), found by
+   * recomputing the Message-IDs of the journals' recipients; undefined when none matches.
+   */
+  async byMessageId(messageId: string): Promise<JournalRecipient | undefined> {
+    const m = /^<?[0-9a-f]{32}\.issue-(\d+)@([^>\s]+)>?$/.exec(messageId.trim());
+    if (!m) return undefined;
+    const wanted = `<${messageId.trim().replace(/^<|>$/g, '')}>`;
+    for (const file of await this.#journals()) {
+      const idOf = messageIds(file.slug, Number(m[1]), m[2]!.toLowerCase());
+      let found: string | undefined;
+      await eachAddress(file.path, (email) => {
+        if (!found && idOf(email) === wanted) found = email;
+      });
+      if (found) return { email: found, slug: file.slug };
+    }
+    return undefined;
   }
 
   #journals(): Promise<JournalFile[]> {
-    this.#files ??= listJournals(this.stateDir);
+    this.#files ??= journalFiles(this.stateDir, this.onProblem);
     return this.#files;
   }
 
-  async #tokensFor(tag: string): Promise<Map<string, JournalRecipient>> {
-    const tokens = new Map<string, JournalRecipient>();
-    for (const file of await this.#journals()) {
-      if (issueTagText(this.listId, file.slug) !== tag) continue;
-      await eachAddress(file.path, (email) => {
-        tokens.set(returnPathToken(this.listId, file.slug, email, this.secret), { email, slug: file.slug });
-      });
+  #tableFor(tag: string): Promise<TokenTable> {
+    let table = this.#tables.get(tag);
+    if (table) {
+      // Most recently used last.
+      this.#tables.delete(tag);
+    } else {
+      table = this.#tokensFor(tag);
+      if (this.#tables.size >= TABLES_KEPT) this.#tables.delete(this.#tables.keys().next().value!);
     }
-    return tokens;
+    this.#tables.set(tag, table);
+    return table;
   }
 
-  async #addresses(): Promise<Map<string, string[]>> {
-    const byAddress = new Map<string, string[]>();
+  async #tokensFor(tag: string): Promise<TokenTable> {
+    const table: TokenTable = { tokens: new AddressIndex(1024), emails: [], slugs: [] };
     for (const file of await this.#journals()) {
+      if (issueTagText(this.listId, file.slug) !== tag) continue;
+      const tokenOf = returnPathTokens(this.listId, file.slug, this.secret);
       await eachAddress(file.path, (email) => {
-        const key = email.toLowerCase();
-        const slugs = byAddress.get(key);
-        if (!slugs) byAddress.set(key, [file.slug]);
-        else if (!slugs.includes(file.slug)) slugs.push(file.slug);
+        table.emails.push(email);
+        table.slugs.push(file.slug);
+        table.tokens.add(tokenOf(email), table.emails.length);
       });
     }
-    return byAddress;
+    return table;
+  }
+
+  async #mailedIndex(): Promise<{ index: AddressIndex; slugs: string[] }> {
+    const index = new AddressIndex(1024);
+    const slugs: string[] = [];
+    for (const file of await this.#journals()) {
+      slugs.push(file.slug);
+      const n = slugs.length;
+      await eachAddress(file.path, (email) => {
+        const key = email.toLowerCase();
+        const v = index.get(key);
+        if (!v) index.add(key, n);
+        else if (v !== SEVERAL && slugs[v - 1] !== file.slug) index.add(key, SEVERAL);
+      });
+    }
+    return { index, slugs };
   }
 }
 
-const JOURNAL = /\.journal\.jsonl$/;
-
-/** The journals in the state folder with the issue each was written for (its run record), oldest first by name. */
-async function listJournals(stateDir: string): Promise<JournalFile[]> {
-  let names: string[];
-  try {
-    names = (await readdir(stateDir)).filter((name) => JOURNAL.test(name)).sort();
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw cause;
-  }
+/** The journals with the issue each was written for: its first line's run record, else its file name. */
+async function journalFiles(stateDir: string, onProblem: (where: string, why: string) => void): Promise<JournalFile[]> {
   const files: JournalFile[] = [];
-  for (const name of names) {
-    const slug = await issueOf(join(stateDir, name));
-    if (slug) files.push({ path: join(stateDir, name), slug });
+  for (const path of await listJournals(stateDir, onProblem)) {
+    const slug = (await firstRunIssue(path)) ?? journalNameParts(path)?.slug;
+    if (slug) files.push({ path, slug });
+    else onProblem(path, 'no run record and not a journal file name: not read');
   }
   return files;
 }
 
-/** The issue slug of the journal's first line, its run record (the send writes it first); undefined when unreadable. */
-async function issueOf(path: string): Promise<string | undefined> {
+/** The issue slug of the journal's first line, its run record (the send writes it first). */
+async function firstRunIssue(path: string): Promise<string | undefined> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
-    const line = buffer.toString('utf8', 0, bytesRead).split('\n', 1)[0] ?? '';
-    const record = JSON.parse(line) as Partial<JournalRecord>;
+    const record = JSON.parse(buffer.toString('utf8', 0, bytesRead).split('\n', 1)[0] ?? '') as Partial<JournalRecord>;
     return record.s === 'run' && typeof record.issue === 'string' ? record.issue : undefined;
   } catch {
     return undefined;
@@ -119,13 +166,14 @@ async function issueOf(path: string): Promise<string | undefined> {
   }
 }
 
-/** Every address the journal holds a sending/sent/failed record for (each once). */
+/** Every address the journal holds a sending/sent/failed record for (each once per journal). */
 async function eachAddress(path: string, visit: (email: string) => void): Promise<void> {
-  const seen = new Set<string>();
+  const seen = new AddressIndex(1024);
   await scanJournal(path, (record) => {
-    if ((record.s === 'sending' || record.s === 'sent' || record.s === 'failed') && !seen.has(record.e)) {
-      seen.add(record.e);
-      visit(record.e);
-    }
+    if (record.s !== 'sending' && record.s !== 'sent' && record.s !== 'failed') return;
+    const key = record.e.toLowerCase();
+    if (seen.has(key)) return;
+    seen.add(key, 1);
+    visit(record.e);
   });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { bounceKind, findReturnPathToken, type FeedbackItem, type FeedbackKind, type FeedbackRecorder, type AppliedItem } from '../audience/index.ts';
-import type { JournalRecipient, JournalRecipients } from './journal-recipients.ts';
+import type { JournalRecipients } from './journal-recipients.ts';
 import { classifyMessage, type ClassifiedMessage, type ReportRecipient } from './report/index.ts';
 import type { BounceSource, SourceMessage } from './sources/index.ts';
 
@@ -19,8 +19,8 @@ export interface ProcessOptions {
 export type MessageOutcome =
   | { ref: string; status: 'applied'; format: string; applied: AppliedItem[] }
   | { ref: string; status: 'duplicate'; format: string }
-  /** Understood, but about nobody this list mailed (a forged or stale token, an address never sent to): recorded, nothing applied. */
-  | { ref: string; status: 'not-applied'; format: string; reason: string; applied: AppliedItem[] }
+  /** Understood, but not proven to be about a recipient of this list (a forged or stale token, no token, an address never sent to): left in place, listed. */
+  | { ref: string; status: 'not-applied'; format: string; reason: string }
   /** Not understood: left where it is, listed. */
   | { ref: string; status: 'unknown'; format: string; reason: string };
 
@@ -62,17 +62,33 @@ async function processOne(message: SourceMessage, options: ProcessOptions): Prom
   const report = await classifyMessage(message.raw);
   const { ref } = message;
   if (report.kind === 'unknown') return { ref, status: 'unknown', format: report.format, reason: report.reason ?? 'not a bounce, complaint or auto-reply this tool recognises' };
-  const id = report.messageId ?? `sha256:${createHash('sha256').update(message.raw).digest('hex')}`;
+  const id = recordId(report.messageId, message.raw);
   if (options.recorder.has(id)) {
     await markProcessed(message, options);
     return { ref, status: 'duplicate', format: report.format };
   }
   const found = await itemsOf(report, options);
+  // Not proven to be about one of our recipients: left in place, like a message not understood,
+  // so a run against the wrong --state (or before a journal is restored) uses nothing up.
+  if (found.notApplied) return { ref, status: 'not-applied', format: report.format, reason: found.notApplied };
   const result = await options.recorder.record({ id, source: `${options.source.describe}: ${ref}`, items: found.items });
   await markProcessed(message, options);
   if (result.duplicate) return { ref, status: 'duplicate', format: report.format };
-  if (found.notApplied) return { ref, status: 'not-applied', format: report.format, reason: found.notApplied, applied: result.applied };
   return { ref, status: 'applied', format: report.format, applied: result.applied };
+}
+
+/**
+ * A message's id in the ledger: its Message-ID with a hash of its body (the part after the header
+ * block, the same in every copy of it, whatever routing headers a mailbox added), so a different
+ * message that reuses a Message-ID (an auto-reply first, a real bounce later) is still applied; the
+ * whole message's hash when it has no Message-ID. "mail:" keeps these apart from webhook event ids.
+ */
+function recordId(messageId: string | undefined, raw: Buffer): string {
+  if (!messageId) return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  const end = crlf !== -1 && (lf === -1 || crlf < lf) ? crlf + 4 : lf !== -1 ? lf + 2 : raw.length;
+  return `mail:${messageId}:${createHash('sha256').update(raw.subarray(end)).digest('hex').slice(0, 32)}`;
 }
 
 async function markProcessed(message: SourceMessage, options: ProcessOptions): Promise<void> {
@@ -82,8 +98,8 @@ async function markProcessed(message: SourceMessage, options: ProcessOptions): P
 function tally(summary: BounceSummary, outcome: MessageOutcome): void {
   if (outcome.status === 'duplicate') summary.duplicates++;
   else if (outcome.status === 'unknown') summary.unknown.push({ ref: outcome.ref, reason: outcome.reason });
+  else if (outcome.status === 'not-applied') summary.notApplied.push({ ref: outcome.ref, reason: outcome.reason });
   else {
-    if (outcome.status === 'not-applied') summary.notApplied.push({ ref: outcome.ref, reason: outcome.reason });
     for (const item of outcome.applied) {
       summary.counts[item.kind]++;
       if (item.action === 'suppressed' && item.email) summary.suppressed.push(item.email);
@@ -96,40 +112,62 @@ const issueOfMessageId = (id: string | undefined) => (id ? /\.(issue-\d+)@[^>]*>
 
 interface Found {
   items: FeedbackItem[];
-  /** Why nothing in it could be applied to anyone. */
+  /** Why it cannot be applied to anyone: then nothing is recorded and the message stays where it is. */
   notApplied?: string | undefined;
 }
 
+/** Kinds that change something for the subscriber: they need a proven recipient. */
+const APPLIES: ReadonlySet<FeedbackKind> = new Set(['hard', 'soft', 'complaint']);
+
+const NO_TOKEN =
+  'no return-path token: with BOUNCE_ADDRESS set, only a report that comes back to a signed return path is applied (anyone can write a report naming anyone)';
+const STALE_TOKEN = 'its return-path token matches no recipient in the send journals (forged, a --test copy, or another --state folder): left in place';
+
 /**
- * Who the report is about, and what it says of them. The return-path token
- * decides when there is one (it is signed: only we can make it); otherwise
- * the addresses the report names count only if this list mailed them.
+ * Who the report is about, and what it says of them. With BOUNCE_ADDRESS, the
+ * signed return-path token decides, and a report without one applies nothing.
+ * Without it (nothing is signed), the report must name exactly one address this
+ * list mailed, and when it quotes our Message-ID, the one made for that address.
  */
 async function itemsOf(report: ClassifiedMessage, options: ProcessOptions): Promise<Found> {
-  const token = options.bounceAddress ? findReturnPathToken([...report.deliveredTo, ...(report.original?.returnPath ? [report.original.returnPath] : [])], options.bounceAddress) : undefined;
+  const returnPaths = [...report.deliveredTo, ...(report.original?.returnPath ? [report.original.returnPath] : [])];
+  const token = options.bounceAddress ? findReturnPathToken(returnPaths, options.bounceAddress) : undefined;
   const byToken = token ? await options.recipients.byToken(token) : undefined;
-  if (token && !byToken) return { items: [{ kind: 'ignored', detail: 'return path token matches no recipient' }], notApplied: 'its return-path token matches no recipient in the send journals (forged, or the journal was removed): nothing applied' };
   const issue = byToken?.slug ?? issueOfMessageId(report.original?.messageId);
   if (report.kind === 'auto-reply') return { items: [{ kind: 'auto-reply', email: byToken?.email, issue, detail: report.format }] };
-  if (report.kind === 'complaint') {
-    const named = report.recipients[0]?.address ?? report.original?.to[0];
-    const who = await resolve(byToken, named, options);
-    const detail = `feedback-type ${report.feedbackType ?? 'abuse'}`;
-    if (!who.email) return { items: [{ kind: 'ignored', detail }], notApplied: who.why };
-    return { items: [{ kind: 'complaint', email: who.email, issue: issue ?? who.issue, detail }] };
+  const items = report.kind === 'complaint' ? [complaintItem(report)] : report.recipients.map(failureItem);
+  if (!items.some((item) => APPLIES.has(item.kind))) return { items: items.map((item) => ({ ...item, email: byToken?.email ?? item.email, issue: issue ?? item.issue })) };
+  if (token && !byToken) return { items: [], notApplied: STALE_TOKEN };
+  if (options.bounceAddress && !byToken) return { items: [], notApplied: NO_TOKEN };
+  const who = byToken ?? (await unsignedRecipient(report, items, options));
+  if ('why' in who) return { items: [], notApplied: who.why };
+  // Each of our messages has one recipient: the report is about that address, whatever else it lists.
+  return { items: dedupe(items.map((item) => ({ ...item, email: who.email, issue: issue ?? who.slug }))) };
+}
+
+function complaintItem(report: ClassifiedMessage): FeedbackItem {
+  return { kind: 'complaint', email: report.recipients[0]?.address, detail: `feedback-type ${report.feedbackType ?? 'abuse'}` };
+}
+
+function failureItem(recipient: ReportRecipient): FeedbackItem {
+  return { kind: kindOf(recipient), email: recipient.address ?? recipient.originalRecipient, status: recipient.status, detail: recipient.diagnostic };
+}
+
+/** Without BOUNCE_ADDRESS: the one mailed address the report names (or our Message-ID stands for). */
+async function unsignedRecipient(report: ClassifiedMessage, items: FeedbackItem[], options: ProcessOptions): Promise<{ email: string; slug?: string | undefined } | { why: string }> {
+  const named = [...new Set(items.filter((item) => APPLIES.has(item.kind) && item.email).map((item) => item.email!.toLowerCase()))];
+  const mailed = [];
+  for (const email of named) {
+    const issues = await options.recipients.issuesOf(email);
+    if (issues.mailed) mailed.push({ email, slug: issues.slug });
   }
-  const items: FeedbackItem[] = [];
-  const reasons: string[] = [];
-  for (const recipient of report.recipients) {
-    const who = await resolve(byToken, recipient.address ?? recipient.originalRecipient, options);
-    const kind = kindOf(recipient);
-    if (!who.email && (kind === 'hard' || kind === 'soft')) reasons.push(who.why ?? 'no recipient');
-    items.push({ kind, email: who.email, issue: issue ?? who.issue, status: recipient.status, detail: recipient.diagnostic });
-  }
-  // A token names exactly one recipient (each message goes to one): its report is about that address only.
-  const unique = byToken ? dedupe(items) : items;
-  const applicable = unique.some((item) => item.email && (item.kind === 'hard' || item.kind === 'soft'));
-  return { items: unique, notApplied: !applicable && reasons.length ? reasons[0] : undefined };
+  const ours = report.original?.messageId ? await options.recipients.byMessageId(report.original.messageId) : undefined;
+  if (mailed.length > 1) return { why: `it names ${mailed.length} addresses this list mailed; each of our messages has one recipient, so it is not a report about one of them` };
+  const one = mailed[0];
+  if (one && ours && ours.email.toLowerCase() !== one.email) return { why: `it names ${one.email}, but the message it returns was made for another recipient` };
+  if (one) return one;
+  if (ours) return { email: ours.email, slug: ours.slug };
+  return { why: named.length ? `${named[0]} was never mailed from this state folder's journals` : 'it names no recipient (a redacted report) and quotes none of our Message-IDs' };
 }
 
 /** What a failed recipient means for the subscriber (see audience/bounce-kind.ts). */
@@ -139,14 +177,6 @@ function kindOf(recipient: ReportRecipient): FeedbackKind {
   const kind = bounceKind(recipient.status, recipient.diagnostic);
   // A transient failure is never a hard bounce, whatever its words say.
   return !recipient.permanent && kind === 'hard' ? 'soft' : kind;
-}
-
-async function resolve(byToken: JournalRecipient | undefined, named: string | undefined, options: ProcessOptions): Promise<{ email?: string; issue?: string; why?: string }> {
-  if (byToken) return { email: byToken.email, issue: byToken.slug };
-  if (!named) return { why: 'it names no recipient (a redacted report, and no return-path token)' };
-  const issues = await options.recipients.issuesOf(named);
-  if (!issues.length) return { why: `${named} was never mailed from this state folder's journals: nothing applied` };
-  return { email: named, ...(issues.length === 1 ? { issue: issues[0] } : {}) };
 }
 
 function dedupe(items: FeedbackItem[]): FeedbackItem[] {

@@ -169,7 +169,7 @@ export const ENV_FIX: Readonly<Record<EnvVar, string>> = {
   REPLY_TO: `Write the address replies should go to as one mailbox, e.g. REPLY_TO=editors@your-domain.net or REPLY_TO="Editors <editors@your-domain.net>" (ASCII; a domain in its xn-- form), ${COMMENT_OUT} (newsletter.yml's replyTo is used).`,
   UNSUBSCRIBE_URL: `Write the https:// URL of your own unsubscribe endpoint, at most ${MAX_UNSUBSCRIBE_URL} characters, e.g. UNSUBSCRIBE_URL=https://news.your-domain.net/unsubscribe, ${COMMENT_OUT} (newsletter.yml's unsubscribeUrl is used).`,
   UNSUBSCRIBE_MAILTO: `Write an address of yours that handles unsubscribe requests, ${COMMENT_OUT} (List-Unsubscribe then carries only the https link); e.g. UNSUBSCRIBE_MAILTO=unsubscribe@your-domain.net.`,
-  UNSUBSCRIBE_SECRET: 'Generate one with `openssl rand -hex 32` and set UNSUBSCRIBE_SECRET in .env (the same value for send and unsubscribe-server); see .env.example.',
+  UNSUBSCRIBE_SECRET: 'Generate one with `openssl rand -hex 32` and set UNSUBSCRIBE_SECRET in .env (the same value for send and server); see .env.example.',
   DKIM_DOMAIN: `Write the domain your DKIM key is published under (the d= of the signature), e.g. DKIM_DOMAIN=your-domain.net; set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together, ${COMMENT_OUT} along with the other two.`,
   DKIM_SELECTOR: 'Set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together, or none of them.',
   DKIM_PRIVATE_KEY_FILE: 'Point it at a readable PEM RSA private key file, e.g. DKIM_PRIVATE_KEY_FILE=./dkim-private.pem (openssl genrsa -out dkim-private.pem 2048).',
@@ -226,7 +226,8 @@ const schema = z.object({
     .optional(),
   IMAP_URL: z.string().refine((v) => /^imaps?:\/\/[^/?#]+/i.test(v) && URL.canParse(v), 'must be an imap:// or imaps:// URL').optional(),
   SES_SNS_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+(\s*,\s*arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+)*$/, 'must be one or more SNS topic ARNs (arn:aws:sns:REGION:ACCOUNT:NAME), separated by commas').optional(),
-  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().refine((v) => ecPublicKey(v) !== undefined, 'is not an ECDSA public key (base64 or PEM)').optional(),
+  // Checked as a key in webhooksFrom, after the placeholder check: the example value is refused only by `server`.
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().optional(),
   MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(16, 'is too short to be Mailgun\'s signing key').refine(noBreak, 'must be one line').optional(),
   POSTMARK_WEBHOOK_USER: z.string().regex(/^[^:\s]+$/, 'must be one word without ":"').optional(),
   POSTMARK_WEBHOOK_PASSWORD: z.string().min(16, 'must be at least 16 characters').refine(noBreak, 'must be one line').optional(),
@@ -431,7 +432,7 @@ export function parseSendEnv(vars: EnvVars, cwd: string = process.cwd(), origins
   if (problems.length) throw problemsError(located(problems, vars, origins));
   const smtp = smtpFrom(vars, cwd, problems);
   const dkim = dkimFrom(vars, cwd, problems);
-  const webhooks = webhooksFrom(vars, problems);
+  const webhooks = webhooksFrom(vars, problems, placeholders.whenUsed);
   if (problems.length) throw problemsError(located(problems, vars, origins));
   return {
     ...(smtp ? { smtp } : {}),
@@ -455,9 +456,12 @@ function imapFrom(url: string): ImapConfig {
   return { url, display: `${user}${parsed.hostname}:${parsed.port || (parsed.protocol === 'imaps:' ? 993 : 143)}` };
 }
 
-function webhooksFrom(vars: EnvVars, problems: EnvProblem[]): WebhookSettings | undefined {
-  const { POSTMARK_WEBHOOK_USER: user, POSTMARK_WEBHOOK_PASSWORD: password } = vars;
+function webhooksFrom(vars: EnvVars, problems: EnvProblem[], later: readonly EnvProblem[]): WebhookSettings | undefined {
+  const { POSTMARK_WEBHOOK_USER: user, POSTMARK_WEBHOOK_PASSWORD: password, SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridKey } = vars;
   if (Boolean(user) !== Boolean(password)) problems.push({ variable: user ? 'POSTMARK_WEBHOOK_PASSWORD' : 'POSTMARK_WEBHOOK_USER', message: 'is missing; the other one is set' });
+  // An example value is refused by `server` alone (laterPlaceholders); anything else must be a key now.
+  if (sendgridKey && !later.some((p) => p.variable === 'SENDGRID_WEBHOOK_PUBLIC_KEY') && !ecPublicKey(sendgridKey))
+    problems.push({ variable: 'SENDGRID_WEBHOOK_PUBLIC_KEY', message: 'is not an ECDSA public key (base64 or PEM)' });
   const settings: WebhookSettings = {
     ...(vars.SES_SNS_TOPIC_ARN ? { ses: { topicArns: vars.SES_SNS_TOPIC_ARN.split(',').map((arn) => arn.trim()) } } : {}),
     ...(vars.SENDGRID_WEBHOOK_PUBLIC_KEY ? { sendgrid: { publicKey: vars.SENDGRID_WEBHOOK_PUBLIC_KEY } } : {}),
@@ -498,7 +502,7 @@ export function requireSmtp(env: SendEnv): SmtpConfig {
 
 /**
  * The one message for a missing UNSUBSCRIBE_SECRET: send, dry run and test send
- * (requireSecret), unsubscribe-server, and check's note that it signs with a sample secret.
+ * (requireSecret), server, and check's note that it signs with a sample secret.
  */
 export const MISSING_SECRET = {
   message: 'UNSUBSCRIBE_SECRET is not set; it signs each reader\'s unsubscribe link, and the unsubscribe server checks the links with it',

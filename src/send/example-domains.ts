@@ -20,7 +20,7 @@ export function exampleDomainWarnings(prepared: PreparedIssue, env: SendEnv): st
     warnings.push(warning(`the Reply-To address ${replyTo} is at an example domain, so replies would reach nobody`, env.replyTo ? 'Set REPLY_TO in .env to an address at your own domain' : 'Set replyTo in content/newsletter.yml (or REPLY_TO in .env) to an address at your own domain'));
   const unsubscribe = prepared.unsubscribeBase;
   if (isReservedExampleHost(new URL(unsubscribe).hostname))
-    warnings.push(warning(`the unsubscribe link ${unsubscribe} is at an example domain, so readers could not unsubscribe`, 'Set UNSUBSCRIBE_URL in .env (or unsubscribeUrl in content/newsletter.yml) to where `newsletter unsubscribe-server` is reachable'));
+    warnings.push(warning(`the unsubscribe link ${unsubscribe} is at an example domain, so readers could not unsubscribe`, 'Set UNSUBSCRIBE_URL in .env (or unsubscribeUrl in content/newsletter.yml) to where `newsletter server` is reachable'));
   const mailto = prepared.unsubscribeMailto;
   if (mailto !== undefined && atExampleDomain(mailto))
     warnings.push(warning(`the unsubscribe address ${mailto} (UNSUBSCRIBE_MAILTO, in every List-Unsubscribe) is at an example domain, so unsubscribe requests by mail would reach nobody`, 'Set UNSUBSCRIBE_MAILTO in .env to an address of yours that handles them, or leave it unset'));

@@ -6,6 +6,7 @@ export { Journal, journalPath, type JournalRecord } from './journal.ts';
 export { acquireLock, type Lock, type LockUse } from './lock.ts';
 // Read-only streaming of a journal, for `newsletter stats` (and anything else that only counts).
 export { scanJournal, type BadLine } from './journal-scan.ts';
+export { listJournals, journalNameParts } from './journal-files.ts';
 export { classifySmtpError, describeFailure, isHardBounce, refusalKey, type SmtpFailure, type ReplyKind } from './classify.ts';
 export { DEFAULT_RETRY_SCHEDULE, DEFAULT_TUNING, type DeliveryTuning, type Stop, type StopReason } from './deliver.ts';
 export { exitCodeOf, issueNamed, SmtpSendError, type IssueNamed, type SendSummary, type Progress } from './summary.ts';

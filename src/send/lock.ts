@@ -43,7 +43,6 @@ export interface LockUse {
   nothing: string;
 }
 
-
 interface Owner {
   pid: number;
   /** Absent in locks written by older versions (this host, then). */
@@ -61,10 +60,10 @@ const held = new Set<string>();
 export async function acquireLock(path: string, use: LockUse): Promise<Lock> {
   if (held.has(path)) throw busy(path, process.pid, use);
   const content = `${process.pid}\n${HOST}\n${new Date().toISOString()}\n${randomBytes(8).toString('hex')}\n`;
-  const tmp = await writeTemp(path, content);
+  const tmp = await writeTemp(path, content, use);
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (await tryLink(tmp, path)) return hold(path, content);
+      if (await tryLink(tmp, path, use)) return hold(path, content);
       const owner = await readOwner(path);
       if (owner === 'gone') continue; // released between our link() and read: try again
       if (!owner) throw unreadable(path, use);
@@ -99,7 +98,7 @@ function hold(path: string, content: string): Lock {
 /** Remove the stale lock `stale`, holding the takeover guard; the caller then links its own. */
 async function takeOver(path: string, stale: Owner, tmp: string, use: LockUse): Promise<void> {
   const guard = `${path}.takeover`;
-  if (!(await tryLink(tmp, guard))) {
+  if (!(await tryLink(tmp, guard, use))) {
     const other = await readOwner(guard);
     if (other === 'gone') return;
     if (other && !provablyGone(other)) throw busy(path, other.pid, use);
@@ -155,24 +154,24 @@ async function readOwner(path: string): Promise<Owner | 'gone' | undefined> {
 }
 
 /** link() that reports "somebody is there" as false. */
-async function tryLink(from: string, to: string): Promise<boolean> {
+async function tryLink(from: string, to: string, use: LockUse): Promise<boolean> {
   try {
     await link(from, to);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw folderError(to, error);
+    throw folderError(to, error, use);
   }
 }
 
 /** The owner line in a private (0600) temp file next to the lock, on disk before it is linked. */
-async function writeTemp(path: string, content: string): Promise<string> {
+async function writeTemp(path: string, content: string, use: LockUse): Promise<string> {
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   let fh;
   try {
     fh = await open(tmp, CREATE_EXCL, STATE_FILE_MODE);
   } catch (error) {
-    throw folderError(tmp, error);
+    throw folderError(tmp, error, use);
   }
   try {
     await fh.writeFile(content);
@@ -187,13 +186,13 @@ async function writeTemp(path: string, content: string): Promise<string> {
 }
 
 /** The state folder cannot take a new file (read-only, full, missing): say which folder. */
-function folderError(file: string, cause: unknown): NewsletterError {
+function folderError(file: string, cause: unknown, use: LockUse): NewsletterError {
   const code = (cause as NodeJS.ErrnoException).code;
   if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return stateFileError(file, cause, 'create');
   const dir = dirname(file);
-  return new NewsletterError('ESTATE', `Cannot take the send lock: the state folder ${dir} is not writable (${code === 'EROFS' ? 'the file system is read-only' : 'permission denied'})`, {
+  return new NewsletterError('ESTATE', `Cannot take ${use.name}: the state folder ${dir} is not writable (${code === 'EROFS' ? 'the file system is read-only' : 'permission denied'})`, {
     where: dir,
-    fix: `Make ${dir} writable by this user, or pass --state DIR with a writable folder; then run the same command again. Nothing was sent.`,
+    fix: `Make ${dir} writable by this user, or pass --state DIR with a writable folder; then run the same command again (${use.nothing}).`,
     cause,
   });
 }

@@ -58,6 +58,19 @@ describe('the feedback ledger', () => {
     expect((await suppressionRows(dir))[0]![2]).toContain('soft bounces: 3 in 30 days');
   });
 
+  it('sees what another process recorded since it opened: ids apply once across both, soft bounces add up', async () => {
+    const dir = await tempDir();
+    const server = await open(dir);
+    const reader = await open(dir);
+    await reader.feedback.record(soft('s1', 'cat@example.com'));
+    await reader.feedback.record(soft('s2', 'cat@example.com'));
+    expect(await server.feedback.record(soft('s2', 'cat@example.com'))).toEqual({ duplicate: true });
+    expect(await server.feedback.record(soft('s3', 'cat@example.com'))).toMatchObject({ applied: [{ action: 'suppressed' }] });
+    await server.close();
+    await reader.close();
+    expect((await suppressionRows(dir)).map((r) => r[0])).toEqual(['cat@example.com']);
+  });
+
   it('holds nothing against the subscriber for delays, auto-replies, the sender\'s own problems or a report without an address', async () => {
     const dir = await tempDir();
     const run = await open(dir);

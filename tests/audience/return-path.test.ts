@@ -81,3 +81,17 @@ describe('BOUNCE_ADDRESS', () => {
     expect((error as Error).message).toContain(reason);
   });
 });
+
+describe('the token MAC', () => {
+  it('is HMAC-SHA256 exactly (RFC 2104), for short, 64-byte and long secrets', async () => {
+    const { createHmac } = await import('node:crypto');
+    for (const secret of [SECRET, 'k'.repeat(64), 'ü'.repeat(80)]) {
+      const mac = createHmac('sha256', secret).update(`newsletter-return-path-v1\0${LIST}\0${SLUG}\0ada@example.com`).digest().subarray(0, 12);
+      const token = returnPathToken(LIST, SLUG, 'Ada@Example.com', secret);
+      // The last 96 bits of the 120-bit token are the MAC's first 12 bytes (base32: 5 bits a character).
+      const bits = [...token].map((c) => 'abcdefghijklmnopqrstuvwxyz234567'.indexOf(c).toString(2).padStart(5, '0')).join('');
+      const macBits = [...mac].map((b) => b.toString(2).padStart(8, '0')).join('');
+      expect(bits.slice(24)).toBe(macBits);
+    }
+  });
+});

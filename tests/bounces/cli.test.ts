@@ -1,10 +1,19 @@
 // `newsletter bounces`: a wrong command line, a missing or example setting and a second reader each
 // get a clear error with the fix, before anything is read or changed.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.ts';
+import { FIXTURES } from '../helpers/content.ts';
 import { CLEAN_ENV, CONTENT } from '../send/helpers.ts';
+
+/** A send journal as `newsletter send` writes it: the run record and one recipient. */
+async function writeJournal(state: string): Promise<void> {
+  await mkdir(state, { recursive: true });
+  const lines = [{ s: 'run', t: 1, issue: '2026-03-01-send-fixture', list: '/l.csv', pid: 1, concurrency: 1, rate: null }, { s: 'sent', e: 'ada@example.com', r: '250 ok', t: 2 }];
+  await writeFile(join(state, '2026-03-01-send-fixture--l-0123456789.journal.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+}
 
 async function bounces(args: string[], env: Record<string, string> = {}) {
   const dir = await tempDir();
@@ -36,11 +45,35 @@ describe('newsletter bounces, refused before reading', () => {
 
   it('a folder that is not a Maildir is named, with the fix', async () => {
     const dir = await tempDir();
+    await writeJournal(join(dir, 'state'));
     await mkdir(join(dir, 'notmaildir'));
     const result = await runCli(['bounces', '--content', CONTENT, '--state', join(dir, 'state'), '--maildir', join(dir, 'notmaildir')], { cwd: dir, env: CLEAN_ENV });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/notmaildir/);
     expect(result.stderr).toMatch(/cur\/|new\//);
+  });
+
+  it('a state folder without send journals: nothing is read, the mailbox is untouched, the fix names --state', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'inbox'));
+    await writeFile(join(dir, 'inbox', 'a.eml'), await readFile(join(FIXTURES, 'bounces', 'postfix-real-dsn.eml')));
+    const result = await runCli(['bounces', '--content', CONTENT, '--state', join(dir, 'state'), '--eml', join(dir, 'inbox')], { cwd: dir, env: CLEAN_ENV });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/No send journals in .*state/);
+    expect(result.stderr).toMatch(/--state DIR/);
+    expect(await readdir(join(dir, 'inbox'))).toEqual(['a.eml']);
+  });
+
+  it('a second reader of the same state folder is refused in its own words, and exits at once', async () => {
+    const dir = await tempDir();
+    const state = join(dir, 'state');
+    await writeJournal(state);
+    // Held by a live process on this host (this test's).
+    await writeFile(join(state, 'bounces.lock'), `${process.pid}\n${hostname()}\n${new Date().toISOString()}\nabcdef0123456789\n`);
+    await mkdir(join(dir, 'inbox'));
+    const result = await runCli(['bounces', '--content', CONTENT, '--state', state, '--eml', join(dir, 'inbox')], { cwd: dir, env: CLEAN_ENV, killAfterMs: 20_000 });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`Another \`newsletter bounces\` \\(pid ${process.pid}\\) is already reading bounces into this state folder`));
   });
 
   it('BOUNCE_ADDRESS without UNSUBSCRIBE_SECRET: the tokens cannot be checked, so nothing is read', async () => {

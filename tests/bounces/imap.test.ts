@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openImap, MAX_MESSAGE_BYTES, type BounceSource, type SourceMessage } from '../../src/bounces/sources/index.ts';
-import { isNewsletterError, type NewsletterError } from '../../src/errors.ts';
+import { openImap, MAX_MESSAGE_BYTES } from '../../src/bounces/sources/index.ts';
+import { collect, rejection } from './helpers.ts';
 import { MAIL_OWNER, SKIP_DOVECOT, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { freePort } from '../helpers/postfix.ts';
 
@@ -20,17 +20,7 @@ const PASSWORD = 'secret for/tests@%only';
 const message = (n: number) => `From: MAILER-DAEMON@relay.test\r\nTo: bounces@news.example.com\r\nSubject: bounce ${n}\r\nMessage-ID: <${n}@relay.test>\r\n\r\nBody ${n}.\r\n`;
 const FILES = ['1732874401.M1P1.relay.test', '1732874402.M2P1.relay.test', '1732874403.M3P1.relay.test'];
 
-async function collect(source: BounceSource): Promise<SourceMessage[]> {
-  const out: SourceMessage[] = [];
-  for await (const m of source.messages()) out.push(m);
-  return out;
-}
 
-async function rejection(promise: Promise<unknown>): Promise<NewsletterError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  if (!isNewsletterError(error)) throw new Error(`expected a NewsletterError, got ${String(error)}`);
-  return error;
-}
 
 describe.skipIf(SKIP_DOVECOT)('openImap with a real Dovecot', () => {
   let root: string;

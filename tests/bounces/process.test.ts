@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSuppression, openFeedback, returnPaths } from '../../src/audience/index.ts';
 import { JournalRecipients, openEmlFolder, processBounces, type BounceSummary } from '../../src/bounces/index.ts';
+import { messageIdFor } from '../../src/mail/index.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/content.ts';
 
@@ -28,12 +29,13 @@ async function dsnTo(to: string, file = REAL_DSN): Promise<string> {
   return (await readFile(file, 'latin1')).replaceAll('bounces+t0k3n@news.example.com', to);
 }
 
+/** `bounceAddress: ''` runs as without BOUNCE_ADDRESS. */
 async function run(state: string, inbox: string, options: { bounceAddress?: string; dryRun?: boolean } = {}): Promise<BounceSummary> {
   const suppression = await loadSuppression(state);
   const recorder = await openFeedback({ stateDir: state, suppression, dryRun: options.dryRun });
   const source = await openEmlFolder(inbox);
   try {
-    return await processBounces({ source, recorder, recipients: new JournalRecipients(state, LIST, SECRET), bounceAddress: options.bounceAddress ?? BOUNCE_ADDRESS, dryRun: options.dryRun });
+    return await processBounces({ source, recorder, recipients: new JournalRecipients(state, LIST, SECRET), bounceAddress: options.bounceAddress === '' ? undefined : (options.bounceAddress ?? BOUNCE_ADDRESS), dryRun: options.dryRun });
   } finally {
     await recorder.close();
     await suppression.close();
@@ -81,12 +83,49 @@ describe('processBounces', () => {
     expect(await suppressedIn(state)).toEqual([]);
   });
 
-  it('without a token, applies only to addresses this list mailed', async () => {
-    // The real DSN names nobody1 and nobody2; only nobody1 is in the journal.
-    const { state, inbox } = await setup({ 'a.eml': await dsnTo('bounces@news.example.com') }, ['nobody1@example.com']);
+  it('with BOUNCE_ADDRESS, refuses a report without a token and leaves it in place, though it names mailed addresses', async () => {
+    // A hand-made DSN sent to the bare bounce address, naming two subscribers: a forgery suppresses nobody.
+    const { state, inbox } = await setup({ 'a.eml': await dsnTo('bounces@news.example.com') }, ['nobody1@example.com', 'nobody2@example.com']);
     const summary = await run(state, inbox);
-    expect(summary.suppressed).toEqual(['nobody1@example.com']);
-    expect(await suppressedIn(state)).toEqual(['nobody1@example.com bounced']);
+    expect(summary.suppressed).toEqual([]);
+    expect(summary.notApplied.map((n) => n.reason)).toEqual([expect.stringMatching(/no return-path token/)]);
+    expect(await readdir(inbox)).toEqual(['a.eml']);
+    await expect(readFile(join(state, 'feedback.jsonl'))).rejects.toThrow();
+  });
+
+  it('without BOUNCE_ADDRESS, applies a report only to the one mailed address it names', async () => {
+    // The real DSN names nobody1 and nobody2.
+    const one = await setup({ 'a.eml': await dsnTo('bounces@news.example.com') }, ['nobody1@example.com']);
+    expect((await run(one.state, one.inbox, { bounceAddress: '' })).suppressed).toEqual(['nobody1@example.com']);
+    // Both mailed: each of our messages has one recipient, so a report naming two is not about one of them.
+    const both = await setup({ 'a.eml': await dsnTo('bounces@news.example.com') }, ['nobody1@example.com', 'nobody2@example.com']);
+    const summary = await run(both.state, both.inbox, { bounceAddress: '' });
+    expect(summary.suppressed).toEqual([]);
+    expect(summary.notApplied[0]!.reason).toMatch(/names 2 addresses this list mailed/);
+  });
+
+  it('without BOUNCE_ADDRESS, finds the recipient of a redacted complaint by our Message-ID, and no one by a made-up one', async () => {
+    const id = messageIdFor(SLUG, 3, 'ada@example.com', 'news.example.com');
+    const arf = (messageId: string) =>
+      [
+        'From: feedback@fbl.example', 'To: abuse@news.example.com', 'Subject: complaint', 'Message-ID: <arf-' + messageId.length + '@fbl.example>', 'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'A complaint.', '--b',
+        'Content-Type: message/feedback-report', '', 'Feedback-Type: abuse', 'User-Agent: fbl/1.0', 'Version: 1', '', '--b', 'Content-Type: text/rfc822-headers', '',
+        'From: news@news.example.com', 'To: redacted@example.com', `Message-ID: ${messageId}`, 'Subject: Issue 3', '', '--b--', '',
+      ].join('\r\n');
+    const { state, inbox } = await setup({ 'ours.eml': arf(id), 'made-up.eml': arf(id.replace(/^<./, '<0')) }, ['ada@example.com', 'bob@example.com']);
+    const summary = await run(state, inbox, { bounceAddress: '' });
+    expect(summary.suppressed).toEqual(['ada@example.com']);
+    expect(await suppressedIn(state)).toEqual(['ada@example.com complained']);
+    expect(summary.notApplied).toHaveLength(1);
+  });
+
+  it('applies a second, different report that reuses a Message-ID already recorded', async () => {
+    const auto = 'From: x@example.com\r\nTo: bounces@news.example.com\r\nSubject: Out of Office\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <same@mx>\r\n\r\nAway.\r\n';
+    const path = returnPaths(BOUNCE_ADDRESS, LIST, SLUG, SECRET)('ada@example.com');
+    const dsn = (await dsnTo(path)).replace(/^Message-Id: .*$/im, 'Message-ID: <same@mx>');
+    const { state, inbox } = await setup({ '1.eml': auto, '2.eml': dsn }, ['ada@example.com']);
+    expect((await run(state, inbox)).suppressed).toEqual(['ada@example.com']);
   });
 
   it('counts a soft DSN without suppressing, and a rerun applies nothing twice', async () => {
@@ -111,6 +150,15 @@ describe('processBounces', () => {
     expect(summary.unknown.map((u) => u.ref)).toEqual([join(inbox, 'human.eml')]);
     expect(await suppressedIn(state)).toEqual([]);
     expect((await readdir(inbox)).sort()).toEqual(['human.eml', 'processed']);
+  });
+
+  it('adds up soft bounces within a dry run as the real run would', async () => {
+    const path = returnPaths(BOUNCE_ADDRESS, LIST, SLUG, SECRET)('full@example.com');
+    const soft = await dsnTo(path, REAL_SOFT);
+    const copies = Object.fromEntries([1, 2, 3].map((n) => [`${n}.eml`, soft.replace(/^Message-Id: <(.*)>$/im, `Message-ID: <$1.${n}>`)]));
+    const { state, inbox } = await setup(copies, ['full@example.com']);
+    expect((await run(state, inbox, { dryRun: true })).suppressed).toEqual(['full@example.com']);
+    expect((await run(state, inbox)).suppressed).toEqual(['full@example.com']);
   });
 
   it('changes nothing in a dry run: no record, no suppression, nothing moved', async () => {

@@ -1,24 +1,15 @@
 import { lstat, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openEmlFolder, openMaildir, openMbox, parseImapUrl, MAX_MESSAGE_BYTES, type BounceSource, type SourceMessage } from '../../src/bounces/sources/index.ts';
+import { openEmlFolder, openMaildir, openMbox, parseImapUrl, MAX_MESSAGE_BYTES, type SourceMessage } from '../../src/bounces/sources/index.ts';
 import { splitMbox } from '../../src/bounces/sources/mbox.ts';
-import { isNewsletterError, type NewsletterError } from '../../src/errors.ts';
+import type { NewsletterError } from '../../src/errors.ts';
+import { collect, rejection } from './helpers.ts';
 import { tempDir } from '../helpers/cli.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/bounces/sources');
 
-async function collect(source: BounceSource): Promise<SourceMessage[]> {
-  const out: SourceMessage[] = [];
-  for await (const m of source.messages()) out.push(m);
-  return out;
-}
 
-async function rejection(promise: Promise<unknown>): Promise<NewsletterError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  if (!isNewsletterError(error)) throw new Error(`expected a NewsletterError, got ${String(error)}`);
-  return error;
-}
 
 /** A Maildir with files whose mtimes are 1, 2, 3… minutes after a fixed time, in the order given. */
 async function maildir(files: Record<string, string>): Promise<string> {

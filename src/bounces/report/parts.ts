@@ -5,8 +5,8 @@
 import { simpleParser, type AddressObject, type HeaderLines, type ParsedMail } from 'mailparser';
 import { addressesIn, normalizeAddress } from './status.ts';
 
-/** Bounce mailboxes hold reports of a few kB plus the returned message; beyond this nothing is parsed. */
-export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+// The sources read no message larger than this; classifyMessage refuses one too (it is also called directly).
+export { MAX_MESSAGE_BYTES } from '../sources/source.ts';
 /** A report has 2–3 parts, the returned message a few more; a 10,000-part tree is refused by mailparser. */
 const MAX_PARTS = 500;
 /** One MIME part's header block (mailparser's own default is 1 MB). */

@@ -19,6 +19,8 @@ export interface ImapOptions {
   moveTo?: string;
   /** Every message in the folder, seen or not. */
   all?: boolean;
+  /** Open the folder read-only (a dry run): nothing is flagged or moved. */
+  readOnly?: boolean;
   tls?: { ca?: string; rejectUnauthorized?: boolean };
 }
 
@@ -99,7 +101,8 @@ export async function openImap(options: ImapOptions): Promise<BounceSource> {
     const exists = (name: string) => folders.some((f) => f.path === name || (name.toUpperCase() === 'INBOX' && f.path.toUpperCase() === 'INBOX'));
     if (!exists(folder)) throw folderError(target, folder, 'bounce', folders);
     if (options.moveTo !== undefined && !exists(options.moveTo)) throw folderError(target, options.moveTo, 'move-to', folders);
-    await client.mailboxOpen(folder);
+    // A dry run changes nothing, not even \Recent.
+    await client.mailboxOpen(folder, { readOnly: options.readOnly === true });
     const found = await client.search(options.all === true ? { all: true } : { seen: false }, { uid: true });
     // Oldest first: UIDs only grow (RFC 3501 2.3.1.1).
     uids = (Array.isArray(found) ? found : []).sort((a, b) => a - b);
@@ -154,9 +157,11 @@ function imapSource(client: ImapFlow, target: ImapTarget, folder: string, uids: 
       const uid = pending.get(message.ref);
       if (uid === undefined) throw new Error(`IMAP markProcessed: ${message.ref} was not read from this source`);
       try {
-        if (!(await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }))) throw new Error('the server did not set \\Seen');
+        // One step either way, so no crash can leave a message flagged but not moved (then unseen searches never find it to move).
         // MOVE (RFC 6851), or COPY + \Deleted + EXPUNGE where the server lacks it: imapflow picks.
-        if (options.moveTo !== undefined && !(await client.messageMove(String(uid), options.moveTo, { uid: true }))) throw new Error(`the server did not move it to "${options.moveTo}"`);
+        if (options.moveTo !== undefined) {
+          if (!(await client.messageMove(String(uid), options.moveTo, { uid: true }))) throw new Error(`the server did not move it to "${options.moveTo}"`);
+        } else if (!(await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }))) throw new Error('the server did not set \\Seen');
       } catch (error) {
         throw new NewsletterError('EOUTPUT', `Could not mark ${message.ref} on ${target.display} as processed: ${(error as Error).message}.`, {
           where: message.ref,

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { loadSuppression, openFeedback, DEFAULT_FEEDBACK_RULES, type FeedbackKind } from '../../audience/index.ts';
 import { loadConfig } from '../../content/index.ts';
-import { loadSettings, type Settings } from '../../config/index.ts';
+import { loadSettings, type ImapConfig } from '../../config/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
 import { acquireLock, type LockUse } from '../../send/index.ts';
 import type { BounceSource, BounceSummary, MessageOutcome } from '../../bounces/index.ts';
@@ -41,7 +41,7 @@ export const spec = {
     '--content DIR': 'Folder with newsletter.yml, for the listId return-path tokens are made with (default: content).',
     '--quiet': 'Only the summary, not one line per message.',
   },
-  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESTATE', 'EOUTPUT'], reasons: ['stateSymlink', 'bouncesLocked'] },
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESTATE', 'EOUTPUT'], reasons: ['stateSymlink', 'bouncesLocked', 'noJournals'] },
   examples: [
     'newsletter bounces --maildir /var/mail/bounces --dry-run',
     'newsletter bounces --maildir /var/mail/bounces',
@@ -57,39 +57,49 @@ export async function run(argv: string[]): Promise<ExitCode> {
   const { values } = parseCommandArgs(spec, argv);
   const softLimit = intFlag(values['soft-limit'], '--soft-limit', DEFAULT_FEEDBACK_RULES.softLimit);
   const softDays = intFlag(values['soft-days'], '--soft-days', DEFAULT_FEEDBACK_RULES.softDays);
-  const stateDir = values.state ?? '.newsletter';
+  const stateDir = resolve(values.state ?? '.newsletter');
   const dryRun = values['dry-run'] === true;
+  // The command line first: a wrong one is named before any file is read.
+  const chosen = chosenSource(values);
   const config = await loadConfig(resolve(values.content ?? 'content'));
   const settings = loadSettings();
   const bounceAddress = settings.env.bounceAddress;
   // Tokens are checked with the secret send signed them with; without BOUNCE_ADDRESS there are none to check.
   const secret = bounceAddress ? settings.unsubscribeSecret() : '';
-  const source = await openSource(values, settings);
+  const imap = chosen === 'imap' ? settings.imap() : undefined;
 
   const { processBounces, JournalRecipients } = await import('../../bounces/index.ts');
+  const warn = (where: string, why: string) => console.error(`⚠ ${where}: ${why}`);
+  const recipients = new JournalRecipients(stateDir, config.listId, secret, warn);
+  // Reports are matched to whom `send` mailed from this folder: without its journals nothing can be, so nothing is read.
+  if ((await recipients.journalCount()) === 0) throw noJournals(stateDir);
   // One reader at a time: two would both count the same soft bounce.
-  const lock = await acquireLock(join(resolve(stateDir), 'bounces.lock'), BOUNCES_LOCK);
-  const suppression = await loadSuppression(stateDir, { onProblem: (p) => console.error(`⚠ ${p.where}: ${p.reason}`) });
+  const lock = await acquireLock(join(stateDir, 'bounces.lock'), BOUNCES_LOCK);
+  const closing: (() => Promise<void>)[] = [() => lock.release()];
   try {
-    const recorder = await openFeedback({ stateDir, suppression, softLimit, softDays, dryRun, onProblem: (where, why) => console.error(`⚠ ${where}: ${why}`) });
-    for (const email of recorder.repaired) console.log(`✔ suppressed ${email}: its soft bounces had reached ${softLimit} in ${softDays} days`);
+    const suppression = await loadSuppression(stateDir, { onProblem: (p) => warn(p.where, p.reason) });
+    closing.unshift(() => suppression.close());
+    const recorder = await openFeedback({ stateDir, suppression, softLimit, softDays, dryRun, onProblem: warn });
+    closing.unshift(() => recorder.close());
+    for (const email of recorder.repaired) console.log(`${dryRun ? '· would suppress' : '✔ suppressed'} ${email}: its soft bounces have reached ${softLimit} in ${softDays} days`);
+    const source = await openSource(chosen, values, imap, dryRun);
+    closing.unshift(() => source.close());
     console.log(`${dryRun ? 'Dry run: nothing is changed. ' : ''}Reading ${source.describe}`);
-    const summary = await processBounces({
-      source,
-      recorder,
-      recipients: new JournalRecipients(stateDir, config.listId, secret),
-      bounceAddress,
-      dryRun,
-      onMessage: values.quiet ? undefined : (outcome) => console.log(messageLine(outcome)),
-    });
-    await recorder.close();
+    const summary = await processBounces({ source, recorder, recipients, bounceAddress, dryRun, onMessage: values.quiet ? undefined : (outcome) => console.log(messageLine(outcome)) });
     console.log(formatBounceSummary(summary, { dryRun, softLimit, softDays, ledger: join(stateDir, 'feedback.jsonl'), list: suppression.path }));
   } finally {
-    await suppression.close();
-    await source.close();
-    await lock.release();
+    // Everything opened is closed, the lock last, whatever failed: an open IMAP connection would keep the process alive.
+    for (const close of closing) await close().catch((error: unknown) => warn(stateDir, `could not close cleanly: ${(error as Error).message}`));
   }
   return EXIT.OK;
+}
+
+function noJournals(stateDir: string): NewsletterError {
+  return new NewsletterError('ESTATE', `No send journals in ${stateDir}: bounces are matched to the recipients \`newsletter send\` mailed from the state folder, so nothing was read`, {
+    where: stateDir,
+    fix: 'Pass --state DIR, the folder `newsletter send` used (default .newsletter in the folder you sent from), and run again; the mailbox is untouched.',
+    reason: 'noJournals',
+  });
 }
 
 /** The send's kind of lock (see send/lock.ts), one per state folder: two readers would both count the same soft bounce. */
@@ -103,19 +113,25 @@ const BOUNCES_LOCK: LockUse = {
   nothing: 'nothing read',
 };
 
-async function openSource(values: Values, settings: Settings): Promise<BounceSource> {
+type SourceName = 'maildir' | 'mbox' | 'eml' | 'imap';
+
+/** The one source the command line names, or the usage error. */
+function chosenSource(values: Values): SourceName {
   const chosen = (['maildir', 'mbox', 'eml', 'imap'] as const).filter((name) => values[name] !== undefined && values[name] !== false);
   if (chosen.length !== 1)
     throw new NewsletterError('EUSAGE', chosen.length ? `Choose one source; got --${chosen.join(' and --')}` : 'No source: say where the bounce messages are', {
       fix: 'Pass one of --maildir DIR, --mbox FILE, --eml DIR or --imap (IMAP_URL in .env), e.g. newsletter bounces --maildir /var/mail/bounces',
     });
   if ((values.folder || values['move-to']) && !values.imap) throw new NewsletterError('EUSAGE', '--folder and --move-to are for --imap', { fix: 'Drop them, or read the mailbox with --imap.' });
+  return chosen[0]!;
+}
+
+async function openSource(chosen: SourceName, values: Values, imap: ImapConfig | undefined, dryRun: boolean): Promise<BounceSource> {
   const { openMaildir, openMbox, openEmlFolder, openImap } = await import('../../bounces/index.ts');
-  if (values.maildir) return openMaildir(resolve(values.maildir), { all: values.all === true });
-  if (values.mbox) return openMbox(resolve(values.mbox));
-  if (values.eml) return openEmlFolder(resolve(values.eml));
-  const imap = settings.imap();
-  return openImap({ url: imap.url, folder: values.folder, moveTo: values['move-to'], all: values.all === true });
+  if (chosen === 'maildir') return openMaildir(resolve(values.maildir!), { all: values.all === true });
+  if (chosen === 'mbox') return openMbox(resolve(values.mbox!));
+  if (chosen === 'eml') return openEmlFolder(resolve(values.eml!));
+  return openImap({ url: imap!.url, folder: values.folder, moveTo: values['move-to'], all: values.all === true, readOnly: dryRun });
 }
 
 const KIND_WORDS: Record<FeedbackKind, string> = {
@@ -131,8 +147,8 @@ const KIND_WORDS: Record<FeedbackKind, string> = {
 function messageLine(outcome: MessageOutcome): string {
   if (outcome.status === 'duplicate') return `  · ${outcome.ref}: already recorded`;
   if (outcome.status === 'unknown') return `  ? ${outcome.ref}: not understood (${outcome.reason}); left in place`;
-  const what = outcome.applied.map((item) => `${KIND_WORDS[item.kind]}${item.email ? ` ${item.email}` : ''}${item.status ? ` ${item.status}` : ''}${item.action === 'suppressed' ? ' → suppressed' : item.action === 'counted' ? ' → counted' : item.action === 'already-suppressed' ? ' (already suppressed)' : ''}`);
   if (outcome.status === 'not-applied') return `  ✖ ${outcome.ref}: ${outcome.format}, ${outcome.reason}`;
+  const what = outcome.applied.map((item) => `${KIND_WORDS[item.kind]}${item.email ? ` ${item.email}` : ''}${item.status ? ` ${item.status}` : ''}${item.action === 'suppressed' ? ' → suppressed' : item.action === 'counted' ? ' → counted' : item.action === 'already-suppressed' ? ' (already suppressed)' : ''}`);
   return `  ${outcome.applied.some((i) => i.action === 'suppressed') ? '✔' : '·'} ${outcome.ref}: ${outcome.format}, ${what.join('; ') || 'nothing to apply'}`;
 }
 
@@ -153,7 +169,7 @@ export function formatBounceSummary(s: BounceSummary, o: { dryRun: boolean; soft
     `  ${`${would}suppressed`.padEnd(20)}${s.suppressed.length}${s.suppressed.length ? `: ${s.suppressed.slice(0, 10).join(', ')}${s.suppressed.length > 10 ? `, … (${s.suppressed.length - 10} more)` : ''}` : ''}`,
   ];
   if (s.counts.sender) lines.push('', `⚠ ${s.counts.sender} report${s.counts.sender === 1 ? ' says' : 's say'} the receiving server refused the sender, not the address: check SPF/DKIM/DMARC for MAIL_FROM's domain, blocklists for the sending IP, and the content (newsletter check).`);
-  if (s.notApplied.length) lines.push('', 'Not applied (understood, but about no recipient of this list):', ...s.notApplied.map((n) => `  ${n.ref}: ${n.reason}`));
+  if (s.notApplied.length) lines.push('', 'Not applied, left in place (understood, but not proven to be about a recipient of this list):', ...s.notApplied.map((n) => `  ${n.ref}: ${n.reason}`));
   const left = [...s.unknown, ...s.skipped];
   if (left.length) lines.push('', 'Not understood, left in place (read them, or forward a sample to the maintainers):', ...left.map((u) => `  ${u.ref}: ${u.reason}`));
   if (!o.dryRun) lines.push('', `Recorded in ${o.ledger}; suppression list ${o.list}.`);

@@ -215,6 +215,12 @@ function problemPrinters(listPath: string) {
   };
 }
 
+/** BOUNCE_ADDRESS in use: the .eml files carry no envelope, so the run says what it will be. */
+function returnPathLine(bounceAddress: string): string {
+  const at = bounceAddress.lastIndexOf('@');
+  return `  return path: ${bounceAddress.slice(0, at)}+TOKEN${bounceAddress.slice(at)} (BOUNCE_ADDRESS; a signed token per recipient, for newsletter bounces)`;
+}
+
 /** Warnings from send and --test (a sender or unsubscribe address at an example domain): after the line that names the issue, always the first. */
 const printWarning = (warning: string) => console.error(warning);
 
@@ -230,9 +236,11 @@ async function sendToList(req: SendRequest, built: BuiltIssue, label: string, en
     let summary;
     if (values['dry-run']) {
       console.error(`Dry run: rendering ${label} for ${listPath} (nothing is sent)`);
+      if (env.bounceAddress) console.error(returnPathLine(env.bounceAddress));
       summary = await dryRun({ ...common, outDir: values.out ?? 'out' });
     } else {
       console.error(`Sending ${label} to ${listPath} via ${smtp?.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}${rate ? `, at most ${rate}/s` : ''}`);
+      if (env.bounceAddress) console.error(returnPathLine(env.bounceAddress));
       summary = await sendIssue({ ...common, concurrency, rate, retryFailed: req.retryFailed, retrySchedule: req.retrySchedule, forceSignal: ctrlC.forcing, onWarning: printWarning });
     }
     progress.end();
@@ -270,6 +278,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
 
   if (values.test) {
     console.error(`Sending a test copy of ${label} to ${values.test}`);
+    if (settings.env.bounceAddress) console.error(returnPathLine(settings.env.bounceAddress));
     await testSend({ built, to: values.test, listPath: values.to, env: settings.env, onWarning: printWarning });
     console.log(`✔ Sent a test copy of ${label} to ${values.test} (not recorded for the list)`);
     return EXIT.OK;

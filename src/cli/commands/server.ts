@@ -44,8 +44,13 @@ function log(event: UnsubscribeEvent): void {
   else console.error(`${time}  ✖ could not record${via}: ${event.error instanceof Error ? event.error.message : String(event.error)}`);
 }
 
-export async function run(argv: string[]): Promise<ExitCode> {
-  const { values } = parseCommandArgs(spec, argv);
+export function run(argv: string[]): Promise<ExitCode> {
+  return runAs(spec, argv);
+}
+
+/** The command under either of its names: a wrong flag points at the help of the name that was typed. */
+export async function runAs(named: typeof spec, argv: string[]): Promise<ExitCode> {
+  const { values } = parseCommandArgs(named, argv);
   const port = intFlag(values.port, '--port', 3040, 0);
   const softLimit = intFlag(values['soft-limit'], '--soft-limit', DEFAULT_FEEDBACK_RULES.softLimit);
   const softDays = intFlag(values['soft-days'], '--soft-days', DEFAULT_FEEDBACK_RULES.softDays);
