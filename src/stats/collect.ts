@@ -2,9 +2,10 @@ import { relative, resolve } from 'node:path';
 import { NewsletterError } from '../errors.ts';
 import { Events, type AttributedEvent, type EventKind } from './events.ts';
 import { contentIssues, describeIssue, noJournalError, slugNamed, slugOfArgument, type ContentIssues } from './issues.ts';
-import { listJournals, SkipReasons, tallyJournal, type JournalTally, type Problem } from './journals.ts';
+import { listJournals } from '../send/index.ts';
+import { SkipReasons, tallyJournal, type JournalTally, type Problem } from './journals.ts';
 import { rate, THRESHOLDS } from './rates.ts';
-import { readLedger, readUnsubscribes, type LooseEvent } from './sources.ts';
+import { readLedger, readUnsubscribes } from './sources.ts';
 import { addDelivery, emptyDelivery, emptyFeedback, type FeedbackCounts, type IssueStats, type ListStats, type StatsReport } from './types.ts';
 
 export interface StatsOptions {
@@ -23,14 +24,17 @@ export interface StatsOptions {
  * Per issue: each address's final state in its send journals, then what came back.
  *
  * Attribution (what counts for which issue):
- *   - a feedback-ledger item naming its issue (a slug, or "issue-N" as our Message-ID says,
- *     N mapped to the slug through the content folder) counts for that issue, when it was sent
- *     from this state folder;
- *   - any other item with an address, and every unsubscribe in suppression.csv (at its added_at),
- *     counts for the issue most recently sent to that address at or before that time: the
- *     newest `sent` record for the address across all journals (the mail they were reacting to);
- *   - anything else (no address, or nothing sent to it before) is "not attributed".
- * Each address counts once per issue and kind: two reports of one bounce are one bounced address.
+ *   - a feedback-ledger item counts only with an address, and a hard, soft or complaint item only
+ *     when the ledger applied it (action not 'none'; see readLedger);
+ *   - such an item naming its issue (a slug, or "issue-N" as our Message-ID says, N mapped to the
+ *     slug through the content folder) counts for that issue, when it was sent from this state folder;
+ *   - any other item, and every unsubscribe in suppression.csv (at its added_at), counts for the
+ *     issue most recently sent to that address at or before that time: the newest `sent` record
+ *     for the address across all journals (the mail they were reacting to);
+ *   - anything else (nothing sent to that address before it) is "not attributed".
+ * Each address counts once per issue and kind: two reports of one bounce are one bounced address,
+ * and a reported hard bounce of an address the send itself saw bounce for that issue (it is in
+ * delivery.failed.hardBounce) is not counted again in feedback.hard.
  *
  * Memory: one journal's state index at a time (12–18 bytes an address) plus the events
  * (unsubscribes and feedback items, see events.ts); never an address → issue map of the sends.
@@ -55,9 +59,8 @@ export async function collectStats(options: StatsOptions): Promise<StatsReport> 
   const wanted = options.issue === undefined ? undefined : await slugOfArgument(options.issue, content);
 
   const events = new Events();
-  const loose: LooseEvent[] = [];
   await readUnsubscribes(stateDir, events, onProblem);
-  await readLedger(stateDir, events, loose, onProblem);
+  await readLedger(stateDir, events, onProblem);
 
   // One journal at a time: its index is dropped before the next is read.
   const reasons = new SkipReasons();
@@ -67,7 +70,7 @@ export async function collectStats(options: StatsOptions): Promise<StatsReport> 
   const slugs = new Set(tallies.map((t) => t.slug));
   if (wanted !== undefined && !slugs.has(wanted)) throw noJournalError(options.issue!, wanted, options.stateDir, [...slugs].sort());
 
-  const attributed = attribute(events, loose, tallies, slugs, content);
+  const attributed = attribute(events, tallies, slugs, content);
   const chosen = [...slugs].filter((slug) => wanted === undefined || slug === wanted);
   const issues = await Promise.all(chosen.map((slug) => issueStats(slug, tallies, attributed, content, cwd)));
   issues.sort((a, b) => (a.number ?? Infinity) - (b.number ?? Infinity) || (a.firstSentAt ?? '').localeCompare(b.firstSentAt ?? '') || a.slug.localeCompare(b.slug));
@@ -98,7 +101,7 @@ const FEEDBACK_KEY: Record<Exclude<EventKind, 'unsubscribed'>, keyof FeedbackCou
 };
 
 /** Counts per issue slug (and NOT_ATTRIBUTED), by the rule in collectStats' comment. */
-function attribute(events: Events, loose: LooseEvent[], tallies: JournalTally[], slugs: ReadonlySet<string>, content: ContentIssues): Map<string, Attributed> {
+function attribute(events: Events, tallies: JournalTally[], slugs: ReadonlySet<string>, content: ContentIssues): Map<string, Attributed> {
   const out = new Map<string, Attributed>();
   const bump = (slug: string, kind: EventKind) => {
     let counts = out.get(slug);
@@ -106,21 +109,22 @@ function attribute(events: Events, loose: LooseEvent[], tallies: JournalTally[],
     if (kind === 'unsubscribed') counts.unsubscribed++;
     else counts.feedback[FEEDBACK_KEY[kind]]++;
   };
-  const target = (e: Pick<AttributedEvent, 'named'> & { journal?: number }) =>
-    (e.named !== undefined ? slugNamed(e.named, slugs, content) : undefined) ?? (e.journal !== undefined && e.journal >= 0 ? tallies[e.journal]?.slug : undefined) ?? NOT_ATTRIBUTED;
+  const target = (e: AttributedEvent) =>
+    (e.named !== undefined ? slugNamed(e.named, slugs, content) : undefined) ?? (e.journal >= 0 ? tallies[e.journal]?.slug : undefined) ?? NOT_ATTRIBUTED;
 
   for (const list of events.byAddress()) {
     // Once per address, issue and kind.
     const seen = new Set<string>();
     for (const event of list) {
       const slug = target(event);
+      // Already in that issue's delivery.failed.hardBounce: the send saw this address bounce.
+      if (event.kind === 'hard' && event.atSend >= 0 && tallies[event.atSend]?.slug === slug) continue;
       const key = `${slug}\0${event.kind}`;
       if (seen.has(key)) continue;
       seen.add(key);
       bump(slug, event.kind);
     }
   }
-  for (const event of loose) bump(target(event), event.kind);
   return out;
 }
 
@@ -144,7 +148,8 @@ async function issueStats(slug: string, tallies: JournalTally[], attributed: Map
     unsubscribed,
     rates: {
       complaint: rate(feedback.complaint, delivery.sent, THRESHOLDS.complaint),
-      hardBounce: rate(feedback.hard, delivery.sent, THRESHOLDS.hardBounce),
+      // HARD_BOUNCE_RULE: every delivery attempted (sent, or refused for good) over the bounces among them.
+      hardBounce: rate(delivery.failed.hardBounce + feedback.hard, delivery.sent + delivery.failed.permanent, THRESHOLDS.hardBounce),
       unsubscribe: rate(unsubscribed, delivery.sent),
     },
   };

@@ -10,6 +10,8 @@ export interface AttributedEvent {
   /** The issue the report names (a slug or "issue-N"), if any. */
   named: string | undefined;
   journal: number;
+  /** For a hard bounce: the journal whose send saw the same address bounce (-1: none), see bouncedAtSend. */
+  atSend: number;
 }
 
 /** Distinct issue names kept; past this (a ledger edited by hand) an item is treated as naming none. */
@@ -22,9 +24,9 @@ const MAX_NAMES = 10_000;
  *
  * Kept per event, not per recipient: the journals' million sends are looked up here (one hash
  * each) but never stored. Events are few next to sends; each costs the address index's 16–24
- * bytes plus 25 bytes of typed arrays (time, newest send, its journal, kind, named issue, next
- * event of the same address), so even 1M events stay under ~50 MB where a Map of objects would
- * cost several times that.
+ * bytes plus 29 bytes of typed arrays (time, newest send, its journal, kind, named issue, next
+ * event of the same address, the journal that saw it bounce), so even 1M events stay under
+ * ~55 MB where a Map of objects would cost several times that.
  */
 export class Events {
   /** Address → its latest event's number + 1; earlier ones chain through #next. */
@@ -36,6 +38,7 @@ export class Events {
   #next = new Int32Array(1024);
   #kind = new Uint8Array(1024);
   #named = new Int32Array(1024);
+  #atSend = new Int32Array(1024);
   readonly #names: string[] = [];
   readonly #nameNumbers = new Map<string, number>();
 
@@ -53,6 +56,7 @@ export class Events {
     this.#journal[i] = -1;
     this.#kind[i] = EVENT_KINDS.indexOf(kind);
     this.#named[i] = named ? this.#nameNumber(named) : -1;
+    this.#atSend[i] = -1;
     this.#next[i] = (this.#index.get(key) ?? 0) - 1;
     this.#index.set(key, i + 1);
   }
@@ -67,13 +71,29 @@ export class Events {
     }
   }
 
+  /** Whether `key` (lowercased) has an event of `kind`. */
+  reported(key: string, kind: EventKind): boolean {
+    const k = EVENT_KINDS.indexOf(kind);
+    for (let i = (this.#index.get(key) ?? 0) - 1; i >= 0; i = this.#next[i]!) if (this.#kind[i] === k) return true;
+    return false;
+  }
+
+  /**
+   * The send of journal `journal` saw `key` hard-bounce (it counts in that issue's delivery): the
+   * address's reported hard bounces carry it, so one attributed to the same issue is not counted again.
+   */
+  bouncedAtSend(key: string, journal: number): void {
+    const hard = EVENT_KINDS.indexOf('hard');
+    for (let i = (this.#index.get(key) ?? 0) - 1; i >= 0; i = this.#next[i]!) if (this.#kind[i] === hard) this.#atSend[i] = journal;
+  }
+
   /** Each address's events (oldest recorded last), with the journal each was attributed to by time. */
   *byAddress(): Generator<AttributedEvent[]> {
     for (const head of this.#index.storedValues()) {
       const events: AttributedEvent[] = [];
       for (let i = head - 1; i >= 0; i = this.#next[i]!) {
         const named = this.#named[i]!;
-        events.push({ kind: EVENT_KINDS[this.#kind[i]!]!, named: named >= 0 ? this.#names[named] : undefined, journal: this.#journal[i]! });
+        events.push({ kind: EVENT_KINDS[this.#kind[i]!]!, named: named >= 0 ? this.#names[named] : undefined, journal: this.#journal[i]!, atSend: this.#atSend[i]! });
       }
       yield events;
     }
@@ -103,5 +123,6 @@ export class Events {
     this.#next = grown(this.#next, (n) => new Int32Array(n));
     this.#kind = grown(this.#kind, (n) => new Uint8Array(n));
     this.#named = grown(this.#named, (n) => new Int32Array(n));
+    this.#atSend = grown(this.#atSend, (n) => new Int32Array(n));
   }
 }

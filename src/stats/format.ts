@@ -6,7 +6,10 @@ import type { DeliveryCounts, FeedbackCounts, IssueStats, RateLine, StatsReport 
 
 /** How stats attributes what came back, in one line (the --help and the report's footer say it). */
 export const ATTRIBUTION_RULE =
-  'A bounce or complaint report naming its issue counts for that issue; any other report, and every unsubscribe, counts for the issue last sent to that address at or before it; the rest is "not attributed".';
+  'A report counts only with its address (a bounce or complaint that applied to nobody, forged or unknown, does not); one naming its issue counts for that issue; any other report, and every unsubscribe, counts for the issue last sent to that address at or before it; the rest is "not attributed".';
+
+/** The hard-bounce rate's formula (the --help, the report's footer and types.ts say it). */
+export const HARD_BOUNCE_RULE = 'hard bounces (refused at send + reported after) / (sent + failed permanently)';
 
 export const MARK = { ok: '✔', warn: '⚠', over: '✖' } as const;
 
@@ -27,6 +30,7 @@ export function formatStats(report: StatsReport, options: { all: boolean }): str
   const footer = [
     `Attribution: ${ATTRIBUTION_RULE}`,
     'Complaints here are the reports that came back (feedback loops, ESP webhooks); Gmail sends none per message: its spam rate is in Postmaster Tools.',
+    `Hard-bounce rate: ${HARD_BOUNCE_RULE}, every delivery attempted; a refusal at send counts when the send suppressed it (550 5.1.1 and the like).`,
   ];
   if (report.problems) footer.push(`${count(report.problems)} damaged line${report.problems === 1 ? '' : 's'} or unreadable file${report.problems === 1 ? '' : 's'} skipped (listed on stderr); the counts above leave them out.`);
   return [...blocks, footer.join('\n')].join('\n\n');
@@ -43,13 +47,20 @@ function formatIssue(issue: IssueStats): string {
     `  came back    ${afterLine(issue.feedback, issue.unsubscribed)}`,
     `  ${rateLine('complaint rate', issue.rates.complaint, `(${THRESHOLDS.complaint.source})`)}`,
     `  ${rateLine('hard bounces', issue.rates.hardBounce, `(${THRESHOLDS.hardBounce.source})`)}`,
+    ...(issue.rates.hardBounce.value === null ? [] : [`    ${hardBounceSum(issue)}`]),
     `  ${rateLine('unsubscribes', issue.rates.unsubscribe, undefined)}`,
   ].join('\n');
 }
 
+/** The hard-bounce rate's numbers, as HARD_BOUNCE_RULE adds them up. */
+function hardBounceSum({ delivery: d, feedback: f }: IssueStats): string {
+  return `= (${count(d.failed.hardBounce)} refused at send + ${count(f.hard)} reported after) / (${count(d.sent)} sent + ${count(d.failed.permanent)} failed permanently)`;
+}
+
 function deliveryLine(d: DeliveryCounts): string {
   const out = [`sent ${count(d.sent)}`];
-  out.push(`failed ${count(d.failed.total)}${d.failed.total ? ` (${parts([['permanent', d.failed.permanent], ['transient', d.failed.transient]])})` : ''}`);
+  const hard = d.failed.hardBounce ? `; ${count(d.failed.hardBounce)} of them hard bounces, suppressed by the send` : '';
+  out.push(`failed ${count(d.failed.total)}${d.failed.total ? ` (${parts([['permanent', d.failed.permanent], ['transient', d.failed.transient]])}${hard})` : ''}`);
   const reasons = Object.entries(d.skipped.byReason).sort(([a], [b]) => a.localeCompare(b));
   out.push(`skipped ${count(d.skipped.total)}${d.skipped.total ? ` (${parts(reasons.map(([why, n]) => [clean(why), n]))})` : ''}`);
   out.push(`pending ${count(d.pending.total)}${d.pending.total ? ` (${parts([['waiting for a retry', d.pending.retry], ['in flight', d.pending.inFlight]])}): run the same send again to finish` : ''}`);

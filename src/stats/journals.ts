@@ -1,35 +1,10 @@
-import { readdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import { HashIndex } from '../audience/index.ts';
-import { scanJournal, type JournalRecord } from '../send/index.ts';
+import { journalNameParts, scanJournal, type JournalRecord } from '../send/index.ts';
 import { stateFileError } from '../output/index.ts';
 import type { Events } from './events.ts';
 import { emptyDelivery, type DeliveryCounts } from './types.ts';
 
-const JOURNAL_FILE = /\.journal\.jsonl$/;
-/** `<slug>--<list name>-<10 hex>.journal.jsonl` (send's journalPath): the fallback when a journal has no run record. */
-const JOURNAL_NAME = /^(.+?)--(.*)-[0-9a-f]{10}\.journal\.jsonl$/;
-
 export type Problem = (where: string, why: string) => void;
-
-/** The send journals in the state folder, sorted; a symlink is reported and left unread (send never follows one either). */
-export async function listJournals(stateDir: string, onProblem: Problem): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(stateDir, { withFileTypes: true });
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw stateFileError(stateDir, cause, 'read');
-  }
-  const paths: string[] = [];
-  for (const entry of entries) {
-    if (!JOURNAL_FILE.test(entry.name)) continue;
-    const path = join(stateDir, entry.name);
-    if (entry.isFile()) paths.push(path);
-    else onProblem(path, entry.isSymbolicLink() ? 'a symbolic link: not read (state files are never followed through links)' : 'not a file: not read');
-  }
-  return paths.sort();
-}
 
 /** One journal, read: which issue and list it is for, and each address's final state counted. */
 export interface JournalTally {
@@ -46,10 +21,14 @@ export interface JournalTally {
 /**
  * An address's final state in one byte: the HashIndex stores 12–18 bytes an address, so a
  * 1M-recipient journal costs ~12–18 MB while it is read, and the index is dropped after it.
- * Skipped records keep their reason in the same byte (SKIPPED + the reason's number).
+ * Skipped records keep their reason in the same byte (SKIPPED + the reason's number). The top
+ * bit says the journal has a `suppress` record for the address (send wrote it for a hard bounce);
+ * it survives the later records, so "failed permanently, and a hard bounce" is known at the end.
  */
 const CODE = { sent: 1, failedPermanent: 2, failedTransient: 3, pending: 4, sending: 5, skipped: 6 } as const;
-const MAX_REASONS = 0xff - CODE.skipped;
+const SUPPRESSED = 0x80;
+const STATE = 0x7f;
+const MAX_REASONS = STATE - CODE.skipped;
 
 /** Skip reasons, numbered in the order they are met; past MAX_REASONS distinct ones (hand-edited journals), "other". */
 export class SkipReasons {
@@ -83,7 +62,7 @@ function codeOf(record: Exclude<JournalRecord, { s: 'run' }>, reasons: SkipReaso
     case 'pending': return CODE.pending;
     case 'sending': return CODE.sending;
     case 'skipped': return CODE.skipped + reasons.number(typeof record.why === 'string' ? record.why : '');
-    default: return undefined; // `suppress` changes no recipient's state
+    default: return undefined; // `suppress` changes no recipient's state (it sets SUPPRESSED)
   }
 }
 
@@ -91,11 +70,18 @@ function codeOf(record: Exclude<JournalRecord, { s: 'run' }>, reasons: SkipReaso
  * Stream one journal (never held whole in memory): each address's last record wins, as in send.
  * Every `sent` record is offered to `events`, which keeps for each later unsubscribe or report
  * the newest send before it (the attribution rule, see events.ts). `id` names this journal there.
+ * An address whose last record is a permanent failure and which has a `suppress` record is a hard
+ * bounce the send saw (delivery.failed.hardBounce); `events` is told of those it also holds a
+ * report of, so the report does not count the same bounce twice.
  */
 export async function tallyJournal(path: string, id: number, events: Events, reasons: SkipReasons, onProblem: Problem): Promise<JournalTally> {
   const states = new HashIndex<Uint8Array>((capacity) => new Uint8Array(capacity), 4096);
-  const named = JOURNAL_NAME.exec(basename(path));
-  const tally: JournalTally = { path, slug: named?.[1] ?? path, list: named?.[2] ?? '', runs: 0, firstSent: undefined, lastSent: undefined, delivery: emptyDelivery() };
+  const named = journalNameParts(path);
+  const tally: JournalTally = { path, slug: named?.slug ?? path, list: named?.list ?? '', runs: 0, firstSent: undefined, lastSent: undefined, delivery: emptyDelivery() };
+  // Until the first `suppress` record no address carries the flag: the common case skips the look-up.
+  let anySuppress = false;
+  // Suppressed addresses that also have a reported hard bounce: at most one per reported address.
+  const alsoReported = new Set<string>();
   const onRecord = (record: JournalRecord) => {
     if (record.s === 'run') {
       tally.runs++;
@@ -103,10 +89,16 @@ export async function tallyJournal(path: string, id: number, events: Events, rea
       if (typeof record.list === 'string' && record.list) tally.list = record.list;
       return;
     }
+    const key = record.e.toLowerCase();
+    if (record.s === 'suppress') {
+      anySuppress = true;
+      states.set(key, states.value(key) | SUPPRESSED);
+      if (events.reported(key, 'hard')) alsoReported.add(key);
+      return;
+    }
     const code = codeOf(record, reasons);
     if (code === undefined) return;
-    const key = record.e.toLowerCase();
-    states.set(key, code);
+    states.set(key, anySuppress ? code | (states.value(key) & SUPPRESSED) : code);
     if (code === CODE.sent && Number.isFinite(record.t)) {
       tally.firstSent = Math.min(tally.firstSent ?? record.t, record.t);
       tally.lastSent = Math.max(tally.lastSent ?? record.t, record.t);
@@ -123,14 +115,24 @@ export async function tallyJournal(path: string, id: number, events: Events, rea
   }
   if (end.size > end.valid) onProblem(path, 'ends in an incomplete line (a send still writing it, or a crash): not counted');
   countStates(states, reasons, tally.delivery);
+  for (const key of alsoReported) if (isHardBounce(states.value(key))) events.bouncedAtSend(key, id);
   return tally;
 }
 
+/** Failed permanently as the last record, and suppressed by the send: a hard bounce. */
+const isHardBounce = (value: number) => (value & STATE) === CODE.failedPermanent && (value & SUPPRESSED) !== 0;
+
 function countStates(states: HashIndex<Uint8Array>, reasons: SkipReasons, out: DeliveryCounts): void {
-  for (const code of states.storedValues()) {
+  for (const value of states.storedValues()) {
+    const code = value & STATE;
+    // Only a `suppress` record: no state (send writes one only after a failure, so a hand-edited journal).
+    if (code === 0) continue;
     out.addresses++;
     if (code === CODE.sent) out.sent++;
-    else if (code === CODE.failedPermanent) out.failed.permanent++;
+    else if (code === CODE.failedPermanent) {
+      out.failed.permanent++;
+      if (value & SUPPRESSED) out.failed.hardBounce++;
+    }
     else if (code === CODE.failedTransient) out.failed.transient++;
     else if (code === CODE.pending) out.pending.retry++;
     else if (code === CODE.sending) out.pending.inFlight++;

@@ -13,7 +13,9 @@ import type { RateLine, RateStatus } from './types.ts';
  *
  * Hard bounces: neither Gmail nor Yahoo publishes a bounce-rate figure. "Under 2 %" is the
  * common guidance of ESPs and deliverability writers, shown as the limit with no aim; it is not
- * a mailbox provider's rule.
+ * a mailbox provider's rule. Measured over the deliveries attempted (sent + failed permanently),
+ * counting the refusals the send itself suppressed as well as the bounces reported after (format.ts
+ * HARD_BOUNCE_RULE): a send refused at RCPT for 10 % of its list has a 10 % bounce rate, not 0.
  *
  * Unsubscribes: no threshold; the rate is shown for comparison between issues.
  */

@@ -12,14 +12,21 @@
  *     "feedback": Feedback,          // from the feedback ledger, attributed to this issue
  *     "unsubscribed": 4,             // from suppression.csv, attributed to this issue
  *     "rates": { "complaint": Rate, "hardBounce": Rate, "unsubscribe": Rate }
+ *       // complaint   = feedback.complaint / delivery.sent
+ *       // hardBounce  = (delivery.failed.hardBounce + feedback.hard) / (delivery.sent + delivery.failed.permanent)
+ *       //               the hard bounces the send saw plus those reported after, over the deliveries attempted
+ *       // unsubscribe = unsubscribed / delivery.sent
  *   }],
  *   "notAttributed": { "feedback": Feedback, "unsubscribed": 1 },
  *   "problems": 0                    // damaged lines skipped (each reported on stderr)
  * }
- * Delivery = { "addresses", "sent", "failed": { "total", "permanent", "transient" },
+ * Delivery = { "addresses", "sent", "failed": { "total", "permanent", "transient", "hardBounce" },
+ *              (hardBounce: of the permanent ones, those the send suppressed as hard bounces: a `suppress` record)
  *              "skipped": { "total", "byReason": { "suppressed": 3, "status unsubscribed": 1, "invalid": 1, … } },
  *              "pending": { "total", "retry", "inFlight" } }
- * Feedback = { "hard", "soft", "sender", "complaint", "autoReply", "delayed" }   (addresses, each counted once per issue and kind)
+ * Feedback = { "hard", "soft", "sender", "complaint", "autoReply", "delayed" }   (addresses, each counted once per issue and kind;
+ *              only items with an address, and hard/soft/complaint ones only when applied (action not "none");
+ *              "hard" leaves out addresses already in delivery.failed.hardBounce of the same issue)
  * Rate     = { "value": fraction | null (nothing sent), "status": "ok" | "warn" | "over" | null, "aim": fraction | null, "limit": fraction | null }
  */
 
@@ -28,14 +35,18 @@ export interface DeliveryCounts {
   /** Addresses with any record. Never-tried addresses of the list have none, so they are not here. */
   addresses: number;
   sent: number;
-  failed: { total: number; permanent: number; transient: number };
+  /** `hardBounce`: of the permanent failures, those the send also recorded to suppress (a hard bounce at send time, e.g. 550 5.1.1 at RCPT). */
+  failed: { total: number; permanent: number; transient: number; hardBounce: number };
   /** By the reason the record gives: "suppressed", "status unsubscribed", "invalid", … */
   skipped: { total: number; byReason: Record<string, number> };
   /** Never finished, the run can resume: waiting for a retry, or handed to the server with no outcome recorded. */
   pending: { total: number; retry: number; inFlight: number };
 }
 
-/** Feedback-ledger findings, in addresses (an address reported twice for the same issue and kind counts once). */
+/**
+ * Feedback-ledger findings, in addresses (an address reported twice for the same issue and kind counts once).
+ * `hard` leaves out the addresses the send already counted in delivery.failed.hardBounce for the issue.
+ */
 export interface FeedbackCounts {
   hard: number;
   soft: number;
@@ -91,7 +102,7 @@ export interface StatsReport {
 export const emptyDelivery = (): DeliveryCounts => ({
   addresses: 0,
   sent: 0,
-  failed: { total: 0, permanent: 0, transient: 0 },
+  failed: { total: 0, permanent: 0, transient: 0, hardBounce: 0 },
   skipped: { total: 0, byReason: {} },
   pending: { total: 0, retry: 0, inFlight: 0 },
 });
@@ -105,6 +116,7 @@ export function addDelivery(a: DeliveryCounts, b: DeliveryCounts): void {
   a.failed.total += b.failed.total;
   a.failed.permanent += b.failed.permanent;
   a.failed.transient += b.failed.transient;
+  a.failed.hardBounce += b.failed.hardBounce;
   a.skipped.total += b.skipped.total;
   for (const [why, n] of Object.entries(b.skipped.byReason)) a.skipped.byReason[why] = (a.skipped.byReason[why] ?? 0) + n;
   a.pending.total += b.pending.total;

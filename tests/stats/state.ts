@@ -94,8 +94,10 @@ export async function buildState(root: string): Promise<Built> {
     // Never sent to: not attributed.
     { id: '<dsn5@mx>', at: at(T2 + DAY), source: 'maildir:new/7', items: [{ kind: 'hard', email: 'stranger@example.com', action: 'suppressed' }] },
     { id: '<x@y>', at: at(T2 + DAY), source: 'maildir:new/8', items: [{ kind: 'ignored', email: 'a1@example.com', action: 'none' }] },
-    // No address, but the issue: counts there.
+    // No address, although it names the issue: counts nowhere (nobody can say it was one of our recipients).
     { id: 'sendgrid:ev1', at: at(T2 + DAY), source: 'webhook:sendgrid', items: [{ kind: 'complaint', issue: 'issue-2', action: 'none' }] },
+    // A forged bounce quoting our Message-ID that the ledger applied to nobody: counts nowhere.
+    { id: '<forged@mx>', at: at(T2 + DAY), source: 'maildir:new/9', items: [{ kind: 'hard', email: 'forged@example.com', issue: 'issue-1', status: '5.1.1', action: 'none' }] },
   ];
   await writeFile(join(state, 'feedback.jsonl'), `${ledger.map((r) => JSON.stringify(r)).join('\n')}\n{"id":"<torn@x>","at":"2026\n`);
 

@@ -30,7 +30,8 @@ describe('newsletter stats: counts per issue', () => {
     expect(first.delivery).toEqual({
       addresses: 12,
       sent: 5,
-      failed: { total: 2, permanent: 1, transient: 1 },
+      // a4: refused 550 5.1.1 at RCPT, and the send suppressed it (a `suppress` record): a hard bounce at send.
+      failed: { total: 2, permanent: 1, transient: 1, hardBounce: 1 },
       skipped: { total: 3, byReason: { suppressed: 1, invalid: 1, 'status unsubscribed': 1 } },
       pending: { total: 2, retry: 1, inFlight: 1 },
     });
@@ -50,12 +51,12 @@ describe('newsletter stats: counts per issue', () => {
     const first = issue(report, SLUG1);
     const second = issue(report, SLUG2);
     // hard a2 names "issue-1" (reported after issue 2 went out, twice: one address); soft b1 came between the sends;
-    // both@ unsubscribed between the sends.
+    // both@ unsubscribed between the sends. The forged bounce naming "issue-1" applied to nobody: not counted.
     expect(first.feedback).toEqual({ hard: 1, soft: 1, sender: 0, complaint: 0, autoReply: 0, delayed: 0 });
     expect(first.unsubscribed).toBe(1);
-    // complaint a1 (no issue, after issue 2) + a complaint with no address naming "issue-2"; sender a3 names the slug;
-    // auto-reply c1; unsubscribes a3 and c1 (a quoted source) after issue 2.
-    expect(second.feedback).toEqual({ hard: 0, soft: 0, sender: 1, complaint: 2, autoReply: 1, delayed: 0 });
+    // complaint a1 (no issue, after issue 2; the complaint with no address naming "issue-2" does not count); sender a3
+    // names the slug; auto-reply c1; unsubscribes a3 and c1 (a quoted source) after issue 2.
+    expect(second.feedback).toEqual({ hard: 0, soft: 0, sender: 1, complaint: 1, autoReply: 1, delayed: 0 });
     expect(second.unsubscribed).toBe(2);
     // stranger@ was never sent to; old@ unsubscribed before any send. "ignored" items and "bounced" suppression lines do not count.
     expect(report.notAttributed).toEqual({ feedback: { hard: 1, soft: 0, sender: 0, complaint: 0, autoReply: 0, delayed: 0 }, unsubscribed: 1 });
@@ -66,22 +67,26 @@ describe('newsletter stats: counts per issue', () => {
     const first = issue(report, SLUG1);
     const second = issue(report, SLUG2);
     expect(first.rates.complaint).toEqual({ value: 0, status: 'ok', aim: 0.001, limit: 0.003 });
-    expect(first.rates.hardBounce).toEqual({ value: 1 / 5, status: 'over', aim: null, limit: 0.02 });
+    // (a4 refused at send + a2 reported after) / (5 sent + a4 failed permanently).
+    expect(first.rates.hardBounce).toEqual({ value: 2 / 6, status: 'over', aim: null, limit: 0.02 });
     expect(first.rates.unsubscribe).toEqual({ value: 1 / 5, status: null, aim: null, limit: null });
-    expect(second.rates.complaint).toMatchObject({ value: 2 / 6, status: 'over' });
+    expect(second.rates.complaint).toMatchObject({ value: 1 / 6, status: 'over' });
     expect(second.rates.hardBounce).toMatchObject({ value: 0, status: 'ok' });
 
     const text = formatStats(report, { all: true });
     expect(text).toContain('Issue 1 “First issue, {{firstName}}” (2026-03-01-first)');
     expect(text).toContain('✔ complaint rate    0.00 %   under 0.1 % (Gmail: keep under 0.1 %, never reach 0.3 %; Yahoo: keep under 0.3 %)');
-    expect(text).toContain('✖ hard bounces     20.00 %   at or over the 2 % limit (common guidance; Gmail and Yahoo publish no bounce-rate figure)');
-    expect(text).toContain('✖ complaint rate   33.33 %   at or over the 0.3 % limit (Gmail');
+    expect(text).toContain('✖ hard bounces     33.33 %   at or over the 2 % limit (common guidance; Gmail and Yahoo publish no bounce-rate figure)');
+    expect(text).toContain('    = (1 refused at send + 1 reported after) / (5 sent + 1 failed permanently)');
+    expect(text).toContain('failed 2 (permanent 1, transient 1; 1 of them hard bounces, suppressed by the send)');
+    expect(text).toContain('✖ complaint rate   16.67 %   at or over the 0.3 % limit (Gmail');
     expect(text).toContain('✔ hard bounces      0.00 %   under 2 % (common guidance');
     expect(text).toContain('    unsubscribes     20.00 %   no threshold');
     expect(text).toContain('skipped 3 (invalid 1, status unsubscribed 1, suppressed 1)');
     expect(text).toContain('pending 2 (waiting for a retry 1, in flight 1): run the same send again to finish');
     expect(text).toContain('Not attributed');
-    expect(text).toContain('Attribution: A bounce or complaint report naming its issue counts for that issue');
+    expect(text).toContain('Attribution: A report counts only with its address');
+    expect(text).toContain('Hard-bounce rate: hard bounces (refused at send + reported after) / (sent + failed permanently)');
   });
 
   it.each([
@@ -98,7 +103,7 @@ describe('newsletter stats: counts per issue', () => {
     const base = { stateDir: 's', notAttributed: { feedback: { hard: 0, soft: 0, sender: 0, complaint: 0, autoReply: 0, delayed: 0 }, unsubscribed: 0 }, problems: 0 };
     const one = (sent: number, complaints: number) => ({
       slug: `s${sent}`, number: null, subject: null, file: null, firstSentAt: null, lastSentAt: null, lists: [], unsubscribed: 0,
-      delivery: { addresses: sent, sent, failed: { total: 0, permanent: 0, transient: 0 }, skipped: { total: 0, byReason: {} }, pending: { total: 0, retry: 0, inFlight: 0 } },
+      delivery: { addresses: sent, sent, failed: { total: 0, permanent: 0, transient: 0, hardBounce: 0 }, skipped: { total: 0, byReason: {} }, pending: { total: 0, retry: 0, inFlight: 0 } },
       feedback: { hard: 0, soft: 0, sender: 0, complaint: complaints, autoReply: 0, delayed: 0 },
       rates: { complaint: rate(complaints, sent, THRESHOLDS.complaint), hardBounce: rate(0, sent, THRESHOLDS.hardBounce), unsubscribe: rate(0, sent) },
     });
@@ -113,7 +118,7 @@ describe('newsletter stats: counts per issue', () => {
     expect(report.problems).toBe(3);
     expect(problems).toEqual([
       expect.stringMatching(/suppression\.csv:7: not an email,reason,source,added_at line; skipped$/),
-      expect.stringMatching(/feedback\.jsonl:10: not a feedback record/),
+      expect.stringMatching(/feedback\.jsonl:11: not a feedback record/),
       expect.stringMatching(/2026-04-01-second--list-a-[0-9a-f]{10}\.journal\.jsonl:3: not valid JSON; skipped$/),
     ]);
   });
@@ -129,7 +134,7 @@ describe('newsletter stats ISSUE', () => {
     const { report } = await collect(await buildState(await tempDir()), arg);
     expect(report.issues.map((i) => i.slug)).toEqual([SLUG2]);
     // Attribution still looks at every journal: the complaint after issue 2 is not issue 1's.
-    expect(report.issues[0]!.feedback.complaint).toBe(2);
+    expect(report.issues[0]!.feedback.complaint).toBe(1);
   });
 
   it.each([
@@ -168,7 +173,7 @@ describe('newsletter stats (the CLI)', () => {
     expect(r.stdout).toContain('came back    bounced hard 1 · bounced soft 1 · refused as sender problems 0 · complained 0 · auto-replies 0 · unsubscribed 1');
     expect(r.stdout).toContain('3 damaged lines or unreadable files skipped');
     expect(r.stderr.trim().split('\n')).toHaveLength(3);
-    expect(r.stderr).toContain('⚠ state/feedback.jsonl:10: not a feedback record');
+    expect(r.stderr).toContain('⚠ state/feedback.jsonl:11: not a feedback record');
   });
 
   it('--json prints the documented shape, numbers as numbers', async () => {
@@ -182,7 +187,8 @@ describe('newsletter stats (the CLI)', () => {
     const [one] = json.issues;
     expect(Object.keys(one!)).toEqual(['slug', 'number', 'subject', 'file', 'firstSentAt', 'lastSentAt', 'lists', 'delivery', 'feedback', 'unsubscribed', 'rates']);
     expect(one).toMatchObject({ slug: SLUG1, number: 1, file: 'content/issues/2026-03-01-first.md', delivery: { sent: 5 }, feedback: { hard: 1 }, unsubscribed: 1 });
-    expect(one!.rates.hardBounce).toEqual({ value: 0.2, status: 'over', aim: null, limit: 0.02 });
+    expect(one!.delivery.failed).toEqual({ total: 2, permanent: 1, transient: 1, hardBounce: 1 });
+    expect(one!.rates.hardBounce).toEqual({ value: 2 / 6, status: 'over', aim: null, limit: 0.02 });
     expect(one!.lists[0]).toMatchObject({ list: 'list-a.csv', runs: 1, firstSentAt: new Date(T1).toISOString() });
     expect(json.notAttributed.unsubscribed).toBe(1);
     expect(json.problems).toBe(3);

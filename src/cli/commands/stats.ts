@@ -1,5 +1,5 @@
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
-import { ATTRIBUTION_RULE, collectStats, formatStats } from '../../stats/index.ts';
+import { ATTRIBUTION_RULE, collectStats, formatStats, HARD_BOUNCE_RULE } from '../../stats/index.ts';
 import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
 export const spec = {
@@ -8,7 +8,7 @@ export const spec = {
     'Report each sent issue: delivered, failed, skipped, pending; then bounced, complained and unsubscribed, with the complaint and bounce rates against their thresholds.',
     '',
     `Attribution: ${ATTRIBUTION_RULE}`,
-    'Rates: complaints / sent against Gmail and Yahoo (keep under 0.3 %, Gmail asks for under 0.1 %); hard bounces / sent against the common 2 % (Gmail and Yahoo publish no bounce figure); unsubscribes / sent, no threshold. ✔ under, ⚠ over the aim, ✖ over the limit.',
+    `Rates: complaints / sent against Gmail and Yahoo (keep under 0.3 %, Gmail asks for under 0.1 %); ${HARD_BOUNCE_RULE} against the common 2 % (Gmail and Yahoo publish no bounce figure); unsubscribes / sent, no threshold. ✔ under, ⚠ over the aim, ✖ over the limit.`,
   ].join('\n'),
   usage: 'stats [ISSUE] [--json] [--state DIR] [--content DIR]',
   options: { json: { type: 'boolean' }, state: { type: 'string' }, content: { type: 'string' } },
