@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { bounceKind, type FeedbackItem, type FeedbackMessage } from '../audience/index.ts';
-import { contentId, header, isObject, parseJson, sameSecret, str, type Json } from './request.ts';
+import { contentId, header, isBase64, isObject, parseJson, sameSecret, str, type Json } from './request.ts';
 import { WebhookError, type ProviderHandler, type Verified, type WebhookRequest } from './types.ts';
 
 /**
@@ -12,18 +12,40 @@ import { WebhookError, type ProviderHandler, type Verified, type WebhookRequest 
  */
 const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="newsletter webhooks"' };
 
-/** Bounce `Type` → what it means for the subscriber; any type not here is recorded as ignored. */
+/**
+ * Bounce `Type` → what it means for the subscriber, from Postmark's table of bounce types
+ * (https://postmarkapp.com/developer/api/bounce-api#bounce-types: type, code, "name — description").
+ * Any type not here is recorded as ignored.
+ */
 const KINDS = new Map<string, FeedbackItem['kind']>([
+  // 1 "Hard bounce — unable to deliver (ex: unknown user, mailbox not found)".
   ['HardBounce', 'hard'],
+  // 100000 "Invalid email address — The address is not a valid email address": it can never be delivered.
+  ['BadEmailAddress', 'hard'],
+  // 4096 "Soft bounce — Unable to temporarily deliver message (mailbox full, account disabled…)".
   ['SoftBounce', 'soft'],
-  ['Transient', 'soft'],
+  // 256 "DNS error — A temporary DNS error".
   ['DnsError', 'soft'],
-  // Refused for its content or our reputation, or by the receiver's DMARC policy: about us, not the address.
+  // 2 "Message delayed (or Undeliverable) — could not temporarily deliver (ex: network troubles)": still being tried.
+  ['Transient', 'delayed'],
+  // 100006 "ISP block — Blocked from this ISP due to content or blacklisting"; 100009 the receiver's DMARC policy;
+  // 512 "Spam notification — delivered, but blocked by the user, or classified as spam, bulk mail, or had
+  // rejected content" (the receiving side's filter, not the subscriber's complaint: that is SpamComplaint);
+  // 8192 "Virus notification — a warning about a virus/code infected message": all about our message, not the address.
   ['Blocked', 'sender'],
   ['DMARCPolicy', 'sender'],
+  ['SpamNotification', 'sender'],
+  ['VirusNotification', 'sender'],
+  // 64 "Auto responder (ex: Out of Office)"; 16384 "Spam challenge verification — a challenge asking for
+  // verification you actually sent the email": a machine's answer, as the bounces reader treats them.
   ['AutoResponder', 'auto-reply'],
-  ['SpamNotification', 'complaint'],
+  ['ChallengeVerification', 'auto-reply'],
+  // 100001 "Spam complaint — The subscriber explicitly marked this message as spam".
   ['SpamComplaint', 'complaint'],
+  // Left ignored: 16 Unsubscribe (a request written back to the bounce address: the subscriber can use the
+  // List-Unsubscribe link, and a bounce record is no proof of who asked), 32 Subscribe, 128 AddressChange,
+  // 1024 OpenRelayTest, 2048 Unknown, 100002 ManuallyDeactivated (deactivated by hand in Postmark, with no
+  // reason given), 100003 Unconfirmed, 100007 SMTPApiError, 100008 InboundError, 100010 TemplateRenderingFailed.
 ]);
 
 export function postmarkHandler(config: { user: string; password: string }): ProviderHandler {
@@ -51,8 +73,8 @@ function exactIds(body: Buffer): string {
 
 function checkBasicAuth(headers: IncomingHttpHeaders, expected: { user: string; password: string }): void {
   const value = header(headers, 'authorization') ?? '';
-  const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(value);
-  if (!match) throw new WebhookError(401, 'no basic auth (put user:password in the webhook URL given to Postmark)', CHALLENGE);
+  const match = /^Basic\s+(\S+)\s*$/i.exec(value);
+  if (!match || !isBase64(match[1]!)) throw new WebhookError(401, 'no basic auth (put user:password in the webhook URL given to Postmark)', CHALLENGE);
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   const user = colon === -1 ? decoded : decoded.slice(0, colon);

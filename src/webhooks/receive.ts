@@ -2,10 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { FeedbackRecorder } from '../audience/index.ts';
 import { mailgunHandler } from './mailgun.ts';
 import { postmarkHandler } from './postmark.ts';
-import { readRawBody } from './request.ts';
+import { oneLine, readRawBody, WEBHOOK_BODY_LIMITS } from './request.ts';
 import { sendgridHandler } from './sendgrid.ts';
 import { snsHandler } from './sns.ts';
-import { WEBHOOK_ENV, WebhookError, type ProviderHandler, type WebhookConfig, type WebhookEvent, type WebhookProvider } from './types.ts';
+import { WEBHOOK_ENV, WEBHOOK_PROVIDERS, WebhookError, type ProviderHandler, type WebhookConfig, type WebhookEvent, type WebhookProvider } from './types.ts';
 
 /** What the server answers: a status, a one-line text body, extra headers, and the event to log. */
 export interface WebhookAnswer {
@@ -20,9 +20,14 @@ export interface WebhookReceiver {
   receive(provider: WebhookProvider, req: IncomingMessage, feedback: FeedbackRecorder | undefined): Promise<WebhookAnswer>;
 }
 
+// Provider names are plain lowercase words, so they go into the pattern as they are.
+const ROUTE = new RegExp(`/webhooks/(${WEBHOOK_PROVIDERS.join('|')})/?$`);
+const isProvider = (name: string | undefined): name is WebhookProvider => (WEBHOOK_PROVIDERS as readonly (string | undefined)[]).includes(name);
+
 /** The provider a path is for: it ends in /webhooks/<provider> (whatever prefix a proxy adds). */
 export function webhookRoute(pathname: string): WebhookProvider | undefined {
-  return /\/webhooks\/(ses|sendgrid|mailgun|postmark)\/?$/.exec(pathname)?.[1] as WebhookProvider | undefined;
+  const name = ROUTE.exec(pathname)?.[1];
+  return isProvider(name) ? name : undefined;
 }
 
 /** Is any provider configured (so the server needs the feedback ledger)? */
@@ -54,9 +59,9 @@ export function createWebhookReceiver(config: WebhookConfig = {}, now: () => num
 }
 
 async function receiveVerified(provider: WebhookProvider, handler: ProviderHandler, req: IncomingMessage, feedback: FeedbackRecorder): Promise<WebhookAnswer> {
-  // Missing credentials are refused before the body is read.
+  // Missing credentials are refused before the body is read, and a body bigger than the provider sends before it is verified.
   handler.precheck?.(req.headers);
-  const verified = await handler.verify({ headers: req.headers, body: await readRawBody(req) });
+  const verified = await handler.verify({ headers: req.headers, body: await readRawBody(req, WEBHOOK_BODY_LIMITS[provider]) });
   let recorded = 0;
   let duplicates = 0;
   // One at a time, in order: a failure stops here and answers 500, and the ESP's retry finds the
@@ -73,7 +78,9 @@ async function receiveVerified(provider: WebhookProvider, handler: ProviderHandl
 
 function failureAnswer(provider: WebhookProvider, error: unknown): WebhookAnswer {
   if (error instanceof WebhookError && error.status < 500) {
-    return { status: error.status, body: `${error.message}\n`, headers: error.headers, event: { kind: 'refused', status: error.status, reason: `${provider} webhook: ${error.message}`, provider } };
+    // The reason may quote what the request sent: one line, whatever it held (the log and the answer alike).
+    const reason = oneLine(error.message);
+    return { status: error.status, body: `${reason}\n`, headers: error.headers, event: { kind: 'refused', status: error.status, reason: `${provider} webhook: ${reason}`, provider } };
   }
   // A store failure (disk full, a read-only state folder) or an unreachable certificate: 5xx, so the ESP retries.
   const status = error instanceof WebhookError ? error.status : 500;

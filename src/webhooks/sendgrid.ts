@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { bounceKind, type FeedbackItem, type FeedbackMessage } from '../audience/index.ts';
 import { ecPublicKey } from '../config/index.ts';
 import { NewsletterError } from '../errors.ts';
-import { contentId, header, isFresh, isObject, issueFromMessageId, parseJson, str, type Json } from './request.ts';
+import { contentId, header, isBase64, isFresh, isObject, issueFromMessageId, parseJson, str, type Json } from './request.ts';
 import { WebhookError, type ProviderHandler, type Verified, type WebhookRequest } from './types.ts';
 
 /**
@@ -46,7 +46,7 @@ function credentials(headers: IncomingHttpHeaders): { signature: Buffer; timesta
   const signature = header(headers, SIGNATURE)?.trim();
   const timestamp = header(headers, TIMESTAMP)?.trim();
   if (!signature || !timestamp) throw new WebhookError(401, 'no X-Twilio-Email-Event-Webhook-Signature / -Timestamp headers (is "Signed Event Webhook Requests" on?)');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature) || !/^\d{1,12}$/.test(timestamp)) throw new WebhookError(401, 'SendGrid signature or timestamp header is garbled');
+  if (!isBase64(signature) || !/^\d{1,12}$/.test(timestamp)) throw new WebhookError(401, 'SendGrid signature or timestamp header is garbled');
   return { signature: Buffer.from(signature, 'base64'), timestamp };
 }
 
@@ -58,6 +58,17 @@ function signatureMatches(key: KeyObject, timestamp: string, body: Buffer, signa
     return false;
   }
 }
+
+/**
+ * A drop's reason names the SendGrid list the address is on (https://docs.sendgrid.com/glossary/drops):
+ * "Bounced Address" a previous bounce (SendGrid lists hard bounces; the address will never be
+ * delivered), "Spam Reporting Address" a previous complaint. Anything else (Unsubscribed Address,
+ * Invalid, Spam Content, Invalid SMTPAPI header…) says nothing we should apply.
+ */
+const DROPPED = new Map<string, FeedbackItem['kind']>([
+  ['Bounced Address', 'hard'],
+  ['Spam Reporting Address', 'complaint'],
+]);
 
 /** Only failures and complaints are recorded; delivered, deferred, open, click… would only bloat the ledger. */
 function messageOf(event: Json): FeedbackMessage | undefined {
@@ -83,8 +94,8 @@ function kindOf(event: Json): FeedbackItem['kind'] | undefined {
       return event.type === 'blocked' ? (kind === 'sender' ? 'sender' : 'soft') : kind;
     }
     case 'dropped':
-      // SendGrid never tried: the address is on its own suppression lists, or the message was invalid.
-      return 'ignored';
+      // SendGrid never tried: the address is on one of its suppression lists, or the message was invalid.
+      return DROPPED.get(str(event.reason, 60) ?? '') ?? 'ignored';
     case 'spamreport':
       return 'complaint';
     default:

@@ -16,8 +16,13 @@ export function sesItems(message: unknown): FeedbackItem[] {
   return [];
 }
 
-// bounceSubType values (the "Bounce types" table of the page above): SES's own suppression lists mean
-// the address bounced before; NoEmail, that it does not exist; the rest of these are about our message.
+// bounceSubType values (the "Bounce types" table of the page above). SES did not send to an address on
+// its own suppression lists: Suppressed is the global list, "a recent history of bouncing as an invalid
+// address"; OnAccountSuppressionList is the account's list, reported as a Permanent bounce when the
+// address is listed for a bounce (listed for a complaint, SES sends a Complaint with complaintSubType
+// OnAccountSuppressionList instead). Either way SES will never deliver to it: hard, as Mailgun's
+// suppress-bounce and SendGrid's "Bounced Address" drops are. NoEmail says the address does not
+// exist; the rest of these are about our message.
 const SUPPRESSED_SUBTYPES = new Set(['Suppressed', 'OnAccountSuppressionList']);
 const SENDER_SUBTYPES = new Set(['MessageTooLarge', 'ContentRejected', 'AttachmentRejected']);
 
@@ -51,7 +56,8 @@ function sesBounceKind(type: string | undefined, subType: string | undefined, st
 
 function complaintItems(complaint: Json, issue: string | undefined): FeedbackItem[] {
   const feedbackType = str(complaint.complaintFeedbackType, 40);
-  // A "not-spam" report (RFC 5965 feedback type) is the opposite of a complaint.
+  // A "not-spam" report (RFC 5965 feedback type) is the opposite of a complaint. complaintSubType
+  // OnAccountSuppressionList (not sent: listed for an earlier complaint) stays a complaint.
   const kind = feedbackType === 'not-spam' ? 'ignored' : 'complaint';
   return list(complaint.complainedRecipients).filter(isObject).map((recipient) => ({
     kind,

@@ -1,6 +1,6 @@
 import { verify, X509Certificate, type KeyObject } from 'node:crypto';
 import type { FeedbackMessage } from '../audience/index.ts';
-import { header, isObject, parseJson, str, type Json } from './request.ts';
+import { header, isBase64, isObject, oneLine, parseJson, quoted, str, type Json } from './request.ts';
 import { sesItems } from './ses.ts';
 import { WebhookError, type ProviderHandler, type Verified, type WebhookConfig, type WebhookRequest } from './types.ts';
 
@@ -13,13 +13,22 @@ import { WebhookError, type ProviderHandler, type Verified, type WebhookConfig, 
  * https only, with no injection point for a test certificate served on 127.0.0.1.
  *
  * Checked in this order, the cheap ones before any network traffic: a signature is there (401),
- * the TopicArn is ours, the Timestamp is within an hour, the SigningCertURL is https on
- * sns.<region>.amazonaws.com (403, nothing fetched); then the signature against the
- * certificate's key (403): SignatureVersion 1 is SHA1withRSA, 2 is SHA256withRSA.
+ * the TopicArn is ours, the Timestamp is within an hour, the SigningCertURL is
+ * https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem (403, nothing fetched);
+ * then the signature against the certificate's key (403): SignatureVersion 1 is SHA1withRSA, 2 is SHA256withRSA.
  */
 type SesConfig = NonNullable<WebhookConfig['ses']>;
 
-const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
+/**
+ * SNS's endpoint in a region: sns.us-east-1.amazonaws.com, sns.us-gov-west-1.amazonaws.com,
+ * sns.cn-north-1.amazonaws.com.cn (https://docs.aws.amazon.com/general/latest/gr/sns.html).
+ * The region's shape is spelled out: a looser `sns\.[a-z0-9-]+\.` also takes sns.s3.amazonaws.com and
+ * sns.s3-ap-southeast-2.amazonaws.com, the S3 virtual hosts of anyone's bucket named "sns", where a
+ * forger could put a certificate of their own.
+ */
+export const SNS_HOST = /^sns\.[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d\.amazonaws\.com(\.cn)?$/;
+/** The signing certificate's path, as every SigningCertURL SNS sends has it (the docs' examples: SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem). */
+const CERTIFICATE_PATH = /^\/SimpleNotificationService-[0-9a-f]{1,64}\.pem$/;
 /** SNS retries a failed HTTP delivery within seconds to minutes (its default delivery policy); an older message is a replay. */
 const MAX_AGE_MS = 60 * 60 * 1000;
 const FETCH_TIMEOUT_MS = 5000;
@@ -33,7 +42,7 @@ const ALGORITHMS = new Map([['1', 'sha1'], ['2', 'sha256']]);
 
 export function snsHandler(config: SesConfig, now: () => number = Date.now): ProviderHandler {
   const certificates = new CertificateCache(config.fetchCertificate ?? fetchOverHttps);
-  const hostOk = (url: URL) => url.protocol === 'https:' && (config.certificateHost ?? SNS_HOST).test(url.hostname);
+  const host = config.certificateHost ?? SNS_HOST;
   const confirm = config.confirmSubscription ?? getOverHttps;
 
   return {
@@ -41,16 +50,16 @@ export function snsHandler(config: SesConfig, now: () => number = Date.now): Pro
       const message = parseJson(request.body, 'an SNS message');
       if (!isObject(message) || typeof message.Type !== 'string' || !TYPES.has(message.Type)) throw new WebhookError(400, 'not an SNS message (no known Type)');
       const said = header(request.headers, 'x-amz-sns-message-type');
-      if (said !== undefined && said !== message.Type) throw new WebhookError(400, `x-amz-sns-message-type ${said} does not match the body's Type ${message.Type}`);
+      if (said !== undefined && said !== message.Type) throw new WebhookError(400, `x-amz-sns-message-type ${quoted(said)} does not match the body's Type ${message.Type}`);
       const signature = signatureOf(message);
-      if (typeof message.TopicArn !== 'string' || !config.topicArns.includes(message.TopicArn)) throw new WebhookError(403, `SNS topic ${str(message.TopicArn, 200) ?? '(none)'} is not one of SES_SNS_TOPIC_ARN`);
+      if (typeof message.TopicArn !== 'string' || !config.topicArns.includes(message.TopicArn)) throw new WebhookError(403, `SNS topic ${quoted(message.TopicArn)} is not one of SES_SNS_TOPIC_ARN`);
       const sent = typeof message.Timestamp === 'string' ? Date.parse(message.Timestamp) : NaN;
       if (!Number.isFinite(sent) || Math.abs(now() - sent) > MAX_AGE_MS) throw new WebhookError(403, 'SNS Timestamp is more than an hour away (a replay, or a wrong clock)');
-      const certUrl = safeUrl(signature.certUrl);
-      if (!certUrl || !hostOk(certUrl)) throw new WebhookError(403, 'SigningCertURL is not https on an SNS host; not fetched');
-      const key = await certificates.get(certUrl.href, now());
+      const certUrl = certificateUrl(signature.certUrl, host);
+      if (!certUrl) throw new WebhookError(403, 'SigningCertURL is not https://sns.<region>.amazonaws.com/SimpleNotificationService-….pem; not fetched');
+      const key = await certificates.get(certUrl, now());
       if (!verify(signature.algorithm, Buffer.from(stringToSign(message), 'utf8'), key, signature.bytes)) throw new WebhookError(403, 'SNS signature does not match');
-      return afterVerified(message, hostOk, confirm);
+      return afterVerified(message, host, confirm);
     },
   };
 }
@@ -60,8 +69,8 @@ function signatureOf(message: Json): { algorithm: string; bytes: Buffer; certUrl
   if (typeof Signature !== 'string' || typeof SigningCertURL !== 'string' || SignatureVersion === undefined) throw new WebhookError(401, 'SNS message without Signature, SignatureVersion or SigningCertURL');
   const version = str(SignatureVersion, 10);
   const algorithm = version === undefined ? undefined : ALGORITHMS.get(version);
-  if (!algorithm) throw new WebhookError(401, `unknown SNS SignatureVersion ${version ?? '(not a string)'}`);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(Signature)) throw new WebhookError(401, 'SNS Signature is not base64');
+  if (!algorithm) throw new WebhookError(401, `unknown SNS SignatureVersion ${quoted(SignatureVersion, 20)}`);
+  if (!isBase64(Signature)) throw new WebhookError(401, 'SNS Signature is not base64');
   return { algorithm, bytes: Buffer.from(Signature, 'base64'), certUrl: SigningCertURL };
 }
 
@@ -75,16 +84,16 @@ function stringToSign(message: Json): string {
   return text;
 }
 
-async function afterVerified(message: Json, hostOk: (url: URL) => boolean, confirm: (url: string) => Promise<void>): Promise<Verified> {
+async function afterVerified(message: Json, host: RegExp, confirm: (url: string) => Promise<void>): Promise<Verified> {
   const topic = String(message.TopicArn);
   if (message.Type === 'SubscriptionConfirmation') {
-    const url = safeUrl(message.SubscribeURL);
-    if (!url || !hostOk(url)) throw new WebhookError(403, 'SubscribeURL is not https on an SNS host; not visited');
+    const url = subscribeUrl(message.SubscribeURL, host);
+    if (!url) throw new WebhookError(403, 'SubscribeURL is not https://sns.<region>.amazonaws.com/?Action=ConfirmSubscription…; not visited');
     try {
-      await confirm(url.href);
+      await confirm(url);
     } catch (cause) {
       // 5xx: SNS sends the confirmation again.
-      throw new WebhookError(503, `could not confirm the subscription to ${topic}: ${(cause as Error).message}`);
+      throw new WebhookError(503, `could not confirm the subscription to ${topic}: ${oneLine((cause as Error).message)}`);
     }
     return { messages: [], note: `confirmed the SNS subscription to ${topic}` };
   }
@@ -103,12 +112,32 @@ function parseInner(text: unknown): unknown {
   }
 }
 
-function safeUrl(value: unknown): URL | undefined {
+/**
+ * The SigningCertURL to fetch (normalised), or undefined: https on an SNS host, the default port, no
+ * user or password, the path SNS's certificates have, no query or fragment.
+ */
+export function certificateUrl(value: unknown, host: RegExp = SNS_HOST): string | undefined {
+  const url = snsUrl(value, host);
+  return url && CERTIFICATE_PATH.test(url.pathname) && !url.search && !url.hash ? url.href : undefined;
+}
+
+/** The SubscribeURL to visit, or undefined: as above, at the root, with Action=ConfirmSubscription. */
+export function subscribeUrl(value: unknown, host: RegExp = SNS_HOST): string | undefined {
+  const url = snsUrl(value, host);
+  return url && url.pathname === '/' && url.searchParams.get('Action') === 'ConfirmSubscription' && !url.hash ? url.href : undefined;
+}
+
+/** https on `host`, nothing else in the authority: a user name or a port is refused, not just ignored. */
+function snsUrl(value: unknown, host: RegExp): URL | undefined {
+  if (typeof value !== 'string' || value.length > 2000) return undefined;
+  let url: URL;
   try {
-    return typeof value === 'string' ? new URL(value) : undefined;
+    url = new URL(value);
   } catch {
     return undefined;
   }
+  const plainAuthority = !url.username && !url.password && !url.port;
+  return url.protocol === 'https:' && plainAuthority && host.test(url.hostname) ? url : undefined;
 }
 
 /** Signing certificates by URL: SNS signs every message with one of a few, rotated rarely. */
@@ -140,7 +169,7 @@ class CertificateCache {
       pem = await this.fetchPem(url);
     } catch (cause) {
       // 5xx: SNS retries the delivery; the certificate may be reachable then.
-      throw new WebhookError(503, `could not fetch the SNS signing certificate: ${(cause as Error).message}`);
+      throw new WebhookError(503, `could not fetch the SNS signing certificate: ${oneLine((cause as Error).message)}`);
     }
     try {
       return new X509Certificate(pem);

@@ -9,7 +9,10 @@ export interface WebhookConfig {
   ses?: {
     /** The SNS topics SES publishes to; a message from any other topic is refused. */
     topicArns: string[];
-    /** Tests only: the host SigningCertURL and SubscribeURL must have (default sns.<region>.amazonaws.com). */
+    /**
+     * Tests only: the host name SigningCertURL and SubscribeURL must have (default sns.<region>.amazonaws.com).
+     * Everything else about them is checked as in production: https, no user, no port, the path.
+     */
     certificateHost?: RegExp;
     /** Tests only: fetch the signing certificate (PEM) at this URL (default: over https, 5 s, cached by URL). */
     fetchCertificate?: (url: string) => Promise<string>;
@@ -23,6 +26,14 @@ export interface WebhookConfig {
   /** The basic auth the webhook URL given to Postmark carries (https://user:pass@host/webhooks/postmark). */
   postmark?: { user: string; password: string };
 }
+
+/** Each provider as a person would name it, for the CLI's list of routes. */
+export const WEBHOOK_NAMES: Record<WebhookProvider, string> = {
+  ses: 'Amazon SES (SNS)',
+  sendgrid: 'SendGrid',
+  mailgun: 'Mailgun',
+  postmark: 'Postmark',
+};
 
 /** The environment variable that turns each route on, for the 404 hint (the CLI reads them; see src/config/env.ts). */
 export const WEBHOOK_ENV: Record<WebhookProvider, string> = {

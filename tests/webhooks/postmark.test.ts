@@ -75,15 +75,39 @@ describe('POST /webhooks/postmark', () => {
     expect((await h.ledger())[0]?.items[0]).toMatchObject({ kind: 'sender', action: 'none' });
   });
 
+  // Postmark's bounce types: https://postmarkapp.com/developer/api/bounce-api#bounce-types
   it.each([
     ['AutoResponder', 'auto-reply'],
+    ['ChallengeVerification', 'auto-reply'],
     ['Blocked', 'sender'],
+    ['SpamNotification', 'sender'],
+    ['VirusNotification', 'sender'],
+    ['Transient', 'delayed'],
+    ['Unsubscribe', 'ignored'],
     ['ManuallyDeactivated', 'ignored'],
     ['constructor', 'ignored'],
   ])('records a %s bounce as %s and suppresses nobody', async (type, kind) => {
     await h.post('/webhooks/postmark', bounce({ ID: 13, Type: type }), auth());
     expect(await h.suppression()).toEqual([]);
     expect((await h.ledger())[0]?.items[0]).toMatchObject({ kind, action: 'none' });
+  });
+
+  it('a BadEmailAddress bounce ("Invalid email address") suppresses the address', async () => {
+    await h.post('/webhooks/postmark', bounce({ ID: 14, Type: 'BadEmailAddress', TypeCode: 100000, Details: 'Invalid email address' }), auth());
+    expect(await h.suppression()).toEqual([expect.stringMatching(/^jane@example\.com,bounced,/)]);
+    expect((await h.ledger())[0]?.items[0]).toMatchObject({ kind: 'hard', action: 'suppressed' });
+  });
+
+  it('a SpamNotification (the receiver\u2019s filter) is not a complaint: nobody is suppressed', async () => {
+    await h.post('/webhooks/postmark', bounce({ ID: 15, Type: 'SpamNotification', TypeCode: 512, Details: 'Message classified as bulk mail' }), auth());
+    expect(await h.suppression()).toEqual([]);
+  });
+
+  it('refuses a body over 256 KB (413), and a bigger one without credentials is refused (401) before it is read', async () => {
+    const big = bounce({ ID: 16, Details: 'x'.repeat(257 * 1024) });
+    expect((await h.post('/webhooks/postmark', big, auth())).status).toBe(413);
+    expect((await h.post('/webhooks/postmark', big, { 'Content-Type': 'application/json' })).status).toBe(401);
+    expect(await h.files()).toEqual([undefined, undefined]);
   });
 
   it('records nothing for a delivery or an open', async () => {

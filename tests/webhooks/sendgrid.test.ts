@@ -65,11 +65,18 @@ describe('POST /webhooks/sendgrid', () => {
     expect((await h.ledger()).map((r) => [r.items[0]?.kind, r.items[0]?.action])).toEqual([['soft', 'counted'], ['sender', 'none']]);
   });
 
-  it('a dropped event is recorded as ignored and suppresses nobody', async () => {
-    const text = body(event({ event: 'dropped', sg_event_id: 'ZHJvcA', reason: 'Bounced Address' }));
+  // A drop's reason names the SendGrid list the address is on: https://docs.sendgrid.com/glossary/drops
+  it.each([
+    ['Bounced Address', 'hard', 'bounced'],
+    ['Spam Reporting Address', 'complaint', 'complained'],
+    ['Unsubscribed Address', 'ignored', undefined],
+    ['Invalid', 'ignored', undefined],
+    ['Spam Content', 'ignored', undefined],
+  ])('a dropped event (%s) is what the list says the address did before', async (reason, kind, suppressed) => {
+    const text = body(event({ event: 'dropped', sg_event_id: 'ZHJvcA', reason }));
     await h.post('/webhooks/sendgrid', text, signed(text));
-    expect(await h.suppression()).toEqual([]);
-    expect((await h.ledger())[0]?.items[0]).toMatchObject({ kind: 'ignored', action: 'none' });
+    expect(await h.suppression()).toEqual(suppressed ? [expect.stringMatching(new RegExp(`^jane@example\\.com,${suppressed},`))] : []);
+    expect((await h.ledger())[0]?.items[0]).toMatchObject({ kind, action: suppressed ? 'suppressed' : 'none' });
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { unsubscribeUrl, type FeedbackMessage, type FeedbackRecorder, type RecordResult } from '../../src/audience/index.ts';
+import { WEBHOOK_ENV, WEBHOOK_NAMES, WEBHOOK_PROVIDERS, webhookRoute } from '../../src/webhooks/index.ts';
 import { Harness, LIST, SECRET } from './harness.ts';
 
 const MAILGUN = { signingKey: 'key-0123456789abcdef0123456789abcdef' };
@@ -52,6 +53,23 @@ describe('webhook routes on the unsubscribe server', () => {
     expect(res.text).toBe(`${provider} webhooks are not configured: set ${variable} to turn this route on\n`);
     expect(res.text.trim().split('\n')).toHaveLength(1);
     expect(h.events).toEqual([expect.objectContaining({ kind: 'refused', status: 404, provider })]);
+  });
+
+  it.each([
+    ['/webhooks/ses', 'ses'],
+    ['/lists/brief/webhooks/postmark/', 'postmark'],
+    ['/webhooks/mailgun/x', undefined],
+    ['/webhooks/constructor', undefined],
+    ['/webhooks/', undefined],
+  ])('routes %s to %s', (path, provider) => {
+    expect(webhookRoute(path)).toBe(provider);
+  });
+
+  it('has a route, a name and a setting for every provider', () => {
+    expect(Object.keys(WEBHOOK_NAMES).sort()).toEqual([...WEBHOOK_PROVIDERS].sort());
+    expect(Object.keys(WEBHOOK_ENV).sort()).toEqual([...WEBHOOK_PROVIDERS].sort());
+    expect(WEBHOOK_PROVIDERS.map((p) => webhookRoute(`/webhooks/${p}`))).toEqual([...WEBHOOK_PROVIDERS]);
+    expect(WEBHOOK_NAMES).toEqual({ ses: 'Amazon SES (SNS)', sendgrid: 'SendGrid', mailgun: 'Mailgun', postmark: 'Postmark' });
   });
 
   it('answers 405 to a GET on a webhook route', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { certificateUrl, subscribeUrl } from '../../src/webhooks/sns.ts';
 import type { WebhookConfig } from '../../src/webhooks/index.ts';
 import { Harness, OUR_MESSAGE_ID } from './harness.ts';
 
@@ -28,21 +29,25 @@ async function makeSigner(dir: string, name: string): Promise<Signer> {
 let dir: string;
 let signer: Signer;
 let stranger: Signer;
-/** Serves the certificate over http on 127.0.0.1, counting what it is asked for. */
+/** Serves the certificate over http on 127.0.0.1 at CERT_PATH (404 elsewhere), counting what it is asked for. */
 let certServer: Server;
 let certRequests: string[];
 let certBase: string;
+const CERT_PATH = '/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem';
+/** What the messages name, as SNS names its certificates: https, no port, SimpleNotificationService-<hex>.pem. */
+const CERT_URL = `https://127.0.0.1${CERT_PATH}`;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'newsletter-sns-'));
   [signer, stranger] = await Promise.all([makeSigner(dir, 'sns'), makeSigner(dir, 'stranger')]);
   certServer = createServer((req, res) => {
     certRequests.push(req.url ?? '');
-    res.end(signer.cert);
+    if (req.url === CERT_PATH) res.end(signer.cert);
+    else res.writeHead(404).end();
   });
   await once(certServer.listen(0, '127.0.0.1'), 'listening');
-  // The URL in the messages is https (as SNS's is); the test's fetch goes to the same place over http.
-  certBase = `https://127.0.0.1:${(certServer.address() as AddressInfo).port}`;
+  // The URL in the messages is https on the default port (as SNS's is); the test's fetch goes to this server over http.
+  certBase = `http://127.0.0.1:${(certServer.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
   certServer.close();
@@ -61,7 +66,9 @@ beforeEach(async () => {
     certificateHost: /^127\.0\.0\.1$/,
     fetchCertificate: async (url) => {
       fetched.push(url);
-      return (await fetch(url.replace(/^https:/, 'http:'))).text();
+      const res = await fetch(url.replace(/^https:\/\/127\.0\.0\.1/, certBase));
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return res.text();
     },
     confirmSubscription: (url) => {
       confirmed.push(url);
@@ -87,7 +94,7 @@ function snsMessage(fields: SnsMessage, { version = '1', by = signer }: { versio
     TopicArn: TOPIC,
     Timestamp: new Date().toISOString(),
     SignatureVersion: version,
-    SigningCertURL: `${certBase}/SimpleNotificationService-0000000000000000000000.pem`,
+    SigningCertURL: CERT_URL,
     ...fields,
   };
   const text = SIGNED_FIELDS[message.Type!]!.filter((name) => message[name] !== undefined).map((name) => `${name}\n${message[name]}\n`).join('');
@@ -142,6 +149,13 @@ describe('POST /webhooks/ses (SES via SNS)', () => {
   it.each([
     ['a Permanent bounce whose diagnostic is a policy block', sesBounce('Permanent', 'General', { status: '5.7.1', diagnosticCode: 'smtp; 550 5.7.1 rejected by DMARC policy' }), 'sender', 'none'],
     ['an SES suppression-list bounce', sesBounce('Permanent', 'Suppressed', { diagnosticCode: 'Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.' }), 'hard', 'suppressed'],
+    ['an account suppression-list bounce (listed for a bounce)', sesBounce('Permanent', 'OnAccountSuppressionList', { diagnosticCode: 'Amazon SES did not send the message to this address because it is on the suppression list for your account.' }), 'hard', 'suppressed'],
+    [
+      'an account suppression-list complaint (listed for a complaint)',
+      JSON.stringify({ notificationType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: 'jane@example.com' }], complaintSubType: 'OnAccountSuppressionList', feedbackId: 'c-2' }, mail: { messageId: 'ses-3' } }),
+      'complaint',
+      'suppressed',
+    ],
     ['an Undetermined bounce', sesBounce('Undetermined', 'Undetermined', {}), 'soft', 'counted'],
     ['a not-spam feedback report', complaint('not-spam'), 'ignored', 'none'],
   ])('%s', async (_label, inner, kind, action) => {
@@ -175,7 +189,9 @@ describe('POST /webhooks/ses (SES via SNS)', () => {
     ['changed after signing', () => ({ ...snsMessage({ Message: permanent() }), Message: permanent().replace('jane', 'joan') }), 403],
     ['from another topic', () => snsMessage({ Message: permanent(), TopicArn: 'arn:aws:sns:eu-west-1:444455556666:someone-else' }), 403],
     ['stale (two hours old)', () => snsMessage({ Message: permanent(), Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() }), 403],
-    ['with its certificate over http', () => snsMessage({ Message: permanent(), SigningCertURL: certBase.replace('https:', 'http:') + '/cert.pem' }), 403],
+    ['with its certificate over http', () => snsMessage({ Message: permanent(), SigningCertURL: CERT_URL.replace('https:', 'http:') }), 403],
+    ['with its certificate at another path', () => snsMessage({ Message: permanent(), SigningCertURL: 'https://127.0.0.1/cert.pem' }), 403],
+    ['with its certificate on another port', () => snsMessage({ Message: permanent(), SigningCertURL: CERT_URL.replace('127.0.0.1', '127.0.0.1:8443') }), 403],
     ['without a Signature', () => ({ ...snsMessage({ Message: permanent() }), Signature: undefined as unknown as string }), 401],
     ['with an unknown SignatureVersion', () => snsMessage({ Message: permanent() }, { version: '3' }), 401],
     ['with SignatureVersion "constructor"', () => snsMessage({ Message: permanent() }, { version: 'constructor' }), 401],
@@ -184,6 +200,31 @@ describe('POST /webhooks/ses (SES via SNS)', () => {
     expect(res.status).toBe(status);
     expect(await h.files()).toEqual([undefined, undefined]);
     expect(h.events).toEqual([expect.objectContaining({ kind: 'refused', status, provider: 'ses' })]);
+    // Refused before anything was fetched, or, signed by another key, after the one right certificate.
+    expect(fetched.filter((url) => url !== CERT_URL)).toEqual([]);
+  });
+
+  it.each([
+    ['TopicArn', () => snsMessage({ Message: permanent(), TopicArn: 'x\n2026-05-01T12:00:00.000Z  ✔ unsubscribed ad…@example.com\r\u001b[2K\u2028' })],
+    ['SignatureVersion', () => snsMessage({ Message: permanent() }, { version: '9\n2026-05-01  ✔ forged' })],
+  ])('writes what a request sent in its %s into the refusal reason on one line, quoted', async (_label, message) => {
+    const res = await post(message());
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    const event = h.events[0];
+    expect(event?.kind).toBe('refused');
+    const reason = event?.kind === 'refused' ? event.reason : '';
+    // eslint-disable-next-line no-control-regex -- control characters are what must not be there
+    expect(reason).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(reason).toMatch(/"(x|9)\\n2026-05-01/);
+    expect(res.text.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a body over 300 KB (413) before verifying it, and fetches nothing', async () => {
+    const message = snsMessage({ Message: permanent(), Subject: 'x'.repeat(300 * 1024) });
+    const res = await post(message);
+    expect(res.status).toBe(413);
+    expect(fetched).toEqual([]);
+    expect(await h.files()).toEqual([undefined, undefined]);
   });
 
   it('refuses a SigningCertURL on a foreign host without fetching it (403)', async () => {
@@ -195,8 +236,60 @@ describe('POST /webhooks/ses (SES via SNS)', () => {
   });
 
   it('answers 503 when the certificate cannot be fetched, so SNS retries', async () => {
-    const message = snsMessage({ Message: permanent(), SigningCertURL: 'https://127.0.0.1:1/cert.pem' });
+    const message = snsMessage({ Message: permanent(), SigningCertURL: 'https://127.0.0.1/SimpleNotificationService-dead.pem' });
     expect((await post(message)).status).toBe(503);
     expect(await h.files()).toEqual([undefined, undefined]);
+  });
+});
+
+// The production checks, without the tests' host override: where SNS certificates and confirmations may come from.
+describe('SigningCertURL and SubscribeURL (the production check)', () => {
+  const PEM = '/SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem';
+
+  it.each([
+    `https://sns.us-east-1.amazonaws.com${PEM}`,
+    `https://sns.cn-north-1.amazonaws.com.cn${PEM}`,
+    `https://sns.us-gov-west-1.amazonaws.com${PEM}`,
+    `https://sns.ap-southeast-2.amazonaws.com${PEM}`,
+    `https://sns.eu-west-1.amazonaws.com:443${PEM}`,
+  ])('takes the certificate at %s', (url) => {
+    expect(certificateUrl(url)).toBe(new URL(url).href);
+  });
+
+  it.each([
+    ['an S3 bucket named "sns" (global endpoint)', `https://sns.s3.amazonaws.com${PEM}`],
+    ['an S3 bucket named "sns" (regional endpoint)', `https://sns.s3-ap-southeast-2.amazonaws.com${PEM}`],
+    ['an S3 bucket named "sns" (dotted regional endpoint)', `https://sns.s3.us-east-1.amazonaws.com${PEM}`],
+    ['another host', `https://sns.evil.example.com${PEM}`],
+    ['a host that only starts like SNS', `https://sns.us-east-1.amazonaws.com.evil.example${PEM}`],
+    ['another path', 'https://sns.us-east-1.amazonaws.com/cert.pem'],
+    ['a path below the certificate', `https://sns.us-east-1.amazonaws.com/x${PEM}`],
+    ['a query', `https://sns.us-east-1.amazonaws.com${PEM}?x=1`],
+    ['http', `http://sns.us-east-1.amazonaws.com${PEM}`],
+    ['a user before the SNS host', `https://evil.example.com@sns.us-east-1.amazonaws.com${PEM}`],
+    ['the SNS host as a user name', `https://sns.us-east-1.amazonaws.com:443@evil.example.com${PEM}`],
+    ['another port', `https://sns.us-east-1.amazonaws.com:8443${PEM}`],
+    ['not a URL', 'sns.us-east-1.amazonaws.com'],
+    ['not a string', 42],
+  ])('refuses a certificate on %s', (_label, url) => {
+    expect(certificateUrl(url)).toBeUndefined();
+  });
+
+  const CONFIRM = '/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-west-2:123456789012:MyTopic&Token=2336412f37';
+
+  it.each(['sns.us-west-2.amazonaws.com', 'sns.cn-northwest-1.amazonaws.com.cn', 'sns.us-gov-east-1.amazonaws.com'])('visits a SubscribeURL on %s', (host) => {
+    expect(subscribeUrl(`https://${host}${CONFIRM}`)).toBe(new URL(`https://${host}${CONFIRM}`).href);
+  });
+
+  it.each([
+    ['an S3 bucket named "sns"', `https://sns.s3.amazonaws.com${CONFIRM}`],
+    ['an S3 regional bucket named "sns"', `https://sns.s3-ap-southeast-2.amazonaws.com${CONFIRM}`],
+    ['http', `http://sns.us-west-2.amazonaws.com${CONFIRM}`],
+    ['a user', `https://me@sns.us-west-2.amazonaws.com${CONFIRM}`],
+    ['a port', `https://sns.us-west-2.amazonaws.com:8443${CONFIRM}`],
+    ['another action', 'https://sns.us-west-2.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=x'],
+    ['another path', `https://sns.us-west-2.amazonaws.com/confirm${CONFIRM.slice(1)}`],
+  ])('does not visit a SubscribeURL on %s', (_label, url) => {
+    expect(subscribeUrl(url)).toBeUndefined();
   });
 });

@@ -3,16 +3,9 @@ import { DEFAULT_FEEDBACK_RULES } from '../../audience/index.ts';
 import { loadConfig } from '../../content/index.ts';
 import { loadSettings } from '../../config/index.ts';
 import type { UnsubscribeEvent } from '../../unsubscribe/index.ts';
+import { WEBHOOK_ENV, WEBHOOK_NAMES, WEBHOOK_PROVIDERS } from '../../webhooks/index.ts';
 import { EXIT, type ExitCode } from '../../errors.ts';
 import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../command.ts';
-
-/** The webhook routes, by provider, with the settings that turn each on (see src/webhooks). */
-const ROUTES = [
-  ['ses', 'Amazon SES (SNS)', 'SES_SNS_TOPIC_ARN'],
-  ['sendgrid', 'SendGrid', 'SENDGRID_WEBHOOK_PUBLIC_KEY'],
-  ['mailgun', 'Mailgun', 'MAILGUN_WEBHOOK_SIGNING_KEY'],
-  ['postmark', 'Postmark', 'POSTMARK_WEBHOOK_USER and _PASSWORD'],
-] as const;
 
 export const spec = {
   name: 'server',
@@ -66,8 +59,8 @@ export async function runAs(named: typeof spec, argv: string[]): Promise<ExitCod
   console.log(`Endpoint for ${config.name} (${config.listId}) at ${server.url}`);
   console.log(`  suppression list: ${join(stateDir, 'suppression.csv')} (${server.suppression.size} address${server.suppression.size === 1 ? '' : 'es'})`);
   console.log(`  unsubscribe: any path; links go to UNSUBSCRIBE_URL (or unsubscribeUrl in newsletter.yml): serve this address there over HTTPS.`);
-  for (const [route, name, setting] of ROUTES)
-    console.log(`  ${`${server.url}webhooks/${route}`.padEnd(server.url.length + 18)}${name}: ${webhooks[route] ? 'on' : `off (set ${setting})`}`);
+  for (const provider of WEBHOOK_PROVIDERS)
+    console.log(`  ${`${server.url}webhooks/${provider}`.padEnd(server.url.length + 18)}${WEBHOOK_NAMES[provider]}: ${webhooks[provider] ? 'on' : `off (set ${WEBHOOK_ENV[provider]})`}`);
   console.log('Ctrl+C to stop.');
   await runUntilSignal(() => server.close());
   return EXIT.OK;
