@@ -103,6 +103,9 @@ describe.skipIf(SKIP_POSTFIX)('bounces from a real Postfix, end to end', () => {
       const sent = await cli(['send', ISSUE, '--content', CONTENT, '--to', list, '--state', state]);
       expect(sent.code, sent.stderr).toBe(0);
       await pf.waitForBounces(1, 20_000);
+      // A dry run opens the folder read-only: the real run still finds the message unseen.
+      const dry = await cli(['bounces', '--imap', '--dry-run', '--state', state, '--content', CONTENT], { IMAP_URL: dovecot.url });
+      expect(dry.stdout).toMatch(/1 message read \(dry run/);
       const read = await cli(['bounces', '--imap', '--state', state, '--content', CONTENT], { IMAP_URL: dovecot.url });
       expect(read.code, read.stderr).toBe(0);
       // Only the new DSN: the two read earlier are in cur/ with S (\Seen).

@@ -157,11 +157,10 @@ function imapSource(client: ImapFlow, target: ImapTarget, folder: string, uids: 
       const uid = pending.get(message.ref);
       if (uid === undefined) throw new Error(`IMAP markProcessed: ${message.ref} was not read from this source`);
       try {
-        // One step either way, so no crash can leave a message flagged but not moved (then unseen searches never find it to move).
-        // MOVE (RFC 6851), or COPY + \Deleted + EXPUNGE where the server lacks it: imapflow picks.
-        if (options.moveTo !== undefined) {
-          if (!(await client.messageMove(String(uid), options.moveTo, { uid: true }))) throw new Error(`the server did not move it to "${options.moveTo}"`);
-        } else if (!(await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }))) throw new Error('the server did not set \\Seen');
+        if (!(await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }))) throw new Error('the server did not set \\Seen');
+        // MOVE (RFC 6851), or COPY + \Deleted + EXPUNGE where the server lacks it: imapflow picks. A crash between
+        // the two leaves it seen in the folder, already recorded: `--all` reads it again, finds it recorded, and moves it.
+        if (options.moveTo !== undefined && !(await client.messageMove(String(uid), options.moveTo, { uid: true }))) throw new Error(`the server did not move it to "${options.moveTo}"`);
       } catch (error) {
         throw new NewsletterError('EOUTPUT', `Could not mark ${message.ref} on ${target.display} as processed: ${(error as Error).message}.`, {
           where: message.ref,
