@@ -234,10 +234,11 @@ class Recorder implements FeedbackRecorder {
     const now = this.#now();
     const applied: AppliedItem[] = [];
     for (const item of message.items) applied.push(await this.#apply(clean(item), now));
-    this.seen.add(message.id);
     // Written: the next catchUp reads the line back into the counts. A dry run writes nothing, so counts here.
     if (!this.options.dryRun) await this.#append({ id: message.id, at: new Date(now).toISOString(), source: oneLine(message.source, 500), items: applied });
     else for (const item of applied) if (item.action === 'counted' && item.email) pushSoft(this.soft, key(item.email), now);
+    // Only once it is on disk: a write that failed leaves the id unseen, so the retry records it.
+    this.seen.add(message.id);
     return { duplicate: false, applied };
   }
 

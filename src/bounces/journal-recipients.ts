@@ -13,11 +13,20 @@ export interface JournalRecipient {
 interface JournalFile {
   path: string;
   slug: string;
+  /** What the return-path tokens of its issue start with (issueTagText). */
+  tag: string;
 }
 
 /** One issue's recipients: token → 1-based index into `emails` (a compact hash index, not a Map of strings). */
 interface TokenTable {
   tokens: AddressIndex;
+  emails: string[];
+  slugs: string[];
+}
+
+/** Every recipient's Message-ID hex (the part before ".issue-N@") → 1-based index into `emails`. */
+interface MessageIdTable {
+  index: AddressIndex;
   emails: string[];
   slugs: string[];
 }
@@ -40,6 +49,7 @@ export class JournalRecipients {
   #files: Promise<JournalFile[]> | undefined;
   readonly #tables = new Map<string, Promise<TokenTable>>();
   #mailed: Promise<{ index: AddressIndex; slugs: string[] }> | undefined;
+  #byMessageId: Promise<MessageIdTable> | undefined;
 
   constructor(
     private readonly stateDir: string,
@@ -55,7 +65,10 @@ export class JournalRecipients {
 
   /** The recipient a return-path token was made for, or undefined (a forged token, an issue whose journal is gone, a --test copy). */
   async byToken(token: string): Promise<JournalRecipient | undefined> {
-    const table = await this.#tableFor(token.slice(0, 4));
+    const tag = token.slice(0, 4);
+    // A tag no journal has (forged, or another state folder) costs nothing and evicts no table.
+    if (!(await this.#journals()).some((file) => file.tag === tag)) return undefined;
+    const table = await this.#tableFor(tag);
     const i = table.tokens.get(token.toLowerCase());
     if (!i) return undefined;
     const found = { email: table.emails[i - 1]!, slug: table.slugs[i - 1]! };
@@ -73,26 +86,34 @@ export class JournalRecipients {
   }
 
   /**
-   * The recipient whose message had this Message-ID (`<32 hex>.issue-N@domain>`, see mail/message.ts), found by
-   * recomputing the Message-IDs of the journals' recipients; undefined when none matches.
+   * The recipient whose message had this Message-ID (`<32 hex>.issue-N@domain>`, see mail/message.ts: the
+   * hex is SHA-256 of the slug and the address), from an index of every recipient's, built once when needed.
    */
   async byMessageId(messageId: string): Promise<JournalRecipient | undefined> {
-    const m = /^<?[0-9a-f]{32}\.issue-(\d+)@([^>\s]+)>?$/.exec(messageId.trim());
+    const m = /^<?([0-9a-f]{32})\.issue-\d+@[^>\s]+>?$/.exec(messageId.trim());
     if (!m) return undefined;
-    const wanted = `<${messageId.trim().replace(/^<|>$/g, '')}>`;
+    this.#byMessageId ??= this.#messageIdIndex();
+    const { index, emails, slugs } = await this.#byMessageId;
+    const i = index.get(m[1]!);
+    return i ? { email: emails[i - 1]!, slug: slugs[i - 1]! } : undefined;
+  }
+
+  async #messageIdIndex(): Promise<MessageIdTable> {
+    const table: MessageIdTable = { index: new AddressIndex(1024), emails: [], slugs: [] };
     for (const file of await this.#journals()) {
-      const idOf = messageIds(file.slug, Number(m[1]), m[2]!.toLowerCase());
-      let found: string | undefined;
+      // The hex part of messageIds(slug, n, domain)(email) does not depend on n or the domain.
+      const idOf = messageIds(file.slug, 0, 'x');
       await eachAddress(file.path, (email) => {
-        if (!found && idOf(email) === wanted) found = email;
+        table.emails.push(email);
+        table.slugs.push(file.slug);
+        table.index.add(idOf(email).slice(1, 33), table.emails.length);
       });
-      if (found) return { email: found, slug: file.slug };
     }
-    return undefined;
+    return table;
   }
 
   #journals(): Promise<JournalFile[]> {
-    this.#files ??= journalFiles(this.stateDir, this.onProblem);
+    this.#files ??= journalFiles(this.stateDir, this.listId, this.onProblem);
     return this.#files;
   }
 
@@ -112,7 +133,7 @@ export class JournalRecipients {
   async #tokensFor(tag: string): Promise<TokenTable> {
     const table: TokenTable = { tokens: new AddressIndex(1024), emails: [], slugs: [] };
     for (const file of await this.#journals()) {
-      if (issueTagText(this.listId, file.slug) !== tag) continue;
+      if (file.tag !== tag) continue;
       const tokenOf = returnPathTokens(this.listId, file.slug, this.secret);
       await eachAddress(file.path, (email) => {
         table.emails.push(email);
@@ -133,7 +154,7 @@ export class JournalRecipients {
         const key = email.toLowerCase();
         const v = index.get(key);
         if (!v) index.add(key, n);
-        else if (v !== SEVERAL && slugs[v - 1] !== file.slug) index.add(key, SEVERAL);
+        else if (v !== SEVERAL && slugs[v - 1] !== file.slug) index.set(key, SEVERAL);
       });
     }
     return { index, slugs };
@@ -141,11 +162,11 @@ export class JournalRecipients {
 }
 
 /** The journals with the issue each was written for: its first line's run record, else its file name. */
-async function journalFiles(stateDir: string, onProblem: (where: string, why: string) => void): Promise<JournalFile[]> {
+async function journalFiles(stateDir: string, listId: string, onProblem: (where: string, why: string) => void): Promise<JournalFile[]> {
   const files: JournalFile[] = [];
   for (const path of await listJournals(stateDir, onProblem)) {
     const slug = (await firstRunIssue(path)) ?? journalNameParts(path)?.slug;
-    if (slug) files.push({ path, slug });
+    if (slug) files.push({ path, slug, tag: issueTagText(listId, slug) });
     else onProblem(path, 'no run record and not a journal file name: not read');
   }
   return files;

@@ -81,14 +81,14 @@ async function processOne(message: SourceMessage, options: ProcessOptions): Prom
  * A message's id in the ledger: its Message-ID with a hash of its body (the part after the header
  * block, the same in every copy of it, whatever routing headers a mailbox added), so a different
  * message that reuses a Message-ID (an auto-reply first, a real bounce later) is still applied; the
- * whole message's hash when it has no Message-ID. "mail:" keeps these apart from webhook event ids.
+ * whole message's hash when it has no Message-ID. Line ends and trailing space are normalized first:
+ * a Maildir file has LF, the same message over IMAP CRLF. "mail:" keeps these apart from webhook ids.
  */
 function recordId(messageId: string | undefined, raw: Buffer): string {
-  if (!messageId) return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-  const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
-  const end = crlf !== -1 && (lf === -1 || crlf < lf) ? crlf + 4 : lf !== -1 ? lf + 2 : raw.length;
-  return `mail:${messageId}:${createHash('sha256').update(raw.subarray(end)).digest('hex').slice(0, 32)}`;
+  const text = raw.toString('latin1').replace(/\r\n?/g, '\n');
+  const end = text.indexOf('\n\n');
+  const hash = (part: string) => createHash('sha256').update(part.trimEnd(), 'latin1').digest('hex').slice(0, 32);
+  return messageId ? `mail:${messageId}:${hash(end === -1 ? '' : text.slice(end + 2))}` : `sha256:${hash(text)}`;
 }
 
 async function markProcessed(message: SourceMessage, options: ProcessOptions): Promise<void> {
@@ -133,12 +133,15 @@ async function itemsOf(report: ClassifiedMessage, options: ProcessOptions): Prom
   const returnPaths = [...report.deliveredTo, ...(report.original?.returnPath ? [report.original.returnPath] : [])];
   const token = options.bounceAddress ? findReturnPathToken(returnPaths, options.bounceAddress) : undefined;
   const byToken = token ? await options.recipients.byToken(token) : undefined;
-  const issue = byToken?.slug ?? issueOfMessageId(report.original?.messageId);
+  // With BOUNCE_ADDRESS only the token proves who and which issue; without it, the report's own words.
+  const signed = options.bounceAddress !== undefined;
+  const issue = byToken?.slug ?? (signed ? undefined : issueOfMessageId(report.original?.messageId));
   if (report.kind === 'auto-reply') return { items: [{ kind: 'auto-reply', email: byToken?.email, issue, detail: report.format }] };
   const items = report.kind === 'complaint' ? [complaintItem(report)] : report.recipients.map(failureItem);
-  if (!items.some((item) => APPLIES.has(item.kind))) return { items: items.map((item) => ({ ...item, email: byToken?.email ?? item.email, issue: issue ?? item.issue })) };
   if (token && !byToken) return { items: [], notApplied: STALE_TOKEN };
-  if (options.bounceAddress && !byToken) return { items: [], notApplied: NO_TOKEN };
+  // Nothing to apply (delays, sender refusals): recorded for stats, naming someone only as far as it is proven.
+  if (!items.some((item) => APPLIES.has(item.kind))) return { items: items.map((item) => ({ ...item, email: byToken?.email ?? (signed ? undefined : item.email), issue })) };
+  if (signed && !byToken) return { items: [], notApplied: NO_TOKEN };
   const who = byToken ?? (await unsignedRecipient(report, items, options));
   if ('why' in who) return { items: [], notApplied: who.why };
   // Each of our messages has one recipient: the report is about that address, whatever else it lists.

@@ -1,9 +1,9 @@
 // Issue 14 item 2's rules: hard bounce → suppressed (bounced), complaint → suppressed (complained),
 // soft bounces counted and N in D days suppress; each message applied once, by its id; nothing held
 // against a subscriber for the sender's own problem.
-import { readFile, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, open as fsOpen, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bounceKind, loadSuppression, openFeedback, readFeedback, type FeedbackMessage } from '../../src/audience/index.ts';
 import { tempDir } from '../helpers/cli.ts';
 
@@ -69,6 +69,23 @@ describe('the feedback ledger', () => {
     await server.close();
     await reader.close();
     expect((await suppressionRows(dir)).map((r) => r[0])).toEqual(['cat@example.com']);
+  });
+
+  it('records a message again after its write failed (the ESP retries after a 500): it is not taken for a duplicate', async () => {
+    const dir = await tempDir();
+    const run = await open(dir);
+    await run.feedback.record(soft('first', 'cat@example.com'));
+    const handle = await fsOpen(join(dir, 'feedback.jsonl'), 'r');
+    const proto = Object.getPrototypeOf(handle) as { write: (...args: unknown[]) => Promise<unknown> };
+    await handle.close();
+    const spy = vi.spyOn(proto, 'write').mockRejectedValueOnce(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    await expect(run.feedback.record(soft('retried', 'cat@example.com'))).rejects.toThrow(/disk is full/);
+    spy.mockRestore();
+    expect(await run.feedback.record(soft('retried', 'cat@example.com'))).toMatchObject({ duplicate: false });
+    await run.close();
+    const ids = [];
+    for await (const r of readFeedback(dir)) ids.push(r.id);
+    expect(ids).toEqual(['first', 'retried']);
   });
 
   it('holds nothing against the subscriber for delays, auto-replies, the sender\'s own problems or a report without an address', async () => {

@@ -1,6 +1,7 @@
 // `newsletter bounces`: a wrong command line, a missing or example setting and a second reader each
 // get a clear error with the fix, before anything is read or changed.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,16 +65,28 @@ describe('newsletter bounces, refused before reading', () => {
     expect(await readdir(join(dir, 'inbox'))).toEqual(['a.eml']);
   });
 
-  it('a second reader of the same state folder is refused in its own words, and exits at once', async () => {
+  it('a second reader of the same state folder is refused in its own words before it connects to the mailbox, and exits at once', async () => {
     const dir = await tempDir();
     const state = join(dir, 'state');
     await writeJournal(state);
     // Held by a live process on this host (this test's).
     await writeFile(join(state, 'bounces.lock'), `${process.pid}\n${hostname()}\n${new Date().toISOString()}\nabcdef0123456789\n`);
-    await mkdir(join(dir, 'inbox'));
-    const result = await runCli(['bounces', '--content', CONTENT, '--state', state, '--eml', join(dir, 'inbox')], { cwd: dir, env: CLEAN_ENV, killAfterMs: 20_000 });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(new RegExp(`Another \`newsletter bounces\` \\(pid ${process.pid}\\) is already reading bounces into this state folder`));
+    // A server that counts connections and never answers: an IMAP connection opened before the lock would hang the run.
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await runCli(['bounces', '--content', CONTENT, '--state', state, '--imap'], { cwd: dir, env: { ...CLEAN_ENV, IMAP_URL: `imap://u:p@127.0.0.1:${port}` }, killAfterMs: 20_000 });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`Another \`newsletter bounces\` \\(pid ${process.pid}\\) is already reading bounces into this state folder`));
+      expect(connections).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 
   it('BOUNCE_ADDRESS without UNSUBSCRIBE_SECRET: the tokens cannot be checked, so nothing is read', async () => {

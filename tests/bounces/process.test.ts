@@ -152,6 +152,38 @@ describe('processBounces', () => {
     expect((await readdir(inbox)).sort()).toEqual(['human.eml', 'processed']);
   });
 
+  it('knows a message it recorded when it comes back with other line ends (a Maildir file has LF, IMAP serves CRLF)', async () => {
+    const path = returnPaths(BOUNCE_ADDRESS, LIST, SLUG, SECRET)('full@example.com');
+    const lf = (await dsnTo(path, REAL_SOFT)).replace(/\r\n/g, '\n');
+    const { state, inbox } = await setup({ 'lf.eml': lf }, ['full@example.com']);
+    expect((await run(state, inbox)).counts.soft).toBe(1);
+    await writeFile(join(inbox, 'crlf.eml'), lf.replace(/\n/g, '\r\n'), 'latin1');
+    const again = await run(state, inbox);
+    expect(again.duplicates).toBe(1);
+    expect(again.counts.soft).toBe(0);
+  });
+
+  it('with BOUNCE_ADDRESS, names nobody in a report that applies nothing unless its token proves who', async () => {
+    const delayed = (await dsnTo('bounces@news.example.com', REAL_SOFT)).replace('Action: failed', 'Action: delayed');
+    const { state, inbox } = await setup({ 'd.eml': delayed }, ['full@example.com']);
+    expect((await run(state, inbox)).counts.delayed).toBe(1);
+    const [record] = (await readFile(join(state, 'feedback.jsonl'), 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { items: { email?: string; issue?: string }[] });
+    expect(record!.items).toEqual([expect.not.objectContaining({ email: expect.anything() as unknown })]);
+    // A forged token is refused whatever the report says: left in place.
+    const forged = returnPaths(BOUNCE_ADDRESS, LIST, SLUG, SECRET)('full@example.com').replace(/\+(.{4}).{20}@/, '+$1bbbbbbbbbbbbbbbbbbbb@');
+    const second = await setup({ 'f.eml': (await dsnTo(forged, REAL_SOFT)).replace('Action: failed', 'Action: delayed') }, ['full@example.com']);
+    expect((await run(second.state, second.inbox)).notApplied).toHaveLength(1);
+    expect(await readdir(second.inbox)).toEqual(['f.eml']);
+  });
+
+  it('an address mailed by two issues is attributed to neither when nothing says which', async () => {
+    const { state } = await setup({}, ['ada@example.com']);
+    await writeFile(join(state, 'other--list-0123456789.journal.jsonl'), JSON.stringify({ s: 'run', t: 1, issue: 'other', list: '/l', pid: 1, concurrency: 1, rate: null }) + '\n' + JSON.stringify({ s: 'sent', e: 'ADA@example.com', r: '250', t: 2 }) + '\n');
+    const recipients = new JournalRecipients(state, LIST, SECRET);
+    expect(await recipients.issuesOf('ada@example.com')).toEqual({ mailed: true });
+    expect(await recipients.issuesOf('bob@example.com')).toEqual({ mailed: false });
+  });
+
   it('adds up soft bounces within a dry run as the real run would', async () => {
     const path = returnPaths(BOUNCE_ADDRESS, LIST, SLUG, SECRET)('full@example.com');
     const soft = await dsnTo(path, REAL_SOFT);
