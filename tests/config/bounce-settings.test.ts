@@ -4,17 +4,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ENV_EXAMPLE, parseSendEnv, requireImap, webhookSettings, type EnvVars } from '../../src/config/index.ts';
-import { isNewsletterError } from '../../src/errors.ts';
+import { thrownError } from '../helpers/errors.ts';
 
-function refusal(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    if (isNewsletterError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a config error');
-}
 
 const LATER = ['IMAP_URL', 'SES_SNS_TOPIC_ARN', 'SENDGRID_WEBHOOK_PUBLIC_KEY', 'MAILGUN_WEBHOOK_SIGNING_KEY', 'POSTMARK_WEBHOOK_PASSWORD'] as const;
 const SENDGRID_KEY = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
@@ -23,14 +14,14 @@ describe('the bounce and webhook settings', () => {
   it.each(LATER)('%s from .env.example loads for every other command, and is refused by the one that uses it', (name) => {
     const vars: EnvVars = { [name]: ENV_EXAMPLE[name].value, ...(name === 'POSTMARK_WEBHOOK_PASSWORD' ? { POSTMARK_WEBHOOK_USER: 'postmark' } : {}) };
     const env = parseSendEnv(vars);
-    const error = refusal(() => (name === 'IMAP_URL' ? requireImap(env) : webhookSettings(env)));
+    const error = thrownError(() => (name === 'IMAP_URL' ? requireImap(env) : webhookSettings(env)));
     expect(error.message).toContain(name);
     expect(error.message).toMatch(/example/);
     if (name !== 'SES_SNS_TOPIC_ARN' && name !== 'SENDGRID_WEBHOOK_PUBLIC_KEY') expect(error.message).not.toContain(ENV_EXAMPLE[name].value);
   });
 
   it('BOUNCE_ADDRESS from .env.example is refused on load: it would be every message\'s return path', () => {
-    expect(refusal(() => parseSendEnv({ BOUNCE_ADDRESS: ENV_EXAMPLE.BOUNCE_ADDRESS.value })).message).toMatch(/BOUNCE_ADDRESS is still the example value/);
+    expect(thrownError(() => parseSendEnv({ BOUNCE_ADDRESS: ENV_EXAMPLE.BOUNCE_ADDRESS.value })).message).toMatch(/BOUNCE_ADDRESS is still the example value/);
   });
 
   it('takes several SES topics, a SendGrid key in base64 or PEM, and Postmark\'s user and password together', () => {
@@ -56,7 +47,7 @@ describe('the bounce and webhook settings', () => {
     [{ SES_SNS_TOPIC_ARN: 'newsletter-feedback' }, 'SES_SNS_TOPIC_ARN must be one or more SNS topic ARNs'],
     [{ IMAP_URL: 'https://imap.your-provider.net' }, 'IMAP_URL must be an imap:// or imaps:// URL'],
   ] as [EnvVars, string][])('%j is refused on load with the fix', (vars, message) => {
-    const error = refusal(() => parseSendEnv(vars));
+    const error = thrownError(() => parseSendEnv(vars));
     expect(error.message).toContain(message);
     expect(error.message).toContain('fix:');
   });
@@ -64,7 +55,7 @@ describe('the bounce and webhook settings', () => {
   it('never prints IMAP_URL\'s password, in a refusal or in the address it shows', () => {
     const env = parseSendEnv({ IMAP_URL: 'imaps://bounces:s3cr3t-pass@imap.your-provider.net:993' });
     expect(requireImap(env).display).toBe('bounces@imap.your-provider.net:993');
-    const refused = refusal(() => parseSendEnv({ IMAP_URL: 'imap://bounces:s3cr3t-pass@' }));
+    const refused = thrownError(() => parseSendEnv({ IMAP_URL: 'imap://bounces:s3cr3t-pass@' }));
     expect(refused.message).not.toContain('s3cr3t');
   });
 });

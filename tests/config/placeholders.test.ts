@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ENV_EXAMPLE, ENV_FIX, ENV_VARS, isReservedExampleHost, parseSendEnv, requireSmtp, SAMPLE_SECRET, type EnvVars } from '../../src/config/index.ts';
-import { isNewsletterError, type NewsletterError } from '../../src/errors.ts';
+import type { NewsletterError } from '../../src/errors.ts';
 import { tempDir } from '../helpers/cli.ts';
+import { thrownError } from '../helpers/errors.ts';
 import { ROOT } from '../helpers/content.ts';
 
 const ENV_EXAMPLE_TEXT = readFileSync(join(ROOT, '.env.example'), 'utf8');
@@ -21,15 +22,6 @@ function exampleValues(): Record<string, string> {
   return values;
 }
 
-function thrown(run: () => unknown): NewsletterError {
-  try {
-    run();
-  } catch (error) {
-    if (isNewsletterError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a config error');
-}
 
 describe('.env.example', () => {
   it('sets nothing: a copy as-is changes no setting', () => {
@@ -48,7 +40,7 @@ describe('example values are refused, with the fix', () => {
   it.each(Object.entries(ENV_EXAMPLE).filter(([name, v]) => v.placeholder && ['MAIL_FROM', 'REPLY_TO', 'UNSUBSCRIBE_URL', 'UNSUBSCRIBE_MAILTO', 'UNSUBSCRIBE_SECRET'].includes(name)))(
     '%s from .env.example: refused on load',
     (name, { value }) => {
-      const error = thrown(() => parseSendEnv({ [name]: value }));
+      const error = thrownError(() => parseSendEnv({ [name]: value }));
       expect(error.code).toBe('ECONFIG');
       expect(error.message).toMatch(new RegExp(`${name} is still the (example value|placeholder) from \\.env\\.example`));
       expect(error.message).toMatch(/fix: (Write|Generate)/);
@@ -65,7 +57,7 @@ describe('example values are refused, with the fix', () => {
     ['the example SMTP_TLS_SERVERNAME', { SMTP_URL: 'smtp://127.0.0.1:25', SMTP_TLS_SERVERNAME: 'relay.example.com' }],
   ])('%s: loads, but requireSmtp refuses it before any connection', (_what, vars) => {
     const env = parseSendEnv(vars);
-    const error = thrown(() => requireSmtp(env));
+    const error = thrownError(() => requireSmtp(env));
     expect(error.code).toBe('ECONFIG');
     expect(error.message).toMatch(/(example value from \.env\.example|reserved for examples \(RFC 2606\))/);
     expect(error.message).toContain('nothing was sent');
@@ -75,8 +67,8 @@ describe('example values are refused, with the fix', () => {
   });
 
   it('a secret that is a placeholder or the public sample secret is refused', () => {
-    expect(thrown(() => parseSendEnv({ UNSUBSCRIBE_SECRET: 'changeme-0123456789abcdef0123456789abcdef' })).message).toContain('UNSUBSCRIBE_SECRET is still the placeholder');
-    expect(thrown(() => parseSendEnv({ UNSUBSCRIBE_SECRET: SAMPLE_SECRET })).message).toContain('UNSUBSCRIBE_SECRET is the public sample secret');
+    expect(thrownError(() => parseSendEnv({ UNSUBSCRIBE_SECRET: 'changeme-0123456789abcdef0123456789abcdef' })).message).toContain('UNSUBSCRIBE_SECRET is still the placeholder');
+    expect(thrownError(() => parseSendEnv({ UNSUBSCRIBE_SECRET: SAMPLE_SECRET })).message).toContain('UNSUBSCRIBE_SECRET is the public sample secret');
   });
 
   it('keeps example values that are sensible choices, and test or local relays', () => {
@@ -127,8 +119,8 @@ describe('one fix per variable', () => {
     const dir = await tempDir();
     // An RSA key: DKIM signs rsa-sha256, and env.ts refuses other key types.
     await writeFile(join(dir, 'dkim.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const formError = thrown(() => requireSmtp(parseSendEnv(wrongForm, dir)));
-    const placeholderError = thrown(() => requireSmtp(parseSendEnv(example, dir)));
+    const formError = thrownError(() => requireSmtp(parseSendEnv(wrongForm, dir)));
+    const placeholderError = thrownError(() => requireSmtp(parseSendEnv(example, dir)));
     expect(formError.message).not.toMatch(/example value|placeholder|reserved for examples/);
     expect(placeholderError.message).toMatch(/example value from \.env\.example|placeholder from \.env\.example|reserved for examples/);
     expect(fixOf(formError, variable)).toBe(ENV_FIX[variable as keyof typeof ENV_FIX]);
@@ -139,7 +131,7 @@ describe('one fix per variable', () => {
   const domainsIn = (text: string) => [...text.matchAll(/(?<![\w.])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|net|org|example|invalid|test)\b/g)].map((m) => m[0]);
 
   it('no fix (nor the no-SMTP fix) suggests a value the placeholder check refuses or send warns about', () => {
-    const noSmtp = thrown(() => requireSmtp(parseSendEnv({}))).fix ?? '';
+    const noSmtp = thrownError(() => requireSmtp(parseSendEnv({}))).fix ?? '';
     for (const text of [...Object.values(ENV_FIX), noSmtp]) {
       const domains = domainsIn(text);
       expect(domains.filter(isReservedExampleHost), text).toEqual([]);

@@ -1,0 +1,12 @@
+import { isNewsletterError, type NewsletterError } from '../../src/errors.ts';
+
+/** The NewsletterError `run` throws (anything else, or nothing, fails the test). */
+export function thrownError(run: () => unknown): NewsletterError {
+  try {
+    run();
+  } catch (error) {
+    if (isNewsletterError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a NewsletterError');
+}
