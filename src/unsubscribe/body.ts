@@ -1,19 +1,19 @@
 import type { IncomingMessage } from 'node:http';
+import { readRawBody, WebhookError } from '../webhooks/index.ts';
 
 /** A one-click POST body is 26 bytes; anything near this limit is not one. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 export class BodyTooLarge extends Error {}
 
+/** The body as text, at most `limit` bytes: the webhooks' bounded reader, its 413 as BodyTooLarge. */
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyTooLarge(`request body over ${limit} bytes`);
-    chunks.push(chunk);
+  try {
+    return (await readRawBody(req, limit)).toString('utf8');
+  } catch (error) {
+    if (error instanceof WebhookError && error.status === 413) throw new BodyTooLarge(error.message);
+    throw error;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { loadSuppression, openFeedback, DEFAULT_FEEDBACK_RULES, type FeedbackKind } from '../../audience/index.ts';
+import { loadSuppression, openFeedback, DEFAULT_FEEDBACK_RULES, FEEDBACK_FILE, type FeedbackKind } from '../../audience/index.ts';
 import { loadConfig } from '../../content/index.ts';
 import { loadSettings, type ImapConfig } from '../../config/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
@@ -86,7 +86,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
     closing.unshift(() => source.close());
     console.log(`${dryRun ? 'Dry run: nothing is changed. ' : ''}Reading ${source.describe}`);
     const summary = await processBounces({ source, recorder, recipients, bounceAddress, dryRun, onMessage: values.quiet ? undefined : (outcome) => console.log(messageLine(outcome)) });
-    console.log(formatBounceSummary(summary, { dryRun, softLimit, softDays, ledger: join(stateDir, 'feedback.jsonl'), list: suppression.path }));
+    console.log(formatBounceSummary(summary, { dryRun, softLimit, softDays, ledger: join(stateDir, FEEDBACK_FILE), list: suppression.path }));
   } finally {
     // Everything opened is closed, the lock last, whatever failed: an open IMAP connection would keep the process alive.
     for (const close of closing) await close().catch((error: unknown) => warn(stateDir, `could not close cleanly: ${(error as Error).message}`));
