@@ -54,17 +54,18 @@ export function poolOptions(smtp: SmtpConfig, options: TransportOptions): SMTPPo
  * the next message while that commit is in progress, yet the server cannot
  * accept it (it needs the final "." of DATA) before the previous outcome is on
  * disk. That keeps "at most --concurrency messages can repeat after a crash"
- * without idling a connection for every fsync.
+ * without idling a connection for every fsync. A function instead of a promise is called when
+ * the message reaches its end, and its promise is waited for (a pace that must hold at the server).
  */
 export const COMMIT_GATE = 'newsletterCommitGate';
 
-function holdEnd(gate: Promise<unknown>): Transform {
+function holdEnd(gate: Promise<unknown> | (() => Promise<unknown>)): Transform {
   return new Transform({
     transform(chunk, _encoding, callback) {
       callback(null, chunk);
     },
     flush(callback) {
-      gate.then(
+      (typeof gate === 'function' ? gate() : gate).then(
         () => callback(),
         // A fresh error, not the gate's own: nodemailer rewrites the error it is handed (code ESTREAM, the
         // reply added to the message), and the gate's is the journal's, which the run reports as it is.
@@ -81,9 +82,9 @@ export function createSmtpTransport(smtp: SmtpConfig, options: TransportOptions)
     // A process function runs per read stream (a message the pool re-queues gets a fresh one),
     // after nodemailer's own pipeline: an extra pipeline stage made every message pay for a
     // stream-destroyed error object when the pipeline finished.
-    if (gate instanceof Promise && mail.message)
+    if ((gate instanceof Promise || typeof gate === 'function') && mail.message)
       mail.message.processFunc((input) => {
-        const output = holdEnd(gate);
+        const output = holdEnd(gate as Promise<unknown> | (() => Promise<unknown>));
         input.on('error', (error) => output.destroy(error));
         return input.pipe(output);
       });

@@ -1,7 +1,5 @@
 import type { SmtpFailure } from './classify.ts';
-import type { JobQueue } from './job-queue.ts';
-import type { Journal } from './journal.ts';
-import type { Pacer } from './pacer.ts';
+import type { JournalRecord } from './journal-record.ts';
 import type { PreparedIssue, SmtpTransport } from '../mail/index.ts';
 import type { Job } from './recipients.ts';
 import type { BurstTuning, FailureRateTuning } from './reply-watch.ts';
@@ -71,12 +69,45 @@ export function emptyDeliveryStats(): DeliveryStats {
   return { sent: 0, failedPermanent: 0, failedTransient: 0, skippedInvalid: 0, throttled: 0, deferred: 0, retried: 0, inFlight: 0 };
 }
 
+/**
+ * Where outcomes are recorded: the local Journal, or the campaign's state in Redis (src/queue).
+ * `record` resolves once the record is durable; records made in the same moment may share one commit.
+ */
+export interface DeliveryJournal {
+  record(record: JournalRecord): Promise<void>;
+  flush(): Promise<void>;
+}
+
+/** Hands recipients to the connections: the local JobQueue, or a worker's batches from Redis. */
+export interface DeliveryQueue {
+  next(): Promise<Job | undefined>;
+  /** After each attempt of `job` (whatever became of it). */
+  finished(job: Job): void;
+  /** Hand `job` back, due at `due` (epoch ms). */
+  retryAt(job: Job, due: number): void;
+  close(): void;
+}
+
+/** The sender's pace (the local Pacer, or one that also holds a campaign-wide rate across machines). */
+export interface DeliveryPacer {
+  /** Wait for this message's slot; false when the signal aborted first. */
+  acquire(signal?: AbortSignal): Promise<boolean>;
+  /** The server throttles us; returns when sending resumes (epoch ms). */
+  throttled(): number;
+  delivered(): void;
+  /**
+   * Optional: awaited after the message's `sending` commit and before its end of DATA (the moment
+   * the server accepts it), for a pace that must hold at the server (the campaign-wide rate).
+   */
+  beforeAccept?(): Promise<void>;
+}
+
 export interface DeliverInput {
   prepared: PreparedIssue;
   transport: SmtpTransport;
-  journal: Journal;
-  queue: JobQueue<Job>;
-  pacer: Pacer;
+  journal: DeliveryJournal;
+  queue: DeliveryQueue;
+  pacer: DeliveryPacer;
   concurrency: number;
   tuning: DeliveryTuning;
   stats: DeliveryStats;

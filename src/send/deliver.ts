@@ -7,7 +7,7 @@ import { DeferralBurst, FailureRate, RefusalStreak } from './reply-watch.ts';
 
 // The delivery loop's API as callers import it (run.ts, summary.ts, format.ts, the send index).
 export { DEFAULT_RETRY_SCHEDULE, DEFAULT_TUNING, emptyDeliveryStats } from './deliver-types.ts';
-export type { DeliverInput, DeliveryStats, DeliveryTuning, Stop, StopReason } from './deliver-types.ts';
+export type { DeliverInput, DeliveryJournal, DeliveryPacer, DeliveryQueue, DeliveryStats, DeliveryTuning, Stop, StopReason } from './deliver-types.ts';
 
 /** The fix for a message the server refuses itself, when the reply names no setting. */
 const MESSAGE_FIX = 'The server refuses the message itself (size, content or policy), not these recipients: change the issue (or ask the server\'s operator why), then run the same command again; the recipients it refused are still pending.';
@@ -120,7 +120,7 @@ class Delivery {
         } catch (error) {
           this.#stop(isNewsletterError(error) ? stopFor('journal', error) : { reason: 'error', message: String(error), error });
         } finally {
-          this.#in.queue.finished();
+          this.#in.queue.finished(job);
           this.#in.onProgress?.();
         }
       }
@@ -165,7 +165,7 @@ class Delivery {
     let response: string;
     try {
       // messageFor made this object for this attempt alone: the gate is added to it, not to a copy.
-      (mail as Record<string, unknown>)[COMMIT_GATE] = held;
+      (mail as Record<string, unknown>)[COMMIT_GATE] = this.#gateOf(held);
       const info = await this.#in.transport.sendMail(mail);
       response = String(info.response ?? '').replace(/\s+/g, ' ').trim();
     } catch (error) {
@@ -178,6 +178,18 @@ class Delivery {
     // A stop already said why the held ones stay pending; otherwise this delivery settles them.
     if (!this.#stopped && this.#streak.size) await this.#settleHeld();
     return { commit };
+  }
+
+  /**
+   * What the end of DATA waits for: the commits, and then, when the pacer paces acceptances (the
+   * campaign-wide rate), its slot. The slot is asked for only once the message has reached its end
+   * (a function the transport calls then): taken earlier, while the connection was still opening,
+   * the first messages of a run all had their slots pass before DATA and arrived together.
+   */
+  #gateOf(held: Promise<void>): Promise<void> | (() => Promise<void>) {
+    const { pacer } = this.#in;
+    if (!pacer.beforeAccept) return held;
+    return () => held.then(() => pacer.beforeAccept!());
   }
 
   /** The server accepted a message: record it as sent. Returns the commit of that record (not awaited). */

@@ -66,7 +66,8 @@ export class JobQueue<T> {
     }
   }
 
-  finished(): void {
+  /** After each job (the job itself is not needed here: only how many are out). */
+  finished(_job?: T): void {
     this.#active--;
     this.#notify();
   }

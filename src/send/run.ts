@@ -187,7 +187,7 @@ function throwInputError(stop: Stop | undefined, stats: DeliveryStats): void {
  * here, nothing sent. A server that throttles at connect (421 too many connections) is busy, not
  * broken: the delivery loop slows down and waits for it.
  */
-async function preflight(transport: ReturnType<typeof createSmtpTransport>, where: string): Promise<Stop | undefined> {
+export async function preflight(transport: ReturnType<typeof createSmtpTransport>, where: string): Promise<Stop | undefined> {
   try {
     await transport.verify();
     return undefined;
