@@ -7,8 +7,8 @@ import tseslint from 'typescript-eslint';
 
 /** Folders under src/, each one room whose index.ts is its door. */
 const ROOMS = [
-  'cli', 'preview', 'check', 'bounces', 'stats', 'send', 'export', 'unsubscribe', 'webhooks', 'mail', 'audience', 'config',
-  'render', 'personalize', 'content', 'output', 'browser',
+  'cli', 'preview', 'check', 'queue', 'bounces', 'stats', 'send', 'export', 'unsubscribe', 'webhooks', 'mail', 'audience', 'config',
+  'redis', 'render', 'personalize', 'content', 'output', 'browser',
 ];
 
 /** Low-level code any room may use: src/errors.ts, src/paths.ts, src/output/, src/browser/. */
@@ -23,13 +23,17 @@ const ARROWS = {
   preview: ['check', 'mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   check: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   // Reading the bounce mailbox looks recipients up in the send journals (VERP tokens, our Message-IDs); stats reads them too.
-  bounces: ['send', 'mail', 'audience', 'config', ...SHARED],
+  // The distributed send: enqueue a campaign in Redis (BullMQ), workers deliver it with send's delivery loop.
+  queue: ['send', 'redis', 'mail', 'audience', 'config', 'content', ...SHARED],
+  bounces: ['send', 'redis', 'mail', 'audience', 'config', ...SHARED],
   stats: ['send', 'audience', 'content', ...SHARED],
   send: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   export: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
-  unsubscribe: ['webhooks', 'mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
+  unsubscribe: ['webhooks', 'redis', 'mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   // ESP webhooks (SES/SNS, SendGrid, Mailgun, Postmark): verified, then recorded in the audience's feedback ledger.
   webhooks: ['audience', 'config', ...SHARED],
+  // The --queue URL, the Redis keys, the suppression list shared across machines.
+  redis: ['audience', 'config', 'content', ...SHARED],
   mail: ['audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   audience: ['config', 'content', ...SHARED],
   config: ['content', ...SHARED],

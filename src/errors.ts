@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   ESEND: { exit: EXIT.FAILURES, meaning: 'A message could not be made or delivered.' },
   EOUTPUT: { exit: EXIT.FAILURES, meaning: 'Output files could not be written.' },
   ESTATE: { exit: EXIT.STOPPED, meaning: 'The state folder (journal, lock, suppression list, failures report) cannot be used as it is; the run stopped.' },
+  EQUEUE: { exit: EXIT.STOPPED, meaning: 'The Redis queue (`--queue`) cannot be reached or used as it is; nothing more was sent. Fix it and run the same command again.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -67,6 +68,7 @@ export const EXIT_REASONS = {
   testSendStopped: { code: 'ESEND', exit: EXIT.STOPPED, meaning: 'The `--test` message was refused for a reason that would stop a real send too: the login, the sender, or the server cannot be reached.' },
   noJournals: { code: 'ESTATE', exit: EXIT.INVALID, meaning: 'No send journals in the state folder: `newsletter bounces` matches reports to whom `send` mailed from it, so nothing was read.' },
   bouncesLocked: { code: 'ESTATE', exit: EXIT.INVALID, meaning: 'Another `newsletter bounces` is reading into the same state folder: refused, nothing read.' },
+  campaignConflict: { code: 'EQUEUE', exit: EXIT.INVALID, meaning: 'The campaign in Redis does not match this command: the issue, the list or the secrets changed since it was enqueued, or it was cancelled. Refused, nothing sent.' },
   stoppedWaitingForList: { code: 'ESUBSCRIBERS', exit: EXIT.STOPPED, meaning: 'Stopped while waiting for a program to write the list to a named pipe: nothing sent.' },
 } as const satisfies Record<string, CatalogueEntry & { code: ErrorCode }>;
 

@@ -21,6 +21,11 @@ const COMMANDS = {
   'unsubscribe-server': { summary: 'The former name of `server`; the same command.', load: () => import('./commands/unsubscribe-server.ts') },
   bounces: { summary: 'Read bounces and complaints from the bounce mailbox (Maildir, mbox, .eml folder, IMAP) and keep the list clean.', load: () => import('./commands/bounces.ts') },
   stats: { summary: 'Report each sent issue: sent, failed, bounced, complained, unsubscribed, with the complaint and bounce rates against Gmail’s and Yahoo’s thresholds.', load: () => import('./commands/stats.ts') },
+  worker: { summary: 'Send a campaign enqueued in Redis (send --queue) from this machine, over its own SMTP server; run one on each sending machine.', load: () => import('./commands/worker.ts') },
+  status: { summary: 'Show the progress of a campaign enqueued in Redis (send --queue) across all its workers: sent, failed, pending, rate, ETA, per-worker lines.', load: () => import('./commands/status.ts') },
+  pause: { summary: 'Pause a campaign in Redis: workers finish the messages in flight and take no more until resume.', load: () => import('./commands/pause.ts') },
+  resume: { summary: 'Resume a paused campaign in Redis.', load: () => import('./commands/resume.ts') },
+  cancel: { summary: 'Cancel a campaign in Redis for good: its waiting batches are removed, nothing more of it is sent.', load: () => import('./commands/cancel.ts') },
 } as const satisfies Record<string, { summary: string; load: () => Promise<CommandModule> }>;
 
 type CommandName = keyof typeof COMMANDS;

@@ -6,12 +6,13 @@ import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueName
 import { loadSettings, type SendEnv, type SmtpConfig } from '../../config/index.ts';
 import { verifyOffWarning } from '../../mail/index.ts';
 import { commandLine, intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { enqueueToList, refuseLocalFlags } from '../send-queue.ts';
 
 export const spec = {
   name: 'send',
   summary: 'Send an issue to a subscriber list over SMTP: personalized, rate-limited, retried, resumable.',
   usage:
-    'send [ISSUE.md] --to FILE [--dry-run] [--test ADDR] [--rate N] [--concurrency N] [--limit N] [--retry-failed[=all]] [--retry-schedule LIST] [--state DIR] [--strict] [--content DIR] [--out DIR]',
+    'send [ISSUE.md] --to FILE [--queue URL [--batch-size N]] [--dry-run] [--test ADDR] [--rate N] [--concurrency N] [--limit N] [--retry-failed[=all]] [--retry-schedule LIST] [--state DIR] [--strict] [--content DIR] [--out DIR]',
   options: {
     to: { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -25,6 +26,8 @@ export const spec = {
     strict: { type: 'boolean' },
     content: { type: 'string' },
     out: { type: 'string' },
+    queue: { type: 'string' },
+    'batch-size': { type: 'string' },
   },
   help: {
     'ISSUE.md': 'The issue to send (default: the newest issue by date in content/issues/).',
@@ -40,10 +43,12 @@ export const spec = {
     '--strict': 'Refuse the whole list if any row is invalid or duplicate.',
     '--content DIR': 'Folder with newsletter.yml and issues/ (default: content).',
     '--out DIR': 'Output root for --dry-run (default: out).',
+    '--queue URL': 'Enqueue the campaign in Redis (redis://HOST:PORT/DB, rediss:// for TLS) instead of sending; `newsletter worker` on any number of machines sends it. --rate then holds across all workers together. Running it again resumes the enqueue; nobody is added twice.',
+    '--batch-size N': 'With --queue: recipients per batch a worker takes at a time (default: 200).',
   },
   ends: {
-    errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESEND', 'EOUTPUT', 'ESTATE'],
-    reasons: ['stateSymlink', 'lockHeld', 'journalWriteFailed', 'testSendStopped', 'stoppedWaitingForList'],
+    errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESEND', 'EOUTPUT', 'ESTATE', 'EQUEUE'],
+    reasons: ['stateSymlink', 'lockHeld', 'journalWriteFailed', 'testSendStopped', 'stoppedWaitingForList', 'campaignConflict'],
     results: ['FAILURES', 'STOPPED'],
   },
   examples: [
@@ -51,10 +56,11 @@ export const spec = {
     'newsletter send --to subscribers.csv --test me@example.com',
     'newsletter send content/issues/2026-02-05-trump-petro-oval-office.md --to subscribers.csv --rate 10',
     'newsletter send --to subscribers.csv --retry-failed=all',
+    'newsletter send --to subscribers.csv --queue redis://127.0.0.1:6379/0 --rate 50',
   ],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 
-function rateFlag(value: string | undefined): number | undefined {
+export function rateFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new NewsletterError('EUSAGE', `--rate must be a positive number of messages per second; got "${value}"`, { fix: 'Example: --rate 10 (or --rate 0.5 for one every two seconds)' });
@@ -88,7 +94,7 @@ const RETRY_SCHEDULE_EXAMPLE = '--retry-schedule 5s,30s,2m,6m,15m';
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `5s,30s,2m,6m,15m` → the waits before each retry in ms. Each needs a unit; at most 24 hours each. */
-function retryScheduleFlag(value: string | undefined): number[] | undefined {
+export function retryScheduleFlag(value: string | undefined): number[] | undefined {
   if (value === undefined) return undefined;
   const waits = value.split(',').map((part) => {
     const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(part);
@@ -108,7 +114,7 @@ function retryScheduleFlag(value: string | undefined): number[] | undefined {
  * redrawn in place on a terminal; in a log one line when a wait begins (a retry wave), not every
  * 10 s (short waits in a row share one line).
  */
-function progressReporter(): { update: (p: Progress) => void; end: () => void } {
+export function progressReporter(): { update: (p: Progress) => void; end: () => void } {
   const tty = process.stderr.isTTY === true;
   const every = tty ? 100 : 10_000;
   let last = 0;
@@ -184,7 +190,7 @@ function sendRequest(values: SendFlags, positionals: string[], retryAll: boolean
 }
 
 /** Ctrl-C once: finish the messages in flight and record them; twice: stop at once. */
-function stopOnCtrlC(progress: { end: () => void }): { stopping: AbortSignal; forcing: AbortSignal; dispose: () => void } {
+export function stopOnCtrlC(progress: { end: () => void }): { stopping: AbortSignal; forcing: AbortSignal; dispose: () => void } {
   const stopping = new AbortController();
   const forcing = new AbortController();
   const onSigint = () => {
@@ -257,11 +263,22 @@ async function sendToList(req: SendRequest, built: BuiltIssue, label: string, en
   }
 }
 
+/** `send --queue`: no SMTP here (the workers send), but the secret and the issue are checked the same. */
+async function enqueue(req: SendRequest, queue: string, env: SendEnv): Promise<ExitCode> {
+  if (!req.values.to) throw new NewsletterError('EUSAGE', 'Which list? --to is missing', { fix: 'Pass the subscriber CSV: newsletter send --to subscribers.csv --queue URL.' });
+  const built = await buildIssue({ file: req.file, contentDir: req.values.content });
+  for (const w of built.warnings) console.error(formatProblem(w));
+  const label = issueLabel(issueNamed(built));
+  return enqueueToList({ queue, listPath: req.values.to, rate: req.rate, batchSize: req.values['batch-size'], stateDir: req.stateDir, given: req.values }, built, label, env);
+}
+
 export async function run(argv: string[]): Promise<ExitCode> {
   const retryAll = takeRetryFailedValue(argv);
   const { values, positionals } = parseCommandArgs(spec, retryAll.rest);
   const settings = loadSettings();
+  if (values.queue !== undefined) refuseLocalFlags({ ...values, 'retry-failed': values['retry-failed'] || retryAll.all || undefined });
   const req = sendRequest(values, positionals, retryAll.all);
+  if (values.queue !== undefined) return enqueue(req, values.queue, settings.env);
 
   // Config errors first, before any work: nothing is sent without a server and a secret.
   // A dry run needs neither: it signs with the sample secret and says so (see dryRun).

@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { listFileKind, loadSuppression, readSubscribers, type RowProblem, type Subscriber, type Suppression, type SuppressionReason } from '../audience/index.ts';
+import { requireSecret, type SendEnv } from '../config/index.ts';
+import { NewsletterError } from '../errors.ts';
+import { prepareIssue } from '../mail/index.ts';
+import { BULL_PREFIX, bullQueueName, campaignKeys, connectRedis, persistenceWarnings, SUPPRESSED_KEY, type QueueUrl } from '../redis/index.ts';
+import { emptyTally, sendable, type BuiltForSend, type ListTally } from '../send/index.ts';
+import { campaignIdFor, conflict, createCampaign, readCampaign, snapshotHash, snapshotOf, type CampaignMeta } from './campaign.ts';
+import { queueRecipients } from './state.ts';
+
+/** Recipients per batch (one BullMQ job): small enough that a stalled batch is taken over without much waiting behind it. */
+export const DEFAULT_BATCH_SIZE = 200;
+
+/** What a batch job carries: the recipients as the list gave them (workers never read the CSV). */
+export interface BatchData {
+  batch: number;
+  subs: Subscriber[];
+  /** Retries only: the attempts and throttles the recipient already had. */
+  attempts?: number;
+  throttles?: number;
+}
+
+export const JOB_OPTIONS = {
+  removeOnComplete: true,
+  // A batch whose processing threw (a worker's Redis trouble) goes back to the queue, not to a dead end.
+  attempts: 1000,
+  backoff: { type: 'fixed', delay: 5_000 },
+} as const;
+
+export interface EnqueueOptions {
+  built: BuiltForSend;
+  listPath: string;
+  env: SendEnv;
+  stateDir: string;
+  queue: QueueUrl;
+  rate?: number | undefined;
+  batchSize?: number | undefined;
+  onRowProblem?: (kind: 'invalid' | 'duplicate', problem: RowProblem) => void;
+  onWarning?: (warning: string) => void;
+}
+
+export interface EnqueueSummary {
+  campaign: string;
+  /** This run made the campaign (false: it resumed or repeated an earlier enqueue). */
+  created: boolean;
+  tally: ListTally;
+  /** Recipients this run added to the queue. */
+  added: number;
+  /** Batches this run added, and batches an earlier run had added already. */
+  batches: number;
+  batchesEarlier: number;
+  /** Everyone in the campaign so far (all enqueues). */
+  total: number;
+  /** Addresses from the shared suppression list in Redis copied into the local suppression.csv. */
+  suppressionPulled: number;
+  durationMs: number;
+}
+
+/**
+ * `send --queue`: put the campaign in Redis instead of sending. The rendered issue goes in once;
+ * the list is streamed with the same validation, dedupe and suppression as a local send and cut
+ * into batches by row number (rows 2–201 are batch 0, and so on), so a batch is the same whichever
+ * run adds it: a rerun after a crash skips the batches already added and adds the rest, and no
+ * address can sit in two batches. Workers claim each address before sending it (state.ts), so even
+ * a batch processed twice mails nobody twice.
+ */
+export async function enqueueCampaign(opts: EnqueueOptions): Promise<EnqueueSummary> {
+  const started = Date.now();
+  const secret = requireSecret(opts.env);
+  const { from, replyTo, unsubscribeUrl, unsubscribeMailto, bounceAddress } = opts.env;
+  const sender = { from, replyTo, unsubscribeUrl, unsubscribeMailto, bounceAddress };
+  // A message that cannot be made is refused here, not on every worker.
+  prepareIssue(opts.built, sender, secret, { dkim: opts.env.dkim });
+  if ((await listFileKind(opts.listPath)) === 'stream') throw streamRefused(opts.listPath);
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const snapshot = snapshotOf(opts.built, sender, opts.env, secret);
+  const id = campaignIdFor(opts.built.props.issue.slug, opts.listPath);
+  const redis = await connectRedis(opts.queue, { name: 'newsletter-enqueue' });
+  const queue = new Queue(bullQueueName(id), { connection: redis, prefix: BULL_PREFIX });
+  queue.on('error', () => {});
+  let suppression: Suppression | undefined;
+  try {
+    for (const w of await persistenceWarnings(redis, opts.queue.display)) opts.onWarning?.(w);
+    const meta: Omit<CampaignMeta, 'enqueued' | 'total'> = {
+      id,
+      issue: opts.built.props.issue.slug,
+      subject: opts.built.props.issue.subject,
+      list: opts.listPath,
+      created: new Date().toISOString(),
+      rate: opts.rate,
+      batchSize,
+      status: 'active',
+      issueHash: snapshotHash(snapshot),
+      listHash: await fileHash(opts.listPath),
+      snapshot,
+    };
+    const created = await createCampaign(redis, meta);
+    const existing = (await readCampaign(redis, id))!;
+    if (!created) refuseConflicts(existing, meta);
+    suppression = await loadSuppression(opts.stateDir);
+    const suppressionPulled = await pullSuppression(redis, suppression);
+    const added = await addBatches(redis, queue, existing, opts, suppression);
+    await redis.hset(campaignKeys(id).meta, 'enqueued', '1');
+    return { campaign: id, created, ...added, total: Number(await redis.hget(campaignKeys(id).meta, 'total')), suppressionPulled, durationMs: Date.now() - started };
+  } finally {
+    await suppression?.close().catch(() => {});
+    await queue.close().catch(() => {});
+    redis.disconnect();
+  }
+}
+
+/** The same campaign id must mean the same issue, sender, secrets and list; a cancelled one stays cancelled. */
+function refuseConflicts(existing: CampaignMeta, meta: Omit<CampaignMeta, 'enqueued' | 'total'>): void {
+  if (existing.status === 'cancelled')
+    throw conflict(existing, `was cancelled; it is not sent again`, '--queue', 'To send this issue to this list after all, give the issue a new slug (a new campaign), or delete the campaign\'s keys in Redis if you are sure nobody was mailed.');
+  if (existing.issueHash !== meta.issueHash)
+    throw conflict(existing, `the issue or the sender settings changed since it was enqueued on ${existing.created}; workers go on sending the version in Redis, and some recipients may have it already`, '--queue', 'Send the enqueued version as it is (run `newsletter worker`), or cancel it (`newsletter cancel --queue URL`) and send the new version under a new slug. Never two versions of one campaign.');
+  if (existing.listHash !== meta.listHash)
+    throw conflict(existing, `the list ${meta.list} changed since it was enqueued on ${existing.created}: batches already in the queue would miss the rows that moved`, meta.list, 'Enqueue the list as it was, or send the newcomers as a separate list (their own campaign) once this one is done.');
+}
+
+/** Addresses suppressed in Redis (unsubscribes and bounces from other machines) into the local list, so local sends honour them too. */
+async function pullSuppression(redis: Redis, suppression: Suppression): Promise<number> {
+  let cursor = '0';
+  let pulled = 0;
+  do {
+    const [next, flat] = await redis.hscan(SUPPRESSED_KEY, cursor, 'COUNT', 1000);
+    cursor = next;
+    for (let i = 0; i < flat.length; i += 2) {
+      const email = flat[i]!;
+      if (suppression.has(email)) continue;
+      const entry = JSON.parse(flat[i + 1]!) as { reason: SuppressionReason; source: string };
+      if (await suppression.add(email, entry.reason, `redis: ${entry.source}`)) pulled++;
+    }
+  } while (cursor !== '0');
+  return pulled;
+}
+
+async function addBatches(redis: Redis, queue: Queue, meta: CampaignMeta, opts: EnqueueOptions, suppression: Suppression): Promise<Pick<EnqueueSummary, 'tally' | 'added' | 'batches' | 'batchesEarlier'>> {
+  const keys = campaignKeys(meta.id);
+  const tally = emptyTally();
+  const result = { tally, added: 0, batches: 0, batchesEarlier: 0 };
+  let current: BatchData | undefined;
+  const flush = async () => {
+    if (!current) return;
+    const batch = current;
+    current = undefined;
+    if (await redis.hexists(keys.batches, String(batch.batch))) {
+      result.batchesEarlier++;
+      return;
+    }
+    // Queued first, then the job, then the batch marked added: a crash in between re-adds a job a
+    // worker finds already claimed or settled, never a recipient without a state.
+    const added = await queueRecipients(redis, keys, batch.subs.map((s) => s.key));
+    await queue.add('batch', batch, { ...JOB_OPTIONS, jobId: `b${batch.batch}` });
+    await redis.multi().hset(keys.batches, String(batch.batch), String(batch.subs.length)).hincrby(keys.meta, 'total', added).exec();
+    result.added += added;
+    result.batches++;
+  };
+  const jobs = sendable(readSubscribers(opts.listPath), { suppression, tally, onProblem: opts.onRowProblem });
+  for await (const job of jobs) {
+    const n = Math.floor((job.sub.row - 2) / meta.batchSize);
+    if (current && current.batch !== n) await flush();
+    current ??= { batch: n, subs: [] };
+    current.subs.push(job.sub);
+  }
+  await flush();
+  return result;
+}
+
+async function fileHash(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function streamRefused(path: string): NewsletterError {
+  return new NewsletterError('ESUBSCRIBERS', `--queue needs the list as a file: ${path} is a pipe, which can be read only once`, {
+    where: path,
+    fix: 'Save the list to a file first (… > subscribers.csv) and pass that: a rerun of the enqueue reads it again to resume.',
+  });
+}

@@ -1,0 +1,305 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Queue, Worker, type Job as BullJob } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
+import { requireSecret, requireSmtp, type SendEnv, type SmtpConfig } from '../config/index.ts';
+import { createSmtpTransport } from '../mail/index.ts';
+import { aliveKey, BULL_PREFIX, bullQueueName, CAMPAIGNS_KEY, campaignKeys, connectRedis, type QueueUrl } from '../redis/index.ts';
+import { DEFAULT_TUNING, deliver, emptyDeliveryStats, emptyTally, issueNamed, Pacer, preflight, type DeliveryStats, type DeliveryTuning, type Progress, type SendSummary, type Stop } from '../send/index.ts';
+import { preparedFromSnapshot, readCampaign, type CampaignMeta } from './campaign.ts';
+import type { BatchData } from './enqueue.ts';
+import { BatchFeed } from './feed.ts';
+import { serverIdOf, SharedPacer } from './rate-limit.ts';
+import { RedisJournal } from './state.ts';
+
+/** A worker is taken for gone this long after its last heartbeat; its unfinished claims can then be taken over. */
+export const ALIVE_TTL_MS = 15_000;
+const TICK_MS = 1_000;
+/** BullMQ's lock on a batch: renewed every half of it; a worker silent this long loses the batch to another. */
+const LOCK_MS = 10_000;
+
+export interface WorkerOptions {
+  queue: QueueUrl;
+  env: SendEnv;
+  /** The campaign to work on; default: the newest one with work left. */
+  campaign?: string | undefined;
+  /** SMTP connections of this worker (default 5). */
+  concurrency?: number | undefined;
+  /** This worker's own cap, msgs/s (the campaign's --rate holds across all workers on top of it). */
+  rate?: number | undefined;
+  /** Exit once the campaign is finished (default: wait for the next one). */
+  exitWhenDone?: boolean | undefined;
+  /** Batches held at once: the next one is claimed while this one is sent (default 2). */
+  prefetch?: number | undefined;
+  /** The worker's name in `status` (default HOST-PID-RANDOM). */
+  id?: string | undefined;
+  retrySchedule?: readonly number[] | undefined;
+  tuning?: Partial<DeliveryTuning> & { throttleBaseMs?: number; throttleMaxMs?: number; minRate?: number };
+  transportOverrides?: Partial<SMTPPoolOptions>;
+  signal?: AbortSignal;
+  forceSignal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** A campaign is taken up (the CLI names it). */
+  onCampaign?: (meta: CampaignMeta) => void;
+  /** Nothing to do yet (no campaign with work left): waiting. */
+  onIdle?: () => void;
+}
+
+export interface WorkerSummary extends SendSummary {
+  campaign: string | undefined;
+  worker: string;
+  /** Redis round trips this worker made per message sent (benchmark figure). */
+  roundTrips: number;
+}
+
+/**
+ * `newsletter worker`: take batches of a campaign from Redis and send them over this machine's own
+ * SMTP pool, with the delivery loop, reply classification and pacing of a local send. Records go to
+ * the campaign's state in Redis with the local journal's rule: `sending` is committed before the
+ * server can accept a message, and each end of DATA waits for the previous `sent`, so a worker
+ * killed at any moment leaves at most `concurrency` accepted-but-unrecorded messages.
+ */
+export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
+  const smtp = requireSmtp(opts.env);
+  const secret = requireSecret(opts.env);
+  const id = opts.id ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  const redis = await connectRedis(opts.queue, { name: `newsletter-worker-${id}` });
+  try {
+    for (;;) {
+      const meta = await nextCampaign(redis, opts);
+      if (!meta) {
+        if (opts.exitWhenDone || opts.signal?.aborted) return emptySummary(id, opts.campaign);
+        opts.onIdle?.();
+        if (!(await sleep(2_000, opts.signal))) return emptySummary(id, opts.campaign);
+        continue;
+      }
+      opts.onCampaign?.(meta);
+      const summary = await workCampaign({ opts, redis, smtp, secret, id, meta });
+      if (opts.exitWhenDone || summary.stop || opts.signal?.aborted) return summary;
+    }
+  } finally {
+    // Gone at once, not after the TTL: what it claimed and did not send can be taken over now.
+    await redis.del(aliveKey(id)).catch(() => {});
+    redis.disconnect();
+  }
+}
+
+/** The campaign asked for, or the newest active one with work left; undefined when there is none. */
+async function nextCampaign(redis: Redis, opts: WorkerOptions): Promise<CampaignMeta | undefined> {
+  const ids = opts.campaign ? [opts.campaign] : await redis.zrevrange(CAMPAIGNS_KEY, 0, 50);
+  for (const cid of ids) {
+    const meta = await readCampaign(redis, cid);
+    if (meta && meta.status !== 'cancelled' && !(await isFinished(redis, meta))) return meta;
+  }
+  return undefined;
+}
+
+/** Every recipient is enqueued and settled: none queued, claimed, sending or waiting for a retry. */
+async function isFinished(redis: Redis, meta: CampaignMeta): Promise<boolean> {
+  const [enqueued] = await redis.hmget(campaignKeys(meta.id).meta, 'enqueued');
+  const counts = await redis.hmget(campaignKeys(meta.id).counts, 'q', 'c', 's', 'p');
+  return enqueued === '1' && counts.every((n) => !n || Number(n) <= 0);
+}
+
+interface CampaignRun {
+  opts: WorkerOptions;
+  redis: Redis;
+  smtp: SmtpConfig;
+  secret: string;
+  id: string;
+  meta: CampaignMeta;
+}
+
+async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
+  const { opts, redis, smtp, id, meta } = run;
+  const started = Date.now();
+  const prepared = preparedFromSnapshot(meta, opts.env, run.secret);
+  const keys = campaignKeys(meta.id);
+  const concurrency = opts.concurrency ?? 5;
+  const stats = emptyDeliveryStats();
+  const journal = new RedisJournal(redis, keys, id, opts.queue.display);
+  const queue = new Queue(bullQueueName(meta.id), { connection: redis, prefix: BULL_PREFIX });
+  queue.on('error', () => {});
+  const feed = new BatchFeed(redis, keys, id, queue, journal);
+  const transport = createSmtpTransport(smtp, { concurrency, overrides: opts.transportOverrides });
+  const pacer = new SharedPacer(new Pacer({ rate: opts.rate, throttleBaseMs: opts.tuning?.throttleBaseMs, throttleMaxMs: opts.tuning?.throttleMaxMs, minRate: opts.tuning?.minRate }), {
+    redis,
+    rateKey: keys.rate,
+    rate: meta.rate,
+    server: serverIdOf(smtp.host, smtp.port),
+  });
+  const heartbeat = new Heartbeat(redis, meta, id, smtp, concurrency, stats);
+  await heartbeat.beat('working');
+  let bull: Worker<BatchData> | undefined;
+  let stop: Stop | undefined;
+  try {
+    // Bad credentials or an unreachable server stop here, before a single batch is claimed.
+    stop = await preflight(transport, smtp.display);
+    if (!stop) {
+      bull = new Worker<BatchData>(bullQueueName(meta.id), (job: BullJob<BatchData>) => feed.take(job), {
+        connection: redis,
+        prefix: BULL_PREFIX,
+        concurrency: opts.prefetch ?? 2,
+        lockDuration: LOCK_MS,
+        stalledInterval: LOCK_MS / 2,
+        // A batch whose worker died is taken over however often that happens: its claims keep it exactly-once.
+        maxStalledCount: 1_000,
+      });
+      bull.on('error', () => {});
+      const watch = watchCampaign(redis, meta, feed, heartbeat);
+      const progress = () => opts.onProgress?.(progressOf(stats, meta.total, started));
+      stop = await deliver({
+        prepared,
+        transport,
+        journal,
+        queue: feed,
+        pacer,
+        concurrency,
+        tuning: { ...DEFAULT_TUNING, ...opts.tuning, ...(opts.retrySchedule ? { retrySchedule: opts.retrySchedule } : {}) },
+        stats,
+        signal: opts.signal,
+        forceSignal: opts.forceSignal,
+        onProgress: progress,
+        // The `suppress` record puts a hard bounce in the shared list in the same commit as its `failed` (state.ts).
+        onHardBounce: () => Promise.resolve(true),
+      });
+      watch.stop();
+      progress();
+    }
+  } finally {
+    feed.close();
+    await bull?.close().catch(() => {});
+    transport.close();
+    await queue.close().catch(() => {});
+    await heartbeat.beat('stopped').catch(() => {});
+  }
+  if (stop?.reason === 'error') throw stop.error;
+  const tally = emptyTally();
+  tally.inFlightAtLastStop = feed.counts.takenOver;
+  tally.suppressed = feed.counts.suppressed;
+  return {
+    mode: 'send',
+    issue: issueNamed(meta.snapshot.built),
+    list: `campaign ${meta.id} (${opts.queue.display})`,
+    tally,
+    stats,
+    durationMs: Date.now() - started,
+    stop,
+    retriesWaiting: 0,
+    journal: undefined,
+    failuresCsv: undefined,
+    outbox: undefined,
+    sampleSecret: false,
+    campaign: meta.id,
+    worker: id,
+    roundTrips: stats.sent ? (journal.commits + pacer.roundTrips + heartbeat.calls) / stats.sent : 0,
+  };
+}
+
+/**
+ * Every second: the heartbeat, and the campaign's status as `pause`/`resume`/`cancel` left it.
+ * Ends the feed (and with it the delivery loop) when the campaign is finished or cancelled.
+ */
+function watchCampaign(redis: Redis, meta: CampaignMeta, feed: BatchFeed, heartbeat: Heartbeat): { stop(): void } {
+  let stopped = false;
+  const tick = async () => {
+    const status = await redis.hget(campaignKeys(meta.id).meta, 'status');
+    feed.pause(status === 'paused');
+    await heartbeat.beat(status === 'paused' ? 'paused' : feed.busy ? 'working' : 'idle');
+    if (status === 'cancelled' || (!feed.busy && (await isFinished(redis, meta)))) feed.close();
+  };
+  const timer = setInterval(() => {
+    if (!stopped) tick().catch(() => {});
+  }, TICK_MS);
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
+
+/** The worker's line in `status`, and its alive key. */
+class Heartbeat {
+  calls = 0;
+  readonly #recent: { t: number; sent: number }[] = [];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly meta: CampaignMeta,
+    private readonly id: string,
+    private readonly smtp: SmtpConfig,
+    private readonly concurrency: number,
+    private readonly stats: DeliveryStats,
+  ) {}
+
+  async beat(state: 'working' | 'idle' | 'paused' | 'stopped'): Promise<void> {
+    const now = Date.now();
+    this.#recent.push({ t: now, sent: this.stats.sent });
+    while (this.#recent.length > 1 && now - this.#recent[0]!.t > 10_000) this.#recent.shift();
+    const first = this.#recent[0]!;
+    const rate = now > first.t ? ((this.stats.sent - first.sent) * 1000) / (now - first.t) : 0;
+    const keys = campaignKeys(this.meta.id);
+    const m = this.redis.multi();
+    m.sadd(keys.workers, this.id);
+    m.hset(keys.worker(this.id), {
+      host: hostname(),
+      pid: String(process.pid),
+      updated: String(now),
+      sent: String(this.stats.sent),
+      failed: String(this.stats.failedPermanent + this.stats.failedTransient),
+      rate: rate.toFixed(1),
+      concurrency: String(this.concurrency),
+      smtp: this.smtp.display,
+      state,
+    });
+    m.hsetnx(keys.worker(this.id), 'started', String(now));
+    if (state === 'stopped') m.del(aliveKey(this.id));
+    else m.set(aliveKey(this.id), String(now), 'PX', ALIVE_TTL_MS);
+    this.calls++;
+    await m.exec();
+  }
+}
+
+function progressOf(stats: DeliveryStats, total: number, started: number): Progress {
+  return {
+    done: stats.sent + stats.failedPermanent + stats.failedTransient + stats.skippedInvalid,
+    total,
+    sent: stats.sent,
+    failed: stats.failedPermanent + stats.failedTransient,
+    skipped: stats.skippedInvalid,
+    inFlight: stats.inFlight,
+    retrying: 0,
+    nextRetryAt: undefined,
+    startedAt: started,
+  };
+}
+
+function emptySummary(worker: string, campaign: string | undefined): WorkerSummary {
+  return {
+    mode: 'send',
+    issue: { slug: '', number: 0, subject: '', file: undefined },
+    list: undefined,
+    tally: emptyTally(),
+    stats: emptyDeliveryStats(),
+    durationMs: 0,
+    stop: undefined,
+    retriesWaiting: 0,
+    journal: undefined,
+    failuresCsv: undefined,
+    outbox: undefined,
+    sampleSecret: false,
+    campaign,
+    worker,
+    roundTrips: 0,
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const timer = setTimeout(() => resolve(true), ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+  });
+}
