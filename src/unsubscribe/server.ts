@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { NewsletterError } from '../errors.ts';
 import { loadSuppression, openFeedback, type FeedbackRecorder, type FeedbackRules, type Suppression, verifyUnsubscribeToken } from '../audience/index.ts';
 import { missingSecretError } from '../config/index.ts';
+import { mirroredSuppression, type RedisSuppression } from '../redis/index.ts';
 import { anyWebhook, createWebhookReceiver, webhookRoute, type WebhookConfig, type WebhookEvent, type WebhookProvider, type WebhookReceiver } from '../webhooks/index.ts';
 import { BodyTooLarge, isOneClick, readBody } from './body.ts';
 import { confirmPage, donePage, invalidPage } from './page.ts';
@@ -29,6 +30,19 @@ export interface UnsubscribeServerOptions {
   feedback?: FeedbackRecorder;
   /** Soft bounces that suppress (N in D days) for the ledger the server opens itself (default: DEFAULT_FEEDBACK_RULES). */
   feedbackRules?: Partial<FeedbackRules> | undefined;
+  /**
+   * The suppression list shared in Redis (--queue), connected and closed by the caller: every
+   * address the server suppresses (one-click, webhooks) is written there first, then to
+   * suppression.csv. A Redis failure fails the request (500, retried by the sender) before the
+   * local line is written.
+   */
+  mirror?: SuppressionMirror | undefined;
+}
+
+export interface SuppressionMirror {
+  redis: RedisSuppression;
+  /** The --queue URL without its password, for error messages. */
+  display: string;
 }
 
 export type UnsubscribeEvent =
@@ -84,7 +98,9 @@ export async function startUnsubscribeServer(options: UnsubscribeServerOptions):
   const stateDir = options.stateDir ?? '.newsletter';
   // Before anything is opened: a bad key in the config throws here.
   const webhooks = createWebhookReceiver(options.webhooks);
-  const suppression = await loadSuppression(stateDir);
+  const local = await loadSuppression(stateDir);
+  // Both the one-click route and the webhooks' ledger write through this one list.
+  const suppression = options.mirror ? mirroredSuppression(local, options.mirror.redis, options.mirror.display) : local;
   const ownFeedback = !options.feedback && anyWebhook(options.webhooks) ? await openOwnFeedback(stateDir, suppression, options.feedbackRules) : undefined;
   const feedback = options.feedback ?? ownFeedback;
   const ctx: UnsubscribeContext = { secret, listId, listName: options.listName ?? listId, suppression, emit: options.onEvent ?? (() => {}), webhooks, feedback };

@@ -6,11 +6,12 @@ import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
 import { acquireLock, type LockUse } from '../../send/index.ts';
 import type { BounceSource, BounceSummary, MessageOutcome } from '../../bounces/index.ts';
 import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
+import { openSuppressionMirror, QUEUE_HELP } from '../suppression-mirror.ts';
 
 export const spec = {
   name: 'bounces',
   summary: 'Read bounces and complaints from the bounce mailbox and keep the list clean (hard → suppressed, complaint → suppressed, soft: N in D days).',
-  usage: 'bounces (--maildir DIR | --mbox FILE | --eml DIR | --imap) [--folder NAME] [--move-to NAME] [--all] [--dry-run] [--soft-limit N] [--soft-days D] [--state DIR] [--content DIR] [--quiet]',
+  usage: 'bounces (--maildir DIR | --mbox FILE | --eml DIR | --imap) [--folder NAME] [--move-to NAME] [--all] [--dry-run] [--soft-limit N] [--soft-days D] [--state DIR] [--content DIR] [--queue URL] [--quiet]',
   options: {
     maildir: { type: 'string' },
     mbox: { type: 'string' },
@@ -24,6 +25,7 @@ export const spec = {
     'soft-days': { type: 'string' },
     state: { type: 'string' },
     content: { type: 'string' },
+    queue: { type: 'string' },
     quiet: { type: 'boolean' },
   },
   help: {
@@ -39,15 +41,17 @@ export const spec = {
     '--soft-days D': `…within this many days (default: ${DEFAULT_FEEDBACK_RULES.softDays}).`,
     '--state DIR': 'State folder with the send journals, suppression.csv and feedback.jsonl, the same one `newsletter send` uses (default: .newsletter).',
     '--content DIR': 'Folder with newsletter.yml, for the listId return-path tokens are made with (default: content).',
+    '--queue URL': `${QUEUE_HELP} If Redis cannot be written, the run stops and that message stays unprocessed for the next run.`,
     '--quiet': 'Only the summary, not one line per message.',
   },
-  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESTATE', 'EOUTPUT'], reasons: ['stateSymlink', 'bouncesLocked', 'noJournals'] },
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESTATE', 'EOUTPUT', 'EQUEUE'], reasons: ['stateSymlink', 'bouncesLocked', 'noJournals'] },
   examples: [
     'newsletter bounces --maildir /var/mail/bounces --dry-run',
     'newsletter bounces --maildir /var/mail/bounces',
     'newsletter bounces --imap --folder INBOX --move-to Processed',
     'newsletter bounces --mbox bounces.mbox --soft-limit 5 --soft-days 60',
     'newsletter bounces --eml ./bounce-exports',
+    'newsletter bounces --maildir /var/mail/bounces --queue redis://:PASSWORD@10.0.0.5:6379/0',
   ],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 
@@ -77,8 +81,14 @@ export async function run(argv: string[]): Promise<ExitCode> {
   const lock = await acquireLock(join(stateDir, 'bounces.lock'), BOUNCES_LOCK);
   const closing: (() => Promise<void>)[] = [() => lock.release()];
   try {
-    const suppression = await loadSuppression(stateDir, { onProblem: (p) => warn(p.where, p.reason) });
-    closing.unshift(() => suppression.close());
+    const local = await loadSuppression(stateDir, { onProblem: (p) => warn(p.where, p.reason) });
+    closing.unshift(() => local.close());
+    // With --queue, before the mailbox is opened: a bad URL or an unreachable Redis reads nothing.
+    const mirror = values.queue === undefined ? undefined : await openSuppressionMirror(values.queue, 'bounces');
+    if (mirror) closing.unshift(() => mirror.close());
+    for (const warning of mirror?.warnings ?? []) warn('--queue', warning);
+    // Every suppression the ledger applies (hard, complaint, soft limit, the repair below) goes to Redis first.
+    const suppression = mirror ? mirror.wrap(local) : local;
     const recorder = await openFeedback({ stateDir, suppression, softLimit, softDays, dryRun, onProblem: warn });
     closing.unshift(() => recorder.close());
     for (const email of recorder.repaired) console.log(`${dryRun ? '· would suppress' : '✔ suppressed'} ${email}: its soft bounces have reached ${softLimit} in ${softDays} days`);
@@ -86,7 +96,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
     closing.unshift(() => source.close());
     console.log(`${dryRun ? 'Dry run: nothing is changed. ' : ''}Reading ${source.describe}`);
     const summary = await processBounces({ source, recorder, recipients, bounceAddress, dryRun, onMessage: values.quiet ? undefined : (outcome) => console.log(messageLine(outcome)) });
-    console.log(formatBounceSummary(summary, { dryRun, softLimit, softDays, ledger: join(stateDir, FEEDBACK_FILE), list: suppression.path }));
+    console.log(formatBounceSummary(summary, { dryRun, softLimit, softDays, ledger: join(stateDir, FEEDBACK_FILE), list: suppression.path, redis: mirror?.display }));
   } finally {
     // Everything opened is closed, the lock last, whatever failed: an open IMAP connection would keep the process alive.
     for (const close of closing) await close().catch((error: unknown) => warn(stateDir, `could not close cleanly: ${(error as Error).message}`));
@@ -152,7 +162,7 @@ function messageLine(outcome: MessageOutcome): string {
   return `  ${outcome.applied.some((i) => i.action === 'suppressed') ? '✔' : '·'} ${outcome.ref}: ${outcome.format}, ${what.join('; ') || 'nothing to apply'}`;
 }
 
-export function formatBounceSummary(s: BounceSummary, o: { dryRun: boolean; softLimit: number; softDays: number; ledger: string; list: string }): string {
+export function formatBounceSummary(s: BounceSummary, o: { dryRun: boolean; softLimit: number; softDays: number; ledger: string; list: string; redis?: string | undefined }): string {
   const would = o.dryRun ? 'would be ' : '';
   const lines = [
     '',
@@ -172,6 +182,6 @@ export function formatBounceSummary(s: BounceSummary, o: { dryRun: boolean; soft
   if (s.notApplied.length) lines.push('', 'Not applied, left in place (understood, but not proven to be about a recipient of this list):', ...s.notApplied.map((n) => `  ${n.ref}: ${n.reason}`));
   const left = [...s.unknown, ...s.skipped];
   if (left.length) lines.push('', 'Not understood, left in place (read them, or forward a sample to the maintainers):', ...left.map((u) => `  ${u.ref}: ${u.reason}`));
-  if (!o.dryRun) lines.push('', `Recorded in ${o.ledger}; suppression list ${o.list}.`);
+  if (!o.dryRun) lines.push('', `Recorded in ${o.ledger}; suppression list ${o.list}${o.redis ? ` and the shared one in Redis at ${o.redis}` : ''}.`);
   return lines.join('\n');
 }
