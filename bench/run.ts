@@ -18,11 +18,12 @@ const BENCHMARKS = {
   'big-list': async () => (await import('./benchmarks/big-list.ts')).bigListBench,
   deferrals: async () => (await import('./benchmarks/deferrals.ts')).deferralsBench,
   'deferrals-total': async () => (await import('./benchmarks/deferrals.ts')).deferralsTotalBench,
+  workers: async () => (await import('./benchmarks/workers.ts')).workersBench,
 } satisfies Record<string, () => Promise<(log: (line: string) => void) => Promise<BenchResult>>>;
 
 type Name = keyof typeof BENCHMARKS;
-/** Run only when named: they take many minutes (greylisting-length retry waits). */
-const ON_REQUEST: readonly Name[] = ['deferrals-total'];
+/** Run only when named: they take many minutes (greylisting-length retry waits; 9 runs of worker processes against Redis). */
+const ON_REQUEST: readonly Name[] = ['deferrals-total', 'workers'];
 const RESULTS = new URL('./results.json', import.meta.url);
 
 const log = (line: string) => process.stderr.write(`  … ${line}\n`);
