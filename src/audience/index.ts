@@ -6,7 +6,7 @@ export { EXAMPLE_HEADER } from './header.ts';
 export { listFileKind, type ListFileKind } from './list-file.ts';
 export { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus, type RowProblem, type SubscriberEvent, type ReadOptions } from './types.ts';
 export { makeUnsubscribeToken, unsubscribeUrl, verifyUnsubscribeToken } from './token.ts';
-export { loadSuppression, SUPPRESSION_FILE, type Suppression, type SuppressionProblem, type SuppressionReason } from './suppression.ts';
+export { loadSuppression, suppressionEntries, SUPPRESSION_FILE, type Suppression, type SuppressionProblem, type SuppressionReason } from './suppression.ts';
 export { HashIndex } from './hash-index.ts';
 export { bounceKind, HARD_BOUNCE_STATUS, HARD_BOUNCE_TEXT, type BounceKind } from './bounce-kind.ts';
 export {

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse as parseCsvLine } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { NewsletterError } from '../errors.ts';
@@ -238,4 +239,33 @@ function addressIn(field: string): { email?: string; problem?: string } {
 async function endsWithNewline(handle: FileHandle, size: number): Promise<boolean> {
   const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
   return buffer[0] === 0x0a;
+}
+
+/**
+ * Every entry of suppression.csv (address, reason, source), streamed: for copying the local list
+ * into the shared one in Redis (`send --queue`, `server --queue`, `bounces --queue`). A line that
+ * does not parse as a whole still gives its address (as loadSuppression keeps it suppressed), with
+ * the reason `unsubscribed`, the one that claims least.
+ */
+export async function* suppressionEntries(stateDir = '.newsletter'): AsyncGenerator<{ email: string; reason: SuppressionReason; source: string }> {
+  const path = join(stateDir, SUPPRESSION_FILE);
+  for await (const { line: raw, n } of stateFileLines(path)) {
+    const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (!line.trim() || (n === 1 && /^\s*"?email"?\s*(,|$)/i.test(line))) continue;
+    const { email } = readLine(line);
+    if (!email) continue;
+    const fields = parseFields(line);
+    const reason = SUPPRESSION_REASONS.find((r) => r === fields?.[1]) ?? 'unsubscribed';
+    yield { email, reason, source: `${path}:${n}${fields?.[2] ? ` (${fields[2]})` : ''}` };
+  }
+}
+
+/** All fields of one line, or undefined when its quoting is broken. csv-parse only for a quoted line (~60 µs a call; see firstField). */
+function parseFields(line: string): string[] | undefined {
+  if (!line.includes('"')) return line.split(',');
+  try {
+    return parseCsvLine(line, { relax_quotes: true })[0];
+  } catch {
+    return undefined;
+  }
 }

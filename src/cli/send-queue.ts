@@ -55,7 +55,8 @@ export async function enqueueToList(req: QueueRequest, built: BuiltIssue, label:
   row('added', `${summary.added} recipients in ${summary.batches} batches${summary.batchesEarlier ? ` (${summary.batchesEarlier} batches were already in: not added again)` : ''}`);
   row('in the campaign', String(summary.total));
   row('skipped', `${skipped}${skipped ? ` (${[t.suppressed && `${t.suppressed} suppressed`, t.byStatus && `${t.byStatus} unsubscribed/bounced/complained`, t.invalid && `${t.invalid} invalid`, t.duplicate && `${t.duplicate} duplicate`].filter(Boolean).join(', ')})` : ''}`);
-  if (summary.suppressionPulled) row('suppression', `${summary.suppressionPulled} addresses from Redis added to the local suppression list`);
+  if (summary.suppressionPulled || summary.suppressionPushed)
+    row('suppression', `shared with Redis: ${summary.suppressionPushed} local addresses added there, ${summary.suppressionPulled} from there added to the local list`);
   console.log(`  next: run \`newsletter worker --queue ${queue.display}\` on each sending machine; follow with \`newsletter status --queue ${queue.display}\``);
   return EXIT.OK;
 }

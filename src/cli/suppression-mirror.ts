@@ -28,7 +28,7 @@ export const QUEUE_HELP =
   'Also write every address this command suppresses to the suppression list shared in Redis (redis://[:PASSWORD@]HOST:PORT/DB, rediss:// for TLS), the one `newsletter worker`s check before each batch; written there first, then to suppression.csv.';
 
 /** Parse the URL and connect (a bad URL or an unreachable Redis is an error here, before anything else is opened). */
-export async function openSuppressionMirror(queue: string, role: string): Promise<OpenedMirror> {
+export async function openSuppressionMirror(queue: string, role: string, stateDir: string): Promise<OpenedMirror> {
   // Loaded only with --queue: the Redis client is not needed otherwise.
   const { parseQueueUrl, connectRedis, persistenceWarnings, RedisSuppression, mirroredSuppression } = await import('../redis/index.ts');
   const url = parseQueueUrl(queue);
@@ -36,6 +36,10 @@ export async function openSuppressionMirror(queue: string, role: string): Promis
   try {
     const redis = new RedisSuppression(connection);
     const warnings = await persistenceWarnings(connection, url.display);
+    // This machine's list into the shared one first: the ledger skips an address it finds suppressed
+    // locally, which would otherwise never reach the workers.
+    const { suppressionEntries } = await import('../audience/index.ts');
+    await redis.addMany(suppressionEntries(stateDir));
     const size = await redis.size();
     return {
       redis,

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { listFileKind, loadSuppression, readSubscribers, type RowProblem, type Subscriber, type Suppression, type SuppressionReason } from '../audience/index.ts';
+import { listFileKind, loadSuppression, readSubscribers, suppressionEntries, type RowProblem, type Subscriber, type Suppression, type SuppressionReason } from '../audience/index.ts';
 import { requireSecret, type SendEnv } from '../config/index.ts';
 import { NewsletterError } from '../errors.ts';
 import { prepareIssue } from '../mail/index.ts';
-import { BULL_PREFIX, bullQueueName, campaignKeys, connectRedis, persistenceWarnings, SUPPRESSED_KEY, type QueueUrl } from '../redis/index.ts';
+import { BULL_PREFIX, bullQueueName, campaignKeys, connectRedis, persistenceWarnings, RedisSuppression, SUPPRESSED_KEY, type QueueUrl } from '../redis/index.ts';
 import { emptyTally, sendable, type BuiltForSend, type ListTally } from '../send/index.ts';
 import { campaignIdFor, conflict, createCampaign, readCampaign, snapshotHash, snapshotOf, type CampaignMeta } from './campaign.ts';
 import { queueRecipients } from './state.ts';
@@ -56,6 +56,8 @@ export interface EnqueueSummary {
   total: number;
   /** Addresses from the shared suppression list in Redis copied into the local suppression.csv. */
   suppressionPulled: number;
+  /** Addresses from the local suppression.csv added to the shared list in Redis. */
+  suppressionPushed: number;
   durationMs: number;
 }
 
@@ -102,9 +104,11 @@ export async function enqueueCampaign(opts: EnqueueOptions): Promise<EnqueueSumm
     if (!created) refuseConflicts(existing, meta);
     suppression = await loadSuppression(opts.stateDir);
     const suppressionPulled = await pullSuppression(redis, suppression);
+    // Both ways: what this machine suppressed reaches the workers and the other machines' endpoints.
+    const suppressionPushed = await new RedisSuppression(redis).addMany(suppressionEntries(opts.stateDir));
     const added = await addBatches(redis, queue, existing, opts, suppression);
     await redis.hset(campaignKeys(id).meta, 'enqueued', '1');
-    return { campaign: id, created, ...added, total: Number(await redis.hget(campaignKeys(id).meta, 'total')), suppressionPulled, durationMs: Date.now() - started };
+    return { campaign: id, created, ...added, total: Number(await redis.hget(campaignKeys(id).meta, 'total')), suppressionPulled, suppressionPushed, durationMs: Date.now() - started };
   } finally {
     await suppression?.close().catch(() => {});
     await queue.close().catch(() => {});

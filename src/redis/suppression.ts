@@ -5,6 +5,12 @@ import { SUPPRESSED_KEY } from './keys.ts';
 
 const keyOf = (email: string) => email.trim().toLowerCase();
 
+export interface SuppressionEntryInput {
+  email: string;
+  reason: SuppressionReason;
+  source: string;
+}
+
 /** One suppression entry as stored in Redis (the same columns as suppression.csv). */
 export interface SuppressedEntry {
   reason: SuppressionReason;
@@ -34,7 +40,7 @@ export class RedisSuppression {
   }
 
   /** Add many at once (enqueue copies the local suppression.csv): pipelined, the first reason kept. Returns how many were new. */
-  async addMany(entries: Iterable<{ email: string; reason: SuppressionReason; source: string }>): Promise<number> {
+  async addMany(entries: Iterable<SuppressionEntryInput> | AsyncIterable<SuppressionEntryInput>): Promise<number> {
     let added = 0;
     let pipe = this.redis.pipeline();
     let n = 0;
@@ -48,7 +54,7 @@ export class RedisSuppression {
       pipe = this.redis.pipeline();
       n = 0;
     };
-    for (const e of entries) {
+    for await (const e of entries) {
       pipe.hsetnx(SUPPRESSED_KEY, keyOf(e.email), JSON.stringify({ reason: e.reason, source: e.source, at } satisfies SuppressedEntry));
       if (++n === 1000) await run();
     }

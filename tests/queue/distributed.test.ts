@@ -12,6 +12,7 @@ import { startRedis, SKIP_REDIS, type RedisServer } from '../helpers/redis.ts';
 import { startSinkProcess, type SinkProcess } from '../helpers/sink-process.ts';
 import { startSmtpTestServer } from '../helpers/smtp-test-server.ts';
 import { SUPPRESSED_KEY } from '../../src/redis/index.ts';
+import { stateWithSuppression } from '../send/helpers.ts';
 import { campaignCounts, CONTENT, deliveryReport, enqueue, project, queueEnv, startWorker, waitFor } from './helpers.ts';
 
 describe.skipIf(SKIP_REDIS)('send --queue and newsletter worker', () => {
@@ -162,6 +163,20 @@ describe.skipIf(SKIP_REDIS)('send --queue and newsletter worker', () => {
     const changedIssue = await runCli(['send', issue, '--to', p.list, '--queue', url, '--content', content, '--state', p.state], { cwd: p.dir, env: queueEnv(undefined) });
     expect(changedIssue.code).toBe(1);
     expect(changedIssue.stderr).toMatch(/the issue or the sender settings changed/);
+  });
+
+  it('the enqueue shares the suppression list both ways: local suppression.csv into Redis, Redis into the local file', async () => {
+    const url = dbUrl();
+    const p = await project(5);
+    const state = await stateWithSuppression(p.dir);
+    const redisClient = new Redis(url);
+    await redisClient.hset(SUPPRESSED_KEY, 'user2@example.com', JSON.stringify({ reason: 'complained', source: 'server on another machine', at: new Date().toISOString() }));
+    const r = await enqueue({ ...p, state }, url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/added\s+4 recipients/);
+    expect(JSON.parse((await redisClient.hget(SUPPRESSED_KEY, 'suppressed@example.com'))!)).toMatchObject({ reason: 'unsubscribed' });
+    expect(await readFile(join(state, 'suppression.csv'), 'utf8')).toMatch(/user2@example\.com,complained,redis: server on another machine/);
+    redisClient.disconnect();
   });
 
   it('a worker with another UNSUBSCRIBE_SECRET is refused before it sends anything', async () => {

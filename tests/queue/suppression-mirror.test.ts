@@ -194,6 +194,14 @@ describe.skipIf(SKIP_REDIS)('newsletter bounces --queue', () => {
     expect(await csvLines(state)).toEqual([expect.stringMatching(/^nobody@example\.org,bounced,/i)]);
   });
 
+  it('copies the local suppression.csv into Redis first: an address the ledger finds suppressed locally still reaches the workers', async () => {
+    const { state, bounces } = await setup();
+    await writeFile(join(state, 'suppression.csv'), 'email,reason,source,added_at\nlocal-only@example.org,complained,webhook,2026-01-01T00:00:00.000Z\n');
+    const result = await bounces(redis.url);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await inRedis('local-only@example.org')).toMatchObject({ reason: 'complained' });
+  });
+
   it.each([
     ['a URL that is not redis://', () => 'http://127.0.0.1:6379/0', 1, /--queue must be a redis:\/\/ or rediss:\/\/ URL/],
     ['a Redis nobody answers on', async () => `redis://127.0.0.1:${await freePort()}/0`, 3, /Cannot use the Redis queue at redis:\/\/127\.0\.0\.1:\d+\/0/],

@@ -84,7 +84,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
     const local = await loadSuppression(stateDir, { onProblem: (p) => warn(p.where, p.reason) });
     closing.unshift(() => local.close());
     // With --queue, before the mailbox is opened: a bad URL or an unreachable Redis reads nothing.
-    const mirror = values.queue === undefined ? undefined : await openSuppressionMirror(values.queue, 'bounces');
+    const mirror = values.queue === undefined ? undefined : await openSuppressionMirror(values.queue, 'bounces', stateDir);
     if (mirror) closing.unshift(() => mirror.close());
     for (const warning of mirror?.warnings ?? []) warn('--queue', warning);
     // Every suppression the ledger applies (hard, complaint, soft limit, the repair below) goes to Redis first.

@@ -64,7 +64,7 @@ export async function runAs(named: typeof spec, argv: string[]): Promise<ExitCod
   const webhooks = settings.webhooks();
 
   // Before listening: a bad URL or an unreachable Redis stops here.
-  const mirror = values.queue === undefined ? undefined : await openSuppressionMirror(values.queue, 'server');
+  const mirror = values.queue === undefined ? undefined : await openSuppressionMirror(values.queue, 'server', stateDir);
   const { startUnsubscribeServer } = await import('../../unsubscribe/index.ts');
   const server = await startUnsubscribeServer({ port, host: values.host, stateDir, secret, listId: config.listId, listName: config.name, onEvent: log, webhooks, feedbackRules: { softLimit, softDays }, mirror }).catch(async (error: unknown) => {
     await mirror?.close();
