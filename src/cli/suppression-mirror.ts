@@ -1,6 +1,6 @@
 // `--queue URL` for the commands that suppress addresses (server, bounces): the shared suppression
 // list in Redis that every worker checks before each batch, connected here at the CLI edge.
-import type { Suppression } from '../audience/index.ts';
+import { suppressionEntries, type Suppression } from '../audience/index.ts';
 import type { RedisSuppression } from '../redis/index.ts';
 
 /**
@@ -38,7 +38,6 @@ export async function openSuppressionMirror(queue: string, role: string, stateDi
     const warnings = await persistenceWarnings(connection, url.display);
     // This machine's list into the shared one first: the ledger skips an address it finds suppressed
     // locally, which would otherwise never reach the workers.
-    const { suppressionEntries } = await import('../audience/index.ts');
     await redis.addMany(suppressionEntries(stateDir));
     const size = await redis.size();
     return {

@@ -148,7 +148,8 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
       });
       bull.on('error', () => {});
       const watch = watchCampaign(redis, meta, feed, heartbeat);
-      const progress = () => opts.onProgress?.(progressOf(stats, meta.total, started));
+      // This worker's share only: no total (the campaign's progress is `newsletter status`).
+      const progress = () => opts.onProgress?.(progressOf(stats, started));
       stop = await deliver({
         prepared,
         transport,
@@ -180,7 +181,8 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
   tally.suppressed = feed.counts.suppressed;
   return {
     mode: 'send',
-    issue: issueNamed(meta.snapshot.built),
+    // The issue file is a path on the machine that enqueued it, not here.
+    issue: issueNamed({ props: meta.snapshot.built.props }),
     list: `campaign ${meta.id} (${opts.queue.display})`,
     tally,
     stats,
@@ -262,10 +264,10 @@ class Heartbeat {
   }
 }
 
-function progressOf(stats: DeliveryStats, total: number, started: number): Progress {
+function progressOf(stats: DeliveryStats, started: number): Progress {
   return {
     done: stats.sent + stats.failedPermanent + stats.failedTransient + stats.skippedInvalid,
-    total,
+    total: undefined,
     sent: stats.sent,
     failed: stats.failedPermanent + stats.failedTransient,
     skipped: stats.skippedInvalid,

@@ -65,7 +65,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
       signal: ctrlC.stopping,
       forceSignal: ctrlC.forcing,
       onProgress: progress.update,
-      onCampaign: (meta) => console.error(`Worker: sending campaign ${meta.id} (${issueLabel(issueNamed(meta.snapshot.built))}) from ${queue.display} via ${smtp.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}`),
+      onCampaign: (meta) => console.error(`Worker: sending campaign ${meta.id} (${issueLabel(issueNamed({ props: meta.snapshot.built.props }))}, enqueued ${meta.created}) from ${queue.display} via ${smtp.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}`),
       onIdle: () => undefined,
     });
     progress.end();
