@@ -66,7 +66,7 @@ export const EXIT_REASONS = {
   lockHeld: { code: 'ESEND', exit: EXIT.INVALID, meaning: 'Another send of this issue to this list holds the send lock, or may (an unreadable lock, an unfinished takeover): refused, nothing sent.' },
   journalWriteFailed: { code: 'ESEND', exit: EXIT.STOPPED, meaning: 'The send journal could not be written mid-run (disk full, permissions): the run stopped, resumable.' },
   testSendStopped: { code: 'ESEND', exit: EXIT.STOPPED, meaning: 'The `--test` message was refused for a reason that would stop a real send too: the login, the sender, or the server cannot be reached.' },
-  noJournals: { code: 'ESTATE', exit: EXIT.INVALID, meaning: 'No send journals in the state folder: `newsletter bounces` matches reports to whom `send` mailed from it, so nothing was read.' },
+  noJournals: { code: 'ESTATE', exit: EXIT.INVALID, meaning: 'No send journals in the state folder (nor, with --queue, campaigns in Redis): `newsletter bounces` matches reports to whom `send` mailed, so nothing was read.' },
   bouncesLocked: { code: 'ESTATE', exit: EXIT.INVALID, meaning: 'Another `newsletter bounces` is reading into the same state folder: refused, nothing read.' },
   campaignConflict: { code: 'EQUEUE', exit: EXIT.INVALID, meaning: 'The campaign in Redis does not match this command: the issue, the list or the secrets changed since it was enqueued, or it was cancelled. Refused, nothing sent.' },
   stoppedWaitingForList: { code: 'ESUBSCRIBERS', exit: EXIT.STOPPED, meaning: 'Stopped while waiting for a program to write the list to a named pipe: nothing sent.' },

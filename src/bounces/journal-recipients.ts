@@ -3,18 +3,22 @@ import { open } from 'node:fs/promises';
 import { AddressIndex, issueTagText, returnPathTokens, verifyReturnPathToken } from '../audience/index.ts';
 import { messageIds } from '../mail/index.ts';
 import { journalNameParts, listJournals, scanJournal, type JournalRecord } from '../send/index.ts';
+import { eachCampaignAddress, storedCampaigns, type CampaignStore } from './campaign-recipients.ts';
 
-/** A recipient found in a send journal: who, and for which issue. */
+/** A recipient found in a send journal or a campaign in Redis: who, and for which issue. */
 export interface JournalRecipient {
   email: string;
   slug: string;
 }
 
-interface JournalFile {
-  path: string;
+/** A record of whom one send mailed for one issue: a journal file, or a campaign's state hash in Redis. */
+interface MailedSource {
+  kind: 'journal' | 'campaign';
   slug: string;
   /** What the return-path tokens of its issue start with (issueTagText). */
   tag: string;
+  /** Each address it mailed, once, read afresh (nothing is held between tables). */
+  each(visit: (email: string) => void): Promise<void>;
 }
 
 /** One issue's recipients: token → 1-based index into `emails` (a compact hash index, not a Map of strings). */
@@ -33,11 +37,13 @@ interface MessageIdTable {
 
 /** Issues whose token tables are kept at once: bounces cluster around the latest issue or two. */
 const TABLES_KEPT = 2;
-/** issuesOf's value for an address mailed by journals of more than one issue. */
+/** issuesOf's value for an address mailed by journals or campaigns of more than one issue. */
 const SEVERAL = 0xffffffff;
 
 /**
- * Who was mailed, read from the send journals in the state folder. A
+ * Who was mailed, read from the send journals in the state folder and, with a
+ * campaign store (`bounces --queue`), from the state hash of each campaign sent
+ * through Redis, where queue mode keeps what the journal would. A
  * return-path token is matched by recomputing the tokens of the issue it is
  * tagged with (the address is not in the token, see audience/return-path.ts),
  * then verified in constant time; the tables are compact (about 80 MB for a
@@ -46,7 +52,7 @@ const SEVERAL = 0xffffffff;
  * address can be matched by our Message-ID (byMessageId).
  */
 export class JournalRecipients {
-  #files: Promise<JournalFile[]> | undefined;
+  #sources: Promise<MailedSource[]> | undefined;
   readonly #tables = new Map<string, Promise<TokenTable>>();
   #mailed: Promise<{ index: AddressIndex; slugs: string[] }> | undefined;
   #byMessageId: Promise<MessageIdTable> | undefined;
@@ -56,18 +62,26 @@ export class JournalRecipients {
     private readonly listId: string,
     private readonly secret: string,
     private readonly onProblem: (where: string, why: string) => void = () => {},
+    private readonly campaigns?: CampaignStore | undefined,
   ) {}
 
-  /** How many send journals the state folder holds (none: nothing can be matched). */
-  async journalCount(): Promise<number> {
-    return (await this.#journals()).length;
+  /** How many send journals the state folder holds and campaigns the store (none of either: nothing can be matched). */
+  async sourceCounts(): Promise<{ journals: number; campaigns: number }> {
+    const sources = await this.#mailedSources();
+    const journals = sources.filter((source) => source.kind === 'journal').length;
+    return { journals, campaigns: sources.length - journals };
+  }
+
+  /** Where recipients are looked up, for the reasons a report is not applied. */
+  get describe(): string {
+    return this.campaigns ? `this state folder's send journals or the campaigns in Redis at ${this.campaigns.display}` : "this state folder's send journals";
   }
 
   /** The recipient a return-path token was made for, or undefined (a forged token, an issue whose journal is gone, a --test copy). */
   async byToken(token: string): Promise<JournalRecipient | undefined> {
     const tag = token.slice(0, 4);
-    // A tag no journal has (forged, or another state folder) costs nothing and evicts no table.
-    if (!(await this.#journals()).some((file) => file.tag === tag)) return undefined;
+    // A tag no journal or campaign has (forged, or another state folder) costs nothing and evicts no table.
+    if (!(await this.#mailedSources()).some((source) => source.tag === tag)) return undefined;
     const table = await this.#tableFor(tag);
     const i = table.tokens.get(token.toLowerCase());
     if (!i) return undefined;
@@ -100,21 +114,31 @@ export class JournalRecipients {
 
   async #messageIdIndex(): Promise<MessageIdTable> {
     const table: MessageIdTable = { index: new AddressIndex(1024), emails: [], slugs: [] };
-    for (const file of await this.#journals()) {
+    for (const source of await this.#mailedSources()) {
       // The hex part of messageIds(slug, n, domain)(email) does not depend on n or the domain.
-      const idOf = messageIds(file.slug, 0, 'x');
-      await eachAddress(file.path, (email) => {
+      const idOf = messageIds(source.slug, 0, 'x');
+      await source.each((email) => {
         table.emails.push(email);
-        table.slugs.push(file.slug);
+        table.slugs.push(source.slug);
         table.index.add(idOf(email).slice(1, 33), table.emails.length);
       });
     }
     return table;
   }
 
-  #journals(): Promise<JournalFile[]> {
-    this.#files ??= journalFiles(this.stateDir, this.listId, this.onProblem);
-    return this.#files;
+  #mailedSources(): Promise<MailedSource[]> {
+    this.#sources ??= this.#listSources();
+    return this.#sources;
+  }
+
+  async #listSources(): Promise<MailedSource[]> {
+    const sources = await journalSources(this.stateDir, this.listId, this.onProblem);
+    const store = this.campaigns;
+    if (!store) return sources;
+    for (const campaign of await storedCampaigns(store, this.onProblem)) {
+      sources.push({ kind: 'campaign', slug: campaign.slug, tag: issueTagText(this.listId, campaign.slug), each: (visit) => eachCampaignAddress(store, campaign, visit) });
+    }
+    return sources;
   }
 
   #tableFor(tag: string): Promise<TokenTable> {
@@ -132,12 +156,12 @@ export class JournalRecipients {
 
   async #tokensFor(tag: string): Promise<TokenTable> {
     const table: TokenTable = { tokens: new AddressIndex(1024), emails: [], slugs: [] };
-    for (const file of await this.#journals()) {
-      if (file.tag !== tag) continue;
-      const tokenOf = returnPathTokens(this.listId, file.slug, this.secret);
-      await eachAddress(file.path, (email) => {
+    for (const source of await this.#mailedSources()) {
+      if (source.tag !== tag) continue;
+      const tokenOf = returnPathTokens(this.listId, source.slug, this.secret);
+      await source.each((email) => {
         table.emails.push(email);
-        table.slugs.push(file.slug);
+        table.slugs.push(source.slug);
         table.tokens.add(tokenOf(email), table.emails.length);
       });
     }
@@ -147,14 +171,14 @@ export class JournalRecipients {
   async #mailedIndex(): Promise<{ index: AddressIndex; slugs: string[] }> {
     const index = new AddressIndex(1024);
     const slugs: string[] = [];
-    for (const file of await this.#journals()) {
-      slugs.push(file.slug);
+    for (const source of await this.#mailedSources()) {
+      slugs.push(source.slug);
       const n = slugs.length;
-      await eachAddress(file.path, (email) => {
+      await source.each((email) => {
         const key = email.toLowerCase();
         const v = index.get(key);
         if (!v) index.add(key, n);
-        else if (v !== SEVERAL && slugs[v - 1] !== file.slug) index.set(key, SEVERAL);
+        else if (v !== SEVERAL && slugs[v - 1] !== source.slug) index.set(key, SEVERAL);
       });
     }
     return { index, slugs };
@@ -162,11 +186,11 @@ export class JournalRecipients {
 }
 
 /** The journals with the issue each was written for: its first line's run record, else its file name. */
-async function journalFiles(stateDir: string, listId: string, onProblem: (where: string, why: string) => void): Promise<JournalFile[]> {
-  const files: JournalFile[] = [];
+async function journalSources(stateDir: string, listId: string, onProblem: (where: string, why: string) => void): Promise<MailedSource[]> {
+  const files: MailedSource[] = [];
   for (const path of await listJournals(stateDir, onProblem)) {
     const slug = (await firstRunIssue(path)) ?? journalNameParts(path)?.slug;
-    if (slug) files.push({ path, slug, tag: issueTagText(listId, slug) });
+    if (slug) files.push({ kind: 'journal', slug, tag: issueTagText(listId, slug), each: (visit) => eachAddress(path, visit) });
     else onProblem(path, 'no run record and not a journal file name: not read');
   }
   return files;

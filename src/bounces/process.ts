@@ -121,7 +121,8 @@ const APPLIES: ReadonlySet<FeedbackKind> = new Set(['hard', 'soft', 'complaint']
 
 const NO_TOKEN =
   'no return-path token: with BOUNCE_ADDRESS set, only a report that comes back to a signed return path is applied (anyone can write a report naming anyone)';
-const STALE_TOKEN = 'its return-path token matches no recipient in the send journals (forged, a --test copy, or another --state folder): left in place';
+/** Where the recipients were looked up: the state folder's journals, and with --queue the campaigns in Redis. */
+const staleToken = (where: string) => `its return-path token matches no recipient in ${where} (forged, a --test copy, or another --state folder or --queue): left in place`;
 
 /**
  * Who the report is about, and what it says of them. With BOUNCE_ADDRESS, the
@@ -138,7 +139,7 @@ async function itemsOf(report: ClassifiedMessage, options: ProcessOptions): Prom
   const issue = byToken?.slug ?? (signed ? undefined : issueOfMessageId(report.original?.messageId));
   if (report.kind === 'auto-reply') return { items: [{ kind: 'auto-reply', email: byToken?.email, issue, detail: report.format }] };
   const items = report.kind === 'complaint' ? [complaintItem(report)] : report.recipients.map(failureItem);
-  if (token && !byToken) return { items: [], notApplied: STALE_TOKEN };
+  if (token && !byToken) return { items: [], notApplied: staleToken(options.recipients.describe) };
   // Nothing to apply (delays, sender refusals): recorded for stats, naming someone only as far as it is proven.
   if (!items.some((item) => APPLIES.has(item.kind))) return { items: items.map((item) => ({ ...item, email: byToken?.email ?? (signed ? undefined : item.email), issue })) };
   if (signed && !byToken) return { items: [], notApplied: NO_TOKEN };
@@ -170,7 +171,7 @@ async function unsignedRecipient(report: ClassifiedMessage, items: FeedbackItem[
   if (one && ours && ours.email.toLowerCase() !== one.email) return { why: `it names ${one.email}, but the message it returns was made for another recipient` };
   if (one) return one;
   if (ours) return { email: ours.email, slug: ours.slug };
-  return { why: named.length ? `${named[0]} was never mailed from this state folder's journals` : 'it names no recipient (a redacted report) and quotes none of our Message-IDs' };
+  return { why: named.length ? `${named[0]} was never mailed according to ${options.recipients.describe}` : 'it names no recipient (a redacted report) and quotes none of our Message-IDs' };
 }
 
 /** What a failed recipient means for the subscriber (see audience/bounce-kind.ts). */

@@ -54,7 +54,7 @@ describe('newsletter bounces, refused before reading', () => {
     expect(result.stderr).toMatch(/cur\/|new\//);
   });
 
-  it('a state folder without send journals: nothing is read, the mailbox is untouched, the fix names --state', async () => {
+  it('a state folder without send journals: nothing is read, the mailbox is untouched, the fix names --state and, for a queue campaign, --queue', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'inbox'));
     await writeFile(join(dir, 'inbox', 'a.eml'), await readFile(join(FIXTURES, 'bounces', 'postfix-real-dsn.eml')));
@@ -62,6 +62,7 @@ describe('newsletter bounces, refused before reading', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/No send journals in .*state/);
     expect(result.stderr).toMatch(/--state DIR/);
+    expect(result.stderr).toMatch(/send --queue URL`, pass the same --queue URL/);
     expect(await readdir(join(dir, 'inbox'))).toEqual(['a.eml']);
   });
 

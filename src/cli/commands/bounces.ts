@@ -1,12 +1,14 @@
 import { join, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
 import { loadSuppression, openFeedback, DEFAULT_FEEDBACK_RULES, FEEDBACK_FILE, type FeedbackKind } from '../../audience/index.ts';
 import { loadConfig } from '../../content/index.ts';
 import { loadSettings, type ImapConfig } from '../../config/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
+import { ensureStateDir } from '../../output/index.ts';
 import { acquireLock, type LockUse } from '../../send/index.ts';
 import type { BounceSource, BounceSummary, MessageOutcome } from '../../bounces/index.ts';
 import { intFlag, parseCommandArgs, type CommandSpec } from '../command.ts';
-import { openSuppressionMirror, QUEUE_HELP } from '../suppression-mirror.ts';
+import { MIRROR_TIMEOUT_MS, openSuppressionMirror, QUEUE_HELP } from '../suppression-mirror.ts';
 
 export const spec = {
   name: 'bounces',
@@ -41,7 +43,7 @@ export const spec = {
     '--soft-days D': `…within this many days (default: ${DEFAULT_FEEDBACK_RULES.softDays}).`,
     '--state DIR': 'State folder with the send journals, suppression.csv and feedback.jsonl, the same one `newsletter send` uses (default: .newsletter).',
     '--content DIR': 'Folder with newsletter.yml, for the listId return-path tokens are made with (default: content).',
-    '--queue URL': `${QUEUE_HELP} If Redis cannot be written, the run stops and that message stays unprocessed for the next run.`,
+    '--queue URL': `${QUEUE_HELP} Reports are also matched to the recipients of the campaigns sent through that Redis (\`send --queue\` keeps no local journal). If Redis cannot be written, the run stops and that message stays unprocessed for the next run.`,
     '--quiet': 'Only the summary, not one line per message.',
   },
   ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESTATE', 'EOUTPUT', 'EQUEUE'], reasons: ['stateSymlink', 'bouncesLocked', 'noJournals'] },
@@ -74,13 +76,20 @@ export async function run(argv: string[]): Promise<ExitCode> {
 
   const { processBounces, JournalRecipients } = await import('../../bounces/index.ts');
   const warn = (where: string, why: string) => console.error(`⚠ ${where}: ${why}`);
-  const recipients = new JournalRecipients(stateDir, config.listId, secret, warn);
-  // Reports are matched to whom `send` mailed from this folder: without its journals nothing can be, so nothing is read.
-  if ((await recipients.journalCount()) === 0) throw noJournals(stateDir);
-  // One reader at a time: two would both count the same soft bounce.
-  const lock = await acquireLock(join(stateDir, 'bounces.lock'), BOUNCES_LOCK);
-  const closing: (() => Promise<void>)[] = [() => lock.release()];
+  // With --queue the campaigns sent through Redis are read too: queue mode writes no local journal.
+  const campaigns = values.queue === undefined ? undefined : await openCampaignStore(values.queue);
+  const closing: (() => Promise<void>)[] = campaigns ? [campaigns.close] : [];
   try {
+    const recipients = new JournalRecipients(stateDir, config.listId, secret, warn, campaigns);
+    // Reports are matched to whom `send` mailed (its journals, or the campaigns in Redis): without either nothing can be, so nothing is read.
+    const found = await recipients.sourceCounts();
+    if (found.journals + found.campaigns === 0) throw noJournals(stateDir, campaigns?.display);
+    // A machine that only reads bounces for a queue campaign may have no state folder yet: the lock, ledger and list go there.
+    if (found.journals === 0) await ensureStateDir(stateDir);
+    // One reader at a time: two would both count the same soft bounce.
+    const lock = await acquireLock(join(stateDir, 'bounces.lock'), BOUNCES_LOCK);
+    // Pushed, so it is still released last.
+    closing.push(() => lock.release());
     const local = await loadSuppression(stateDir, { onProblem: (p) => warn(p.where, p.reason) });
     closing.unshift(() => local.close());
     // With --queue, before the mailbox is opened: a bad URL or an unreachable Redis reads nothing.
@@ -104,12 +113,28 @@ export async function run(argv: string[]): Promise<ExitCode> {
   return EXIT.OK;
 }
 
-function noJournals(stateDir: string): NewsletterError {
-  return new NewsletterError('ESTATE', `No send journals in ${stateDir}: bounces are matched to the recipients \`newsletter send\` mailed from the state folder, so nothing was read`, {
-    where: stateDir,
-    fix: 'Pass --state DIR, the folder `newsletter send` used (default .newsletter in the folder you sent from), and run again; the mailbox is untouched.',
+function noJournals(stateDir: string, redis: string | undefined): NewsletterError {
+  const where = redis ? `No send journals in ${stateDir} and no campaigns in Redis at ${redis}` : `No send journals in ${stateDir}`;
+  return new NewsletterError('ESTATE', `${where}: bounces are matched to the recipients \`newsletter send\` mailed, so nothing was read`, {
+    where: redis ? `${stateDir}, --queue` : stateDir,
+    fix: redis
+      ? 'Pass --state DIR, the folder `newsletter send` used, or --queue with the Redis URL (and database) the campaign was enqueued in with `newsletter send --queue`, and run again; the mailbox is untouched.'
+      : 'Pass --state DIR, the folder `newsletter send` used (default .newsletter in the folder you sent from), or, for a campaign sent with `newsletter send --queue URL`, pass the same --queue URL; then run again. The mailbox is untouched.',
     reason: 'noJournals',
   });
+}
+
+/** The Redis of --queue, read for the campaigns' recipients (the suppression mirror has its own connection, opened later under the lock). */
+async function openCampaignStore(queue: string): Promise<{ redis: Redis; display: string; close: () => Promise<void> }> {
+  const { parseQueueUrl, connectRedis } = await import('../../redis/index.ts');
+  const url = parseQueueUrl(queue);
+  // A bounded wait: a Redis that stops answering mid-scan fails the run instead of hanging it.
+  const redis = await connectRedis(url, { name: `newsletter-bounces-read-${process.pid}`, commandTimeout: MIRROR_TIMEOUT_MS });
+  const close = async () => {
+    if (redis.status === 'ready') await redis.quit().then(() => undefined, () => redis.disconnect());
+    else redis.disconnect();
+  };
+  return { redis, display: url.display, close };
 }
 
 /** The send's kind of lock (see send/lock.ts), one per state folder: two readers would both count the same soft bounce. */
