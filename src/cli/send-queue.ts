@@ -1,10 +1,10 @@
 import { formatRowProblem, type RowProblem } from '../audience/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../errors.ts';
 import { enqueueCampaign } from '../queue/index.ts';
-import { parseQueueUrl } from '../redis/index.ts';
+import { hiddenPasswordNote, parseQueueUrl } from '../redis/index.ts';
 import type { BuiltIssue } from '../render/index.ts';
 import type { SendEnv } from '../config/index.ts';
-import { intFlag } from './command.ts';
+import { intFlag, shellQuote } from './command.ts';
 
 /** The flags of a local send that mean nothing for an enqueue (workers decide them, or they need the whole list at once). */
 const LOCAL_ONLY = ['dry-run', 'test', 'limit', 'retry-failed', 'strict', 'concurrency', 'retry-schedule'] as const;
@@ -57,6 +57,7 @@ export async function enqueueToList(req: QueueRequest, built: BuiltIssue, label:
   row('skipped', `${skipped}${skipped ? ` (${[t.suppressed && `${t.suppressed} suppressed`, t.byStatus && `${t.byStatus} unsubscribed/bounced/complained`, t.invalid && `${t.invalid} invalid`, t.duplicate && `${t.duplicate} duplicate`].filter(Boolean).join(', ')})` : ''}`);
   if (summary.suppressionPulled || summary.suppressionPushed)
     row('suppression', `shared with Redis: ${summary.suppressionPushed} local addresses added there, ${summary.suppressionPulled} from there added to the local list`);
-  console.log(`  next: run \`newsletter worker --queue ${queue.display}\` on each sending machine; follow with \`newsletter status --queue ${queue.display}\``);
+  const url = shellQuote(queue.display);
+  console.log(`  next: run \`newsletter worker --queue ${url}\` on each sending machine; follow with \`newsletter status --queue ${url}\`${hiddenPasswordNote(queue.hasPassword)}`);
   return EXIT.OK;
 }

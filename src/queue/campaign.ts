@@ -1,4 +1,4 @@
-import { createHash, createHmac, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { SendEnv, SenderSettings } from '../config/index.ts';
@@ -6,7 +6,7 @@ import type { NewsletterProps } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
 import { prepareIssue, type PreparedIssue } from '../mail/index.ts';
 import { CAMPAIGNS_KEY, campaignKeys } from '../redis/index.ts';
-import { journalPath, type BuiltForSend } from '../send/index.ts';
+import type { BuiltForSend } from '../send/index.ts';
 
 /**
  * Everything a worker needs to make each message, stored once in Redis at enqueue: the rendered
@@ -18,7 +18,10 @@ import { journalPath, type BuiltForSend } from '../send/index.ts';
 export interface CampaignSnapshot {
   built: { props: NewsletterProps; html: string; text: string; file?: string | undefined };
   sender: SenderSettings;
-  /** HMAC of a fixed text with UNSUBSCRIBE_SECRET: a worker with another secret would sign links the endpoint refuses. */
+  /**
+   * `scrypt$N$SALT$HASH` of UNSUBSCRIBE_SECRET (secretCheckOf): a worker with another secret would
+   * sign links the endpoint refuses. Salted and slow, since anyone who can read Redis can test guesses against it.
+   */
   secretCheck: string;
   /** The DKIM domain, selector and public-key fingerprint, or null when the enqueuer signs nothing. */
   dkim: { domain: string; selector: string; keyCheck: string } | null;
@@ -47,15 +50,43 @@ export interface CampaignMeta {
   snapshot: CampaignSnapshot;
 }
 
-const SECRET_CHECK_TEXT = 'newsletter campaign: same UNSUBSCRIBE_SECRET';
-
-/** The campaign of an issue and a list: the local journal's name, so one list and issue are one campaign whichever way they are sent. */
+/**
+ * The campaign of an issue and a list: the issue's slug and the list file's name. Not its folder: the
+ * same enqueue run again from another folder or machine (a moved checkout, a copy of the list) must
+ * find the same campaign, or everyone would be mailed twice. Two different lists with the same file
+ * name for one issue meet as one campaign, whose stored list hash refuses the second (safe, and the
+ * message says to rename one).
+ */
 export function campaignIdFor(slug: string, listPath: string): string {
-  return basename(journalPath('.', slug, listPath)).replace(/\.journal\.jsonl$/, '');
+  const name = basename(listPath).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40) || 'list';
+  return `${slug}--${name}`;
 }
 
+/**
+ * scrypt's cost (RFC 7914): N = 2^14 with r = 8 takes 16 MiB and some tens of ms, once per enqueue
+ * and once per worker per campaign, and the same for each guess of the secret, offline too. A stored
+ * N above the maximum is refused rather than computed: Redis's content is not trusted to size our memory.
+ */
+const SCRYPT = { N: 2 ** 14, r: 8, p: 1, maxN: 2 ** 17, saltBytes: 16, hashBytes: 32 } as const;
+const SECRET_CHECK = /^scrypt\$(\d+)\$([0-9a-f]{32})\$([0-9a-f]{64})$/;
+
+function scryptOf(secret: string, salt: Buffer, n: number): Buffer {
+  return scryptSync(secret, salt, SCRYPT.hashBytes, { N: n, r: SCRYPT.r, p: SCRYPT.p, maxmem: 256 * n * SCRYPT.r });
+}
+
+/** `scrypt$N$SALT$HASH` (hex) of the secret, with a random salt: a different string at each call. */
 export function secretCheckOf(secret: string): string {
-  return createHmac('sha256', secret).update(SECRET_CHECK_TEXT).digest('hex').slice(0, 16);
+  const salt = randomBytes(SCRYPT.saltBytes);
+  return `scrypt$${SCRYPT.N}$${salt.toString('hex')}$${scryptOf(secret, salt, SCRYPT.N).toString('hex')}`;
+}
+
+/** Whether `secret` is the one `check` was made from (false for a check of another form, or an N out of range). */
+export function secretMatches(check: string, secret: string): boolean {
+  const m = SECRET_CHECK.exec(check);
+  if (!m) return false;
+  const n = Number(m[1]);
+  if (n < 2 || n > SCRYPT.maxN || (n & (n - 1)) !== 0) return false;
+  return timingSafeEqual(scryptOf(secret, Buffer.from(m[2]!, 'hex'), n), Buffer.from(m[3]!, 'hex'));
 }
 
 function dkimCheckOf(env: SendEnv): CampaignSnapshot['dkim'] {
@@ -70,8 +101,9 @@ export function snapshotOf(built: BuiltForSend, sender: SenderSettings, env: Sen
 
 export function snapshotHash(snapshot: CampaignSnapshot): string {
   const { built, sender, dkim } = snapshot;
-  // The issue file's path is where it was enqueued from, not what is sent.
-  return createHash('sha256').update(JSON.stringify([built.props, built.html, built.text, sender, dkim, snapshot.secretCheck])).digest('hex');
+  // The issue file's path is where it was enqueued from, not what is sent. The secret check is
+  // salted afresh at each enqueue, so it is left out (compare secrets with secretMatches).
+  return createHash('sha256').update(JSON.stringify([built.props, built.html, built.text, sender, dkim])).digest('hex');
 }
 
 export async function readCampaign(redis: Redis, id: string): Promise<CampaignMeta | undefined> {
@@ -94,30 +126,36 @@ export async function readCampaign(redis: Redis, id: string): Promise<CampaignMe
   };
 }
 
-/** Write a new campaign's meta (only if it does not exist: two enqueues racing make one). Returns false when it already existed. */
+/**
+ * All of a new campaign's meta and its place in CAMPAIGNS_KEY, in one step, only if its meta does
+ * not exist: two enqueues racing make one campaign, and a crash leaves either none or a whole one
+ * (never a meta without an id). KEYS: meta, campaigns; ARGV: score, id, then field/value pairs.
+ */
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+return 1`;
+
+/** Write a new campaign's meta (only if it does not exist). Returns false when it already existed. */
 export async function createCampaign(redis: Redis, meta: Omit<CampaignMeta, 'enqueued' | 'total'>): Promise<boolean> {
-  const keys = campaignKeys(meta.id);
-  const created = await redis.hsetnx(keys.meta, 'snapshot', JSON.stringify(meta.snapshot));
-  if (!created) return false;
-  await redis
-    .multi()
-    .hset(keys.meta, {
-      id: meta.id,
-      issue: meta.issue,
-      subject: meta.subject,
-      list: meta.list,
-      created: meta.created,
-      rate: meta.rate === undefined ? '' : String(meta.rate),
-      batchSize: String(meta.batchSize),
-      status: meta.status,
-      enqueued: '0',
-      total: '0',
-      issueHash: meta.issueHash,
-      listHash: meta.listHash,
-    })
-    .zadd(CAMPAIGNS_KEY, Date.parse(meta.created), meta.id)
-    .exec();
-  return true;
+  const fields: Record<string, string> = {
+    id: meta.id,
+    issue: meta.issue,
+    subject: meta.subject,
+    list: meta.list,
+    created: meta.created,
+    rate: meta.rate === undefined ? '' : String(meta.rate),
+    batchSize: String(meta.batchSize),
+    status: meta.status,
+    enqueued: '0',
+    total: '0',
+    issueHash: meta.issueHash,
+    listHash: meta.listHash,
+    snapshot: JSON.stringify(meta.snapshot),
+  };
+  const created = await redis.eval(CREATE, 2, campaignKeys(meta.id).meta, CAMPAIGNS_KEY, Date.parse(meta.created), meta.id, ...Object.entries(fields).flat());
+  return created === 1;
 }
 
 /**
@@ -126,7 +164,7 @@ export async function createCampaign(redis: Redis, meta: Omit<CampaignMeta, 'enq
  */
 export function preparedFromSnapshot(meta: CampaignMeta, env: SendEnv, secret: string): PreparedIssue {
   const { snapshot } = meta;
-  if (secretCheckOf(secret) !== snapshot.secretCheck)
+  if (!secretMatches(snapshot.secretCheck, secret))
     throw conflict(meta, 'this worker\'s UNSUBSCRIBE_SECRET is not the one the campaign was enqueued with: its unsubscribe links would be refused by the endpoint', 'UNSUBSCRIBE_SECRET', 'Give this worker the same UNSUBSCRIBE_SECRET as the machine that ran `send --queue`.');
   const mine = dkimCheckOf(env);
   if (JSON.stringify(mine) !== JSON.stringify(snapshot.dkim))

@@ -21,26 +21,45 @@ export interface ControlResult {
 /** Campaign ids listed in an error before "and N more". */
 const LISTED = 10;
 
+/**
+ * What to do about the recipients a cancelled campaign did not reach. Not "enqueue the issue as a new
+ * campaign": a new campaign of the same list mails everyone again, those already sent included.
+ */
+export function unsentAdvice(id: string, queue = 'URL'): string {
+  return `Enqueueing this issue again as a new campaign would mail everyone on the list again, including those already sent. To reach only those not sent: \`newsletter status --queue ${queue} --campaign ${id} --unsent unsent.csv\` writes their addresses (only the addresses: join your list's other columns back if the issue uses them), then \`newsletter send ISSUE --to unsent.csv --queue ${queue}\`.`;
+}
+
 const ENQUEUE_FIX = 'Enqueue one with `newsletter send ISSUE --to LIST --queue URL`, or check the --queue URL (host, port and database number).';
+
+/** "a, b, c and 7 more": campaign ids for a message, newest first. */
+function listed(ids: string[]): string {
+  return ids.slice(0, LISTED).join(', ') + (ids.length > LISTED ? ` and ${ids.length - LISTED} more` : '');
+}
 
 /**
  * The campaign a command works on: the one given with --campaign (it must exist), or else the
- * newest in CAMPAIGNS_KEY. `display` names the Redis in messages (the --queue URL without its password).
+ * newest in CAMPAIGNS_KEY, unless `required` names a command too final to guess for (cancel): then
+ * --campaign is a must, and the error lists the campaigns that exist.
+ * `display` names the Redis in messages (the --queue URL without its password).
  */
-export async function findCampaign(redis: Redis, id?: string, display?: string): Promise<string> {
+export async function findCampaign(redis: Redis, id?: string, display?: string, required?: string): Promise<string> {
   const place = display ? `Redis at ${display}` : 'Redis';
   if (id === undefined) {
-    const [newest] = await redis.zrevrange(CAMPAIGNS_KEY, 0, 0);
-    if (newest === undefined) throw new NewsletterError('EUSAGE', `No campaign in ${place}`, { where: '--queue', fix: ENQUEUE_FIX });
-    return newest;
+    const known = await redis.zrevrange(CAMPAIGNS_KEY, 0, required ? -1 : 0);
+    if (known[0] === undefined) throw new NewsletterError('EUSAGE', `No campaign in ${place}`, { where: '--queue', fix: ENQUEUE_FIX });
+    if (required)
+      throw new NewsletterError('EUSAGE', `${required} needs --campaign: it is final, so it does not default to the newest campaign. Campaigns in ${place} (newest first): ${listed(known)}`, {
+        where: '--campaign',
+        fix: `Name the one to ${required}, e.g. \`newsletter ${required} --queue URL --campaign ${known[0]}\` (check it first with \`newsletter status --queue URL --campaign ID\`).`,
+      });
+    return known[0];
   }
   if ((await redis.exists(campaignKeys(id).meta)) === 1) return id;
   const known = await redis.zrevrange(CAMPAIGNS_KEY, 0, -1);
   if (!known.length) throw new NewsletterError('EUSAGE', `No campaign ${JSON.stringify(id)} in ${place}, nor any other`, { where: '--campaign', fix: ENQUEUE_FIX });
-  const shown = known.slice(0, LISTED).join(', ') + (known.length > LISTED ? ` and ${known.length - LISTED} more` : '');
-  throw new NewsletterError('EUSAGE', `No campaign ${JSON.stringify(id)} in ${place}; these exist (newest first): ${shown}`, {
+  throw new NewsletterError('EUSAGE', `No campaign ${JSON.stringify(id)} in ${place}; these exist (newest first): ${listed(known)}`, {
     where: '--campaign',
-    fix: `Pass one of them with --campaign, or leave --campaign out for the newest (${known[0]}).`,
+    fix: required ? 'Pass one of them with --campaign.' : `Pass one of them with --campaign, or leave --campaign out for the newest (${known[0]}).`,
   });
 }
 
@@ -74,7 +93,7 @@ function cancelledError(id: string, verb: string): NewsletterError<'EQUEUE'> {
   return new NewsletterError('EQUEUE', `Campaign ${id} was cancelled; a cancelled campaign cannot be ${verb}`, {
     where: '--campaign',
     reason: 'campaignConflict',
-    fix: 'Cancel is final. To send this issue to the recipients it did not reach, enqueue it as a new campaign.',
+    fix: `Cancel is final. ${unsentAdvice(id)}`,
   });
 }
 

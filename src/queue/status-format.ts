@@ -1,5 +1,7 @@
 import { CONTROL_CHAR } from '../content/index.ts';
 import { duration } from '../send/index.ts';
+import { hiddenPasswordNote } from '../redis/index.ts';
+import { unsentAdvice } from './control.ts';
 import type { CampaignStatus, WorkerStatus } from './status.ts';
 
 /** The human report of `newsletter status`. Pure: the CLI decides where it goes. */
@@ -7,6 +9,8 @@ import type { CampaignStatus, WorkerStatus } from './status.ts';
 export interface FormatOptions {
   /** The --queue URL as shown (no password), for the next-step hint. */
   queue?: string;
+  /** The --queue URL had a password, which `queue` shows as ***: the pasted hint needs it back. */
+  passwordHidden?: boolean;
   /** Bar width in characters. */
   width?: number;
 }
@@ -52,14 +56,20 @@ function workerRow(w: WorkerStatus, now: number): string {
   ].join(' · ');
 }
 
-function nextStep(s: CampaignStatus, queue: string): string {
+function nextStep(s: CampaignStatus, queue: string, passwordHidden: boolean): string {
+  const hint = step(s, queue);
+  // Once per line, and only on lines with a command to paste.
+  return passwordHidden && hint.includes(`--queue ${quote(queue)}`) ? `${hint}${hiddenPasswordNote(true)}` : hint;
+}
+
+function step(s: CampaignStatus, queue: string): string {
   const cmd = (name: string) => `newsletter ${name} --queue ${quote(queue)} --campaign ${quote(s.id)}`;
   const failed = s.counts.failedPermanent + s.counts.failedTransient;
   switch (s.phase) {
     case 'finished':
       return failed ? `finished: ${failed} not delivered (failed); everyone else was sent the issue or skipped by a rule.` : 'finished: everyone was sent the issue or skipped by a rule.';
     case 'cancelled':
-      return `cancelled (final): ${s.remaining} recipients were not sent the issue and will not be from this campaign; to reach them, enqueue the issue as a new campaign.`;
+      return `cancelled (final): ${s.remaining} recipients were not sent the issue and will not be from this campaign. ${unsentAdvice(quote(s.id), quote(queue))}`;
     case 'paused':
       return `paused: workers take no more recipients. Resume: ${cmd('resume')}`;
     case 'active':
@@ -89,6 +99,6 @@ export function formatStatus(s: CampaignStatus, options: FormatOptions = {}): st
   row('ETA', s.etaMs === null ? '–' : duration(s.etaMs));
   lines.push(s.workers.length ? 'Workers:' : 'Workers: none yet');
   for (const w of s.workers) lines.push(`  ${workerRow(w, s.at)}`);
-  lines.push(`→ ${nextStep(s, options.queue ?? 'URL')}`);
+  lines.push(`→ ${nextStep(s, options.queue ?? 'URL', options.passwordHidden === true)}`);
   return lines.join('\n');
 }

@@ -7,6 +7,10 @@ export interface QueueUrl {
   /** redis://HOST:PORT/DB with any password replaced by ***: for messages and status lines. */
   display: string;
   tls: boolean;
+  /** The database number (0 when the URL names none). */
+  db: number;
+  /** The URL carries a password (user info or ?password=), which `display` hides: hints to paste say to put it back. */
+  hasPassword: boolean;
 }
 
 const FIX = 'Pass --queue redis://[:PASSWORD@]HOST:PORT/DB (or rediss:// for TLS), e.g. --queue redis://127.0.0.1:6379/0.';
@@ -22,10 +26,22 @@ export function parseQueueUrl(text: string): QueueUrl {
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new NewsletterError('EUSAGE', `--queue must be a redis:// or rediss:// URL, not ${u.protocol}//`, { where: '--queue', fix: FIX });
   if (!u.hostname) throw new NewsletterError('EUSAGE', '--queue names no host', { where: '--queue', fix: FIX });
   const db = u.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new NewsletterError('EUSAGE', `--queue: the database must be a number (0–15), not ${JSON.stringify(db)}`, { where: '--queue', fix: FIX });
+  // Any number: a server's range is its `databases` setting (16 by default, 0–15), checked on connecting.
+  if (db !== '' && !/^\d{1,9}$/.test(db)) throw new NewsletterError('EUSAGE', `--queue: the database must be a number (0–15 on a default server), not ${JSON.stringify(db)}`, { where: '--queue', fix: FIX });
   const shown = new URL(u.href);
   if (shown.password) shown.password = '***';
-  return { url: u.href, display: shown.href, tls: u.protocol === 'rediss:' };
+  // ioredis also takes the password from the query string (?password=…): hidden the same way.
+  const queryPassword = shown.searchParams.has('password');
+  if (queryPassword) shown.searchParams.set('password', '***');
+  return { url: u.href, display: shown.href, tls: u.protocol === 'rediss:', db: db === '' ? 0 : Number(db), hasPassword: u.password !== '' || queryPassword };
+}
+
+/**
+ * Said once after a hint with a command to paste whose --queue URL shows the password as ***
+ * (never printed): " (password hidden: put yours back)", or '' when the URL has none.
+ */
+export function hiddenPasswordNote(hasPassword: boolean): string {
+  return hasPassword ? ' (password hidden: put yours back)' : '';
 }
 
 export interface ConnectOptions {
@@ -43,24 +59,70 @@ export interface ConnectOptions {
  * A connection that waits through a Redis restart: commands queue while it reconnects and go out
  * once it is back (maxRetriesPerRequest null, as BullMQ requires of its workers too), so a Redis
  * restarted from its AOF costs a pause, not a stopped send. The first connection is checked now:
- * a wrong host, port or password is an error here, before anything is read.
+ * a wrong host, port, password or database number is an error here, before anything is read.
  */
 export async function connectRedis(q: QueueUrl, options: ConnectOptions): Promise<Redis> {
   const redis = new Redis(q.url, { maxRetriesPerRequest: null, connectionName: options.name, lazyConnect: true, ...(options.commandTimeout ? { commandTimeout: options.commandTimeout } : {}), retryStrategy: (n) => Math.min(n * 200, 2000) });
-  // Reconnects are ioredis's job; an unhandled 'error' event would end the process.
-  redis.on('error', () => {});
+  // Reconnects are ioredis's job; an unhandled 'error' event would end the process. The last one
+  // is kept: a failed connect rejects with only "Connection is closed.", the cause is in the event.
+  let lastError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    lastError = error;
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (cause) {
     redis.disconnect();
-    throw new NewsletterError('EQUEUE', `Cannot use the Redis queue at ${q.display}: ${(cause as Error).message}`, {
+    throw new NewsletterError('EQUEUE', `Cannot use the Redis queue at ${q.display}: ${connectProblem(q, cause as Error, lastError)}`, {
       where: '--queue',
       fix: 'Start Redis there (or fix the host, port or password in the URL), then run the same command again.',
+      cause: lastError ?? cause,
+    });
+  }
+  await checkDatabase(redis, q);
+  return redis;
+}
+
+/** Why the first connection failed, in the words of the error behind ioredis's "Connection is closed.". */
+function connectProblem(q: QueueUrl, thrown: Error, event: Error | undefined): string {
+  const error = event ?? thrown;
+  const code = (error as NodeJS.ErrnoException).code;
+  const text = code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  // A TLS client against a plain Redis port waits for a handshake that never comes, until the connect timeout.
+  if (q.tls && code === 'ETIMEDOUT') return `${text} (no TLS handshake: if this port serves plain Redis, use redis:// instead of rediss://)`;
+  return text;
+}
+
+/**
+ * ioredis sends the URL's SELECT on connecting and reports a refusal only as an 'error' event,
+ * then goes on in database 0, where another campaign may live: selected again here, so a
+ * database beyond the server's range is an error rather than a silent db 0.
+ */
+async function checkDatabase(redis: Redis, q: QueueUrl): Promise<void> {
+  if (q.db === 0) return;
+  try {
+    await redis.select(q.db);
+  } catch (cause) {
+    const count = await databaseCount(redis);
+    redis.disconnect();
+    const host = new URL(q.display).host;
+    throw new NewsletterError('EQUEUE', `Cannot use the Redis queue at ${q.display}: database ${q.db} does not exist on ${host} (${count === undefined ? `${(cause as Error).message}; its \`databases\` setting cannot be read` : `it has \`databases\` ${count}: 0–${count - 1}`})`, {
+      where: '--queue',
+      fix: `Use a database number below ${count ?? 'its `databases` setting (16 by default)'} in the URL (…/DB), the same on every machine; or raise \`databases\` in that server's redis.conf and restart it.`,
       cause,
     });
   }
-  return redis;
+}
+
+/** The server's `databases` setting, or undefined when CONFIG is refused (managed Redis). */
+async function databaseCount(redis: Redis): Promise<number | undefined> {
+  try {
+    const [, value] = (await redis.config('GET', 'databases')) as string[];
+    return value === undefined ? undefined : Number(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { CONTROL_CHAR } from '../content/index.ts';
-import { EXIT } from '../errors.ts';
+import { EXIT, isNewsletterError } from '../errors.ts';
 import type { Stop } from './deliver.ts';
 import { exitCodeOf, failedTotal, skippedTotal, type IssueNamed, type Progress, type SendSummary } from './summary.ts';
 
@@ -84,8 +84,21 @@ const STOP_FIX: Record<Stop['reason'], string> = {
   error: 'This is a bug in newsletter; please report it. The journal is consistent: rerun to resume.',
 };
 
+/**
+ * The local send's own errors (its journal, its list: these codes) keep the texts above, written for them. An
+ * error from elsewhere that names its own fix (a worker's Redis records, EQUEUE) prints that fix:
+ * "fix the journal problem (disk space, permissions)" would send the reader to the wrong place.
+ */
+const LOCAL_CODES: ReadonlySet<string> = new Set(['ESEND', 'ESTATE', 'ESUBSCRIBERS']);
+
+function ownFix(error: unknown): string | undefined {
+  return isNewsletterError(error) && error.fix && !LOCAL_CODES.has(error.code) ? error.fix : undefined;
+}
+
 /** The server's refusal or a connection problem names its own fix (the setting to change) when the classifier knows it. */
 function stopFix(stop: Stop): string {
+  const own = ownFix(stop.error);
+  if (own) return own;
   const named = stop.reason === 'refused' || stop.reason === 'unreachable' ? stop.failure?.fix : undefined;
   if (!named) return STOP_FIX[stop.reason];
   return /run the same command/i.test(named) ? named : `${named} Then run the same command again to resume.`;
