@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -34,7 +34,29 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   await build();
   process.env.NEWSLETTER_BUNDLE = bundle;
+  // Children that must not outlive the run (tests/helpers/children.ts): killed below if still there.
+  const pids = await mkdtemp(join(ROOT, 'dist', 'test-pids-'));
+  process.env.NEWSLETTER_TEST_PIDS = pids;
   // In watch mode, rebuild before each rerun, so the CLI tests see the edit that triggered it.
   project.onTestsRerun(build);
-  return () => rm(outdir, { recursive: true, force: true });
+  return async () => {
+    await killLeftovers(pids);
+    await rm(pids, { recursive: true, force: true });
+    await rm(outdir, { recursive: true, force: true });
+  };
+}
+
+/** SIGKILL each child still noted, if its command line still has its marker (a pid can be reused). */
+async function killLeftovers(dir: string): Promise<void> {
+  for (const pid of await readdir(dir).catch(() => [])) {
+    const marker = await readFile(join(dir, pid), 'utf8').catch(() => '');
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!marker || !cmdline.includes(marker)) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      console.warn(`global teardown: killed a leftover ${marker} (pid ${pid}) that a test did not stop`);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
 }

@@ -184,6 +184,8 @@ class Rig {
       if (bad.length) throw new Error(`${bad.length} of ${count} workers failed: ${bad.map((e) => `exit ${e.code ?? e.signal}\n${e.stderr}`).join('\n---\n')}`);
     } finally {
       clearTimeout(cap);
+      // One worker failing rejects the wait: the others must not outlive the run (their Redis is stopped next).
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     }
   }
 

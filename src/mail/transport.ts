@@ -61,6 +61,10 @@ export const COMMIT_GATE = 'newsletterCommitGate';
 
 function holdEnd(gate: Promise<unknown> | (() => Promise<unknown>)): Transform {
   return new Transform({
+    // A gate function is called at the message's end, which must be the end nodemailer is writing
+    // after DATA: with the default 16 KB buffer a small message passes through whole as soon as its
+    // stream is made, before MAIL FROM. Without a buffer it moves only as the socket reads it.
+    ...(typeof gate === 'function' ? { readableHighWaterMark: 0 } : {}),
     transform(chunk, _encoding, callback) {
       callback(null, chunk);
     },

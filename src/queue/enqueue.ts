@@ -21,6 +21,8 @@ export interface BatchData {
   /** Retries only: the attempts and throttles the recipient already had. */
   attempts?: number;
   throttles?: number;
+  /** Retries of a held recipient: times a refusal that may be about the message was held for it. */
+  refused?: number;
 }
 
 export const JOB_OPTIONS = {

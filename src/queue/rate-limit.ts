@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { NewsletterError } from '../errors.ts';
 import { throttleKey } from '../redis/index.ts';
-import type { DeliveryPacer } from '../send/index.ts';
+import type { DeliveryPacer, PaceTicket } from '../send/index.ts';
 
 /** Slots are spaced 2% wider than 1/rate… */
 const MARGIN_SHARE = 0.02;
@@ -36,6 +36,13 @@ const LATE_MS = 25;
 /** A lease never covers more than ~200 ms of the campaign, so a worker that dies holds at most that much of it. */
 const LEASE_MS = 200;
 const MAX_LEASE = 16;
+/** The first guess of a transaction's length (MAIL, RCPT, DATA on a fresh connection), before any is measured. */
+const INITIAL_LEAD_MS = 300;
+/** A transaction is taken to last at most this long: beyond it, messages wait at their end of DATA instead. */
+const MAX_LEAD_MS = 2_000;
+/** Added to each measured transaction, so that most reach their end of DATA a little before their slot, not after. */
+const LEAD_MARGIN_MS = 50;
+
 /** Without a campaign rate, the server's throttle is read at most this often (the value is cached in between). */
 const THROTTLE_CHECK_MS = 250;
 /** The rate key outlives its last slot by this much, then Redis drops it (an idle campaign costs nothing). */
@@ -194,6 +201,12 @@ export class SharedPacer implements DeliveryPacer {
   #publishFailures = 0;
   /** [local time, offset] of recent replies. */
   #offsets: [number, number][] = [];
+  /** When acquire() returned, for transactions that have not reached their end of DATA yet (oldest first). */
+  #started: number[] = [];
+  /** How long a transaction takes from acquire() to its end of DATA (a moving average, ms). */
+  #lead = INITIAL_LEAD_MS;
+  /** The campaign's next free slot as of the last lease (local time): how far ahead its slots are queued. */
+  #freeAt = 0;
 
   constructor(local: DeliveryPacer, options: SharedPacerOptions) {
     this.#local = local;
@@ -215,10 +228,14 @@ export class SharedPacer implements DeliveryPacer {
   }
 
   /**
-   * Before the transaction: this worker's own pace and any throttle of its server. The campaign's
-   * slot is taken later, in beforeAccept, right before the end of DATA.
+   * Before the transaction: this worker's own pace, any throttle of its server, and with a campaign
+   * rate a slot, reserved now and waited for until about one transaction's length before it. The
+   * message then reaches its end of DATA close to its slot, where beforeAccept() waits out the rest.
+   * Waiting here, not at the end of DATA: with every connection of every worker queued for slots,
+   * a wait of workers × connections × interval at the end of DATA would outlast the server's and
+   * nodemailer's timeouts at low rates, and fail subscribers for the sender's pace.
    */
-  async acquire(signal?: AbortSignal): Promise<boolean> {
+  async acquire(signal?: AbortSignal): Promise<boolean | PaceTicket> {
     if (!(await this.#local.acquire(signal))) return false;
     for (;;) {
       if (signal?.aborted) return false;
@@ -228,26 +245,52 @@ export class SharedPacer implements DeliveryPacer {
         continue;
       }
       // Leases read the throttle too; between them (or with no campaign rate) it is read every 250 ms.
-      if (now - this.#checkedAt < THROTTLE_CHECK_MS) return true;
-      if (!(await this.#refresh(0, signal))) return false;
+      if (now - this.#checkedAt >= THROTTLE_CHECK_MS) {
+        if (!(await this.#refresh(0, signal))) return false;
+        continue;
+      }
+      if (this.#interval === undefined) return true;
+      const slot = await this.#nextSlot(signal);
+      if (slot === undefined) return false;
+      if (slot === null) continue;
+      const start = slot - this.#lead;
+      if (clock() < start && !(await wait(start - clock(), signal))) return false;
+      this.#started.push(clock());
+      this.#used.push(clock());
+      return { slot };
     }
   }
 
   /**
-   * The campaign's slot, taken when the message's `sending` is committed and only its end of DATA
-   * is left: that is when the server accepts it, so the slots space the acceptances themselves.
-   * Taken before the transaction instead, a commit that is slow for a moment (Redis syncing its
-   * AOF) would hold several messages at their end of DATA and release them together: 27 in one
-   * second at --rate 25 in tests/queue/distributed.test.ts. The delivery loop asks for it only once the message has reached its end (COMMIT_GATE as a function), not while the connection is still opening. Never rejects: when Redis fails here,
-   * the next acquire() reports it (and the delivery loop stops); this message goes without a slot.
+   * Right before the end of DATA (the transport calls it once the message has reached its end, see
+   * COMMIT_GATE): wait for the earliest reserved slot, so the slots space the acceptances themselves
+   * (taken before the transaction alone, a commit slow for a moment, with Redis syncing its AOF,
+   * released several at once: 27 in one second at --rate 25 in tests/queue/distributed.test.ts).
+   * Never rejects: when Redis fails here the next acquire() reports it.
    */
-  async beforeAccept(): Promise<void> {
+  async beforeAccept(ticket: boolean | PaceTicket): Promise<void> {
     if (this.#interval === undefined) return;
+    this.#noteLead(clock());
     try {
-      await this.#takeSlot();
+      // The message's own slot. One already past (its transaction took longer than the lead: every
+      // first message on a fresh connection) is not used late, where several would crowd one second,
+      // but replaced by a fresh one when that is near; when the campaign's slots are queued further
+      // ahead than MAX_LEAD_MS (a low rate, many connections), waiting for one at the end of DATA
+      // could outlast the server's timeout, so the late slot is used: the 5 % margin absorbs one.
+      const late = typeof ticket === 'object' && clock() - ticket.slot > LATE_MS;
+      if (typeof ticket !== 'object' || (late && this.#freeAt - clock() <= MAX_LEAD_MS)) await this.#takeSlot();
+      else while (clock() < ticket.slot) await wait(ticket.slot - clock(), undefined);
     } catch {
       // See above: the next acquire() reports the failure.
     }
+  }
+
+  /** A transaction reached its end of DATA: its length goes into the lead (capped: a refused message's start never matched skews it). */
+  #noteLead(now: number): void {
+    while (this.#started.length > 1 && now - this.#started[0]! > MAX_LEAD_MS * 2) this.#started.shift();
+    const began = this.#started.shift();
+    if (began === undefined) return;
+    this.#lead = Math.min(MAX_LEAD_MS, Math.max(0, this.#lead * 0.8 + (now - began + LEAD_MARGIN_MS) * 0.2));
   }
 
   async #takeSlot(): Promise<void> {
@@ -338,6 +381,7 @@ export class SharedPacer implements DeliveryPacer {
     this.#throttleUntil = resume > 0 ? resume - offset : 0;
     if (k === 0) return;
     const start = Number(reply[1]) - offset;
+    this.#freeAt = start + k * interval;
     for (let i = 0; i < k; i++) this.#slots.push(start + i * interval);
   }
 

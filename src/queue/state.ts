@@ -13,6 +13,9 @@ import type { DeliveryJournal, JournalRecord } from '../send/index.ts';
  *   K skipped (DETAIL: why)
  * `counts` holds how many recipients are in each code, kept in step by the same scripts.
  */
+/** As ALIVE_TTL_MS in worker.ts, for the message (state.ts does not import the worker). */
+const ALIVE_TTL_TEXT = '15 s';
+
 export type StateCode = 'q' | 'c' | 's' | 'S' | 'p' | 'F' | 'T' | 'K';
 export const SETTLED: readonly StateCode[] = ['S', 'F', 'T', 'K'];
 
@@ -164,6 +167,8 @@ export class RedisJournal implements DeliveryJournal {
   #batch: string[] = [];
   #commit: Promise<void> | undefined;
   #last: Promise<void> = Promise.resolve();
+  /** The first commit that failed: every later flush() reports it (a batch must not complete over a lost record). */
+  #failed: Error | undefined;
   /** Script calls made: the benchmark's round trips. */
   commits = 0;
 
@@ -182,8 +187,9 @@ export class RedisJournal implements DeliveryJournal {
     return this.#commit;
   }
 
-  flush(): Promise<void> {
-    return this.#commit ?? this.#last;
+  async flush(): Promise<void> {
+    await (this.#commit ?? this.#last);
+    if (this.#failed !== undefined) throw this.#failed;
   }
 
   #schedule(): Promise<void> {
@@ -199,15 +205,17 @@ export class RedisJournal implements DeliveryJournal {
       });
     });
     // Commits apply in order on the one connection; flush() after the last waits for all.
-    this.#last = run.catch(() => {});
+    this.#last = run.catch((error: unknown) => {
+      this.#failed ??= error instanceof Error ? error : new Error(String(error));
+    });
     return run;
   }
 }
 
 function lostClaim(address: string): NewsletterError {
-  return new NewsletterError('EQUEUE', `Another worker took over ${address} (this worker was taken for gone: it stalled longer than its lock); this worker stopped without recording over it`, {
+  return new NewsletterError('EQUEUE', `Another worker took over ${address}: this worker was taken for gone (its heartbeat was older than ${ALIVE_TTL_TEXT}: it stalled, or was out of touch with Redis that long); it stopped without recording over the other`, {
     where: address,
-    fix: 'Nothing to do for the campaign: the other worker sends what this one held. Check why this worker stalled (CPU starvation, a paused VM), then start it again.',
+    fix: 'Nothing to do for the campaign: the other worker sends what this one held. Check why this worker stalled or lost Redis (CPU starvation, a paused VM, the network), then start it again.',
   });
 }
 

@@ -8,6 +8,7 @@ import { createSmtpTransport } from '../mail/index.ts';
 import { aliveKey, BULL_PREFIX, bullQueueName, CAMPAIGNS_KEY, campaignKeys, connectRedis, type QueueUrl } from '../redis/index.ts';
 import { DEFAULT_TUNING, deliver, emptyDeliveryStats, emptyTally, issueNamed, Pacer, preflight, type DeliveryStats, type DeliveryTuning, type Progress, type SendSummary, type Stop } from '../send/index.ts';
 import { preparedFromSnapshot, readCampaign, type CampaignMeta } from './campaign.ts';
+import { findCampaign } from './control.ts';
 import type { BatchData } from './enqueue.ts';
 import { BatchFeed } from './feed.ts';
 import { serverIdOf, SharedPacer } from './rate-limit.ts';
@@ -63,26 +64,71 @@ export interface WorkerSummary extends SendSummary {
 export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const smtp = requireSmtp(opts.env);
   const secret = requireSecret(opts.env);
-  const id = opts.id ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  // The owner of this process's claims: unique per process even when two workers are given the same
+  // --id (a copied service unit) or one restarts under its old name, so neither mistakes the other's
+  // claims (or its own from before a restart) for its own.
+  const id = `${opts.id ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}`}.${randomBytes(3).toString('hex')}`;
   const redis = await connectRedis(opts.queue, { name: `newsletter-worker-${id}` });
+  // Back from a Redis outage: say "alive" before other workers' queued claims could take this one for gone.
+  redis.on('ready', () => {
+    redis.set(aliveKey(id), String(Date.now()), 'PX', ALIVE_TTL_MS).catch(() => {});
+  });
+  // A second Ctrl-C must end the worker even while Redis is down: every command waits for Redis (it
+  // retries through restarts), so after a short grace the connection is dropped and they fail. What
+  // was in flight stays `sending` in Redis: sent again by another worker, counted as possible duplicates.
+  const onForce = () => setTimeout(() => redis.disconnect(), FORCE_GRACE_MS).unref();
+  opts.forceSignal?.addEventListener('abort', onForce, { once: true });
   try {
+    if (opts.campaign) await findCampaign(redis, opts.campaign, opts.queue.display);
+    let waiting = false;
     for (;;) {
       const meta = await nextCampaign(redis, opts);
       if (!meta) {
         if (opts.exitWhenDone || opts.signal?.aborted) return emptySummary(id, opts.campaign);
-        opts.onIdle?.();
+        if (!waiting) opts.onIdle?.();
+        waiting = true;
         if (!(await sleep(2_000, opts.signal))) return emptySummary(id, opts.campaign);
         continue;
       }
-      opts.onCampaign?.(meta);
+      waiting = false;
       const summary = await workCampaign({ opts, redis, smtp, secret, id, meta });
       if (opts.exitWhenDone || summary.stop || opts.signal?.aborted) return summary;
     }
   } finally {
-    // Gone at once, not after the TTL: what it claimed and did not send can be taken over now.
-    await redis.del(aliveKey(id)).catch(() => {});
+    // Gone at once, not after the TTL: what it claimed and did not send can be taken over now. Not
+    // waited for long: with Redis down (a second Ctrl-C) the worker must still end.
+    await within(CLEANUP_MS, redis.del(aliveKey(id)));
+    opts.forceSignal?.removeEventListener('abort', onForce);
     redis.disconnect();
   }
+}
+
+/** After a second Ctrl-C, Redis gets this long before its connection is dropped. */
+const FORCE_GRACE_MS = 2_000;
+
+/**
+ * The SMTP server's throttle key: host, port and login. A loopback or single-label host names a
+ * different server on each machine (each relaying through its own local MTA), so the machine's
+ * name is part of it there.
+ */
+function throttleServerOf(smtp: SmtpConfig): string {
+  const local = /^(localhost|127\.|::1$|\[::1\]$)/i.test(smtp.host) || !smtp.host.includes('.');
+  const host = local ? `${hostname()}/${smtp.host}` : smtp.host;
+  return serverIdOf(smtp.auth ? `${smtp.auth.user}@${host}` : host, smtp.port);
+}
+
+/** Cleanup steps that need Redis get this long each once the worker stops (Redis may be down). */
+const CLEANUP_MS = 3_000;
+
+/** `promise`, or nothing after `ms` (it runs on; its failure is ignored). */
+function within(ms: number, promise: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.then(
+      () => (clearTimeout(timer), resolve()),
+      () => (clearTimeout(timer), resolve()),
+    );
+  });
 }
 
 /** The campaign asked for, or the newest active one with work left; undefined when there is none. */
@@ -115,19 +161,21 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
   const { opts, redis, smtp, id, meta } = run;
   const started = Date.now();
   const prepared = preparedFromSnapshot(meta, opts.env, run.secret);
+  opts.onCampaign?.(meta);
   const keys = campaignKeys(meta.id);
   const concurrency = opts.concurrency ?? 5;
   const stats = emptyDeliveryStats();
   const journal = new RedisJournal(redis, keys, id, opts.queue.display);
   const queue = new Queue(bullQueueName(meta.id), { connection: redis, prefix: BULL_PREFIX });
   queue.on('error', () => {});
-  const feed = new BatchFeed(redis, keys, id, queue, journal);
+  const tuning = { ...DEFAULT_TUNING, ...opts.tuning, ...(opts.retrySchedule ? { retrySchedule: opts.retrySchedule } : {}) };
+  const feed = new BatchFeed(redis, keys, id, queue, journal, tuning.retrySchedule[0] ?? 5_000);
   const transport = createSmtpTransport(smtp, { concurrency, overrides: opts.transportOverrides });
   const pacer = new SharedPacer(new Pacer({ rate: opts.rate, throttleBaseMs: opts.tuning?.throttleBaseMs, throttleMaxMs: opts.tuning?.throttleMaxMs, minRate: opts.tuning?.minRate }), {
     redis,
     rateKey: keys.rate,
     rate: meta.rate,
-    server: serverIdOf(smtp.host, smtp.port),
+    server: throttleServerOf(smtp),
   });
   const heartbeat = new Heartbeat(redis, meta, id, smtp, concurrency, stats);
   await heartbeat.beat('working');
@@ -147,6 +195,10 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
         maxStalledCount: 1_000,
       });
       bull.on('error', () => {});
+      // The feed closed (a stop, a cancel, the end): fetch no more batches, at once. Those fetched
+      // meanwhile would only be handed back.
+      const fetching = bull;
+      feed.onClose = () => void fetching.pause(true).catch(() => {});
       const watch = watchCampaign(redis, meta, feed, heartbeat);
       // This worker's share only: no total (the campaign's progress is `newsletter status`).
       const progress = () => opts.onProgress?.(progressOf(stats, started));
@@ -157,7 +209,7 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
         queue: feed,
         pacer,
         concurrency,
-        tuning: { ...DEFAULT_TUNING, ...opts.tuning, ...(opts.retrySchedule ? { retrySchedule: opts.retrySchedule } : {}) },
+        tuning,
         stats,
         signal: opts.signal,
         forceSignal: opts.forceSignal,
@@ -167,13 +219,14 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
       });
       watch.stop();
       progress();
+      if (!stop && watch.cancelled) stop = { reason: 'interrupted', message: `The campaign was cancelled (newsletter cancel): this worker stopped; what it had not sent stays unsent` };
     }
   } finally {
     feed.close();
-    await bull?.close().catch(() => {});
+    await within(CLEANUP_MS, bull?.close() ?? Promise.resolve());
     transport.close();
-    await queue.close().catch(() => {});
-    await heartbeat.beat('stopped').catch(() => {});
+    await within(CLEANUP_MS, queue.close());
+    await within(CLEANUP_MS, heartbeat.beat('stopped'));
   }
   if (stop?.reason === 'error') throw stop.error;
   const tally = emptyTally();
@@ -203,21 +256,32 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
  * Every second: the heartbeat, and the campaign's status as `pause`/`resume`/`cancel` left it.
  * Ends the feed (and with it the delivery loop) when the campaign is finished or cancelled.
  */
-function watchCampaign(redis: Redis, meta: CampaignMeta, feed: BatchFeed, heartbeat: Heartbeat): { stop(): void } {
+function watchCampaign(redis: Redis, meta: CampaignMeta, feed: BatchFeed, heartbeat: Heartbeat): { stop(): void; readonly cancelled: boolean } {
   let stopped = false;
+  let cancelled = false;
+  let ticking = false;
   const tick = async () => {
     const status = await redis.hget(campaignKeys(meta.id).meta, 'status');
     feed.pause(status === 'paused');
     await heartbeat.beat(status === 'paused' ? 'paused' : feed.busy ? 'working' : 'idle');
-    if (status === 'cancelled' || (!feed.busy && (await isFinished(redis, meta)))) feed.close();
+    if (status === 'cancelled') cancelled = true;
+    if (cancelled || (!feed.busy && (await isFinished(redis, meta)))) feed.close();
   };
   const timer = setInterval(() => {
-    if (!stopped) tick().catch(() => {});
+    // One tick at a time: with Redis down they would pile up behind the reconnect.
+    if (stopped || ticking) return;
+    ticking = true;
+    tick()
+      .catch(() => {})
+      .finally(() => (ticking = false));
   }, TICK_MS);
   return {
     stop: () => {
       stopped = true;
       clearInterval(timer);
+    },
+    get cancelled() {
+      return cancelled;
     },
   };
 }

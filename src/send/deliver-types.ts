@@ -85,13 +85,22 @@ export interface DeliveryQueue {
   finished(job: Job): void;
   /** Hand `job` back, due at `due` (epoch ms). */
   retryAt(job: Job, due: number): void;
+  /**
+   * Optional: `job` stays held in the delivery loop's memory (a refusal that may be about the message)
+   * until a later delivery or the end of the list settles it. A queue whose jobs can complete before
+   * that (a worker's batch) schedules it again, so a stop cannot leave it with nothing to carry it.
+   */
+  held?(job: Job): void;
   close(): void;
 }
 
 /** The sender's pace (the local Pacer, or one that also holds a campaign-wide rate across machines). */
 export interface DeliveryPacer {
-  /** Wait for this message's slot; false when the signal aborted first. */
-  acquire(signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Wait for this message's turn; false when the signal aborted first. A pacer that also paces the
+   * acceptance (beforeAccept) may return a ticket instead of true: it is handed back to beforeAccept.
+   */
+  acquire(signal?: AbortSignal): Promise<boolean | PaceTicket>;
   /** The server throttles us; returns when sending resumes (epoch ms). */
   throttled(): number;
   delivered(): void;
@@ -99,7 +108,12 @@ export interface DeliveryPacer {
    * Optional: awaited after the message's `sending` commit and before its end of DATA (the moment
    * the server accepts it), for a pace that must hold at the server (the campaign-wide rate).
    */
-  beforeAccept?(): Promise<void>;
+  beforeAccept?(ticket: boolean | PaceTicket): Promise<void>;
+}
+
+/** What a pacer's acquire() reserved for one message (the campaign-wide slot), for its beforeAccept(). */
+export interface PaceTicket {
+  readonly slot: number;
 }
 
 export interface DeliverInput {

@@ -1,13 +1,13 @@
 import { isNewsletterError, NewsletterError } from '../errors.ts';
 import { classifySmtpError, describeFailure, isHardBounce, type SmtpFailure, bounceSource } from './classify.ts';
-import type { DeliverInput, Stop } from './deliver-types.ts';
+import type { DeliverInput, PaceTicket, Stop } from './deliver-types.ts';
 import { COMMIT_GATE, messageFor, type MailOptions } from '../mail/index.ts';
 import type { Job } from './recipients.ts';
 import { DeferralBurst, FailureRate, RefusalStreak } from './reply-watch.ts';
 
 // The delivery loop's API as callers import it (run.ts, summary.ts, format.ts, the send index).
 export { DEFAULT_RETRY_SCHEDULE, DEFAULT_TUNING, emptyDeliveryStats } from './deliver-types.ts';
-export type { DeliverInput, DeliveryJournal, DeliveryPacer, DeliveryQueue, DeliveryStats, DeliveryTuning, Stop, StopReason } from './deliver-types.ts';
+export type { DeliverInput, DeliveryJournal, DeliveryPacer, DeliveryQueue, DeliveryStats, DeliveryTuning, PaceTicket, Stop, StopReason } from './deliver-types.ts';
 
 /** The fix for a message the server refuses itself, when the reply names no setting. */
 const MESSAGE_FIX = 'The server refuses the message itself (size, content or policy), not these recipients: change the issue (or ask the server\'s operator why), then run the same command again; the recipients it refused are still pending.';
@@ -136,7 +136,8 @@ class Delivery {
    * `gate` again when nothing was delivered.
    */
   async #attempt(job: Job, gate: Promise<void>): Promise<Attempted> {
-    if (!(await this.#in.pacer.acquire(this.#stopping.signal))) return { commit: gate };
+    const ticket = await this.#in.pacer.acquire(this.#stopping.signal);
+    if (!ticket) return { commit: gate };
     let mail: MailOptions;
     try {
       mail = messageFor(this.#in.prepared, job.sub);
@@ -146,10 +147,10 @@ class Delivery {
       await this.#in.journal.record({ s: 'skipped', e: job.sub.key, why: `invalid: ${error.message}`, t: Date.now() });
       return { commit: gate };
     }
-    return this.#send(job, mail, gate);
+    return this.#send(job, mail, gate, ticket);
   }
 
-  async #send(job: Job, mail: MailOptions, gate: Promise<void>): Promise<Attempted> {
+  async #send(job: Job, mail: MailOptions, gate: Promise<void>, ticket: true | PaceTicket): Promise<Attempted> {
     const { journal, stats } = this.#in;
     // `sending` rides the same group commit as the previous outcome, and the end of DATA waits
     // for both: the server cannot accept a message the journal does not show as in flight, so
@@ -165,7 +166,7 @@ class Delivery {
     let response: string;
     try {
       // messageFor made this object for this attempt alone: the gate is added to it, not to a copy.
-      (mail as Record<string, unknown>)[COMMIT_GATE] = this.#gateOf(held);
+      (mail as Record<string, unknown>)[COMMIT_GATE] = this.#gateOf(held, ticket);
       const info = await this.#in.transport.sendMail(mail);
       response = String(info.response ?? '').replace(/\s+/g, ' ').trim();
     } catch (error) {
@@ -186,10 +187,10 @@ class Delivery {
    * (a function the transport calls then): taken earlier, while the connection was still opening,
    * the first messages of a run all had their slots pass before DATA and arrived together.
    */
-  #gateOf(held: Promise<void>): Promise<void> | (() => Promise<void>) {
+  #gateOf(held: Promise<void>, ticket: true | PaceTicket): Promise<void> | (() => Promise<void>) {
     const { pacer } = this.#in;
     if (!pacer.beforeAccept) return held;
-    return () => held.then(() => pacer.beforeAccept!());
+    return () => held.then(() => pacer.beforeAccept!(ticket));
   }
 
   /** The server accepted a message: record it as sent. Returns the commit of that record (not awaited). */
@@ -260,7 +261,12 @@ class Delivery {
   async #messageMaybeRefused(job: Job, f: SmtpFailure): Promise<void> {
     this.#noteOutcome(false);
     this.#burst.note();
+    // Held once already and sent again later (a worker's retry), refused again while this server takes
+    // the message for others: the refusal is about this recipient.
+    if (job.refused && this.#deliveredAny)
+      return this.#fail(job, { ...f, message: `${f.message} (refused for this recipient again, while the server accepted the same message for others)` }, 'permanent');
     await this.#hold(job, f);
+    this.#in.queue.held?.(job);
     const run = this.#streak.refused(job, f);
     if (run >= this.#in.tuning.refusalStreak)
       this.#stop({ reason: 'refused', message: `The SMTP server refused the message itself for ${run} recipients in a row: ${describeFailure(f)}. Nobody was recorded as failed: they stay pending`, failure: { ...f, fix: f.fix ?? MESSAGE_FIX } });

@@ -8,7 +8,7 @@ export { acquireLock, type Lock, type LockUse } from './lock.ts';
 export { scanJournal, type BadLine } from './journal-scan.ts';
 export { listJournals, journalNameParts } from './journal-files.ts';
 export { classifySmtpError, describeFailure, isHardBounce, refusalKey, type SmtpFailure, type ReplyKind } from './classify.ts';
-export { DEFAULT_RETRY_SCHEDULE, DEFAULT_TUNING, deliver, emptyDeliveryStats, type DeliveryJournal, type DeliveryPacer, type DeliveryQueue, type DeliveryStats, type DeliveryTuning, type Stop, type StopReason } from './deliver.ts';
+export { DEFAULT_RETRY_SCHEDULE, DEFAULT_TUNING, deliver, emptyDeliveryStats, type DeliveryJournal, type DeliveryPacer, type DeliveryQueue, type PaceTicket, type DeliveryStats, type DeliveryTuning, type Stop, type StopReason } from './deliver.ts';
 // The distributed send (src/queue) reuses the list filter, the pacer and the login check.
 export { emptyTally, sendable, type Job, type ListTally } from './recipients.ts';
 export { Pacer } from './pacer.ts';

@@ -8,6 +8,8 @@ export interface Job {
   /** Attempts that were deferred or dropped so far (throttles count none: the server slowed everyone, not this message). */
   attempts: number;
   throttles: number;
+  /** Distributed send only: times a refusal that may be about the message was held for it before (see DeliveryQueue.held). */
+  refused?: number;
 }
 
 /** What the list filter decided, row by row. */

@@ -18,6 +18,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackChild } from './children.ts';
 import { freePort } from './postfix.ts';
 
 export const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
@@ -98,7 +99,7 @@ function waitForPing(port: number, deadline: number): Promise<void> {
 /** Start a redis-server; stop it with `stop()` in afterAll (the process's exit kills any left running). */
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'newsletter-redis-'));
-  const port = await freePort();
+  let port = await freePort();
   const conf = join(dir, 'redis.conf');
   await writeFile(conf, config(dir, port, options));
   let child: ChildProcess | undefined;
@@ -108,6 +109,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     const c = spawn(REDIS_SERVER!, [conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = c;
     running.add(c);
+    trackChild(c, 'redis-server');
     let stderr = '';
     c.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 10_000) stderr += chunk.toString('utf8');
@@ -133,10 +135,21 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     clearTimeout(killed);
   };
 
-  await launch().catch(async (error: unknown) => {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  });
+  // freePort's port can be taken by someone else before redis-server binds it: try another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      if (attempt < 3 && /Address already in use/.test(String((error as Error).message))) {
+        port = await freePort();
+        await writeFile(conf, config(dir, port, options));
+        continue;
+      }
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {
     port,

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { afterEach } from 'vitest';
 import { BIN, runCli, tempDir, type CliResult } from '../helpers/cli.ts';
+import { trackChild } from '../helpers/children.ts';
 import { CLEAN_ENV, CONTENT, ISSUE, SECRET, writeList } from '../send/helpers.ts';
 import { campaignKeys, CAMPAIGNS_KEY } from '../../src/redis/index.ts';
 
@@ -31,6 +33,9 @@ export interface WorkerProcess {
 /** A `newsletter worker --exit-when-done` child process (killable). */
 export function startWorker(cwd: string, url: string, smtpPort: number, extra: string[] = [], env: Record<string, string> = {}): WorkerProcess {
   const child = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--exit-when-done', ...extra], { cwd, env: { ...process.env, NO_COLOR: '1', ...queueEnv(smtpPort), ...env } });
+  trackChild(child, 'worker');
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -42,6 +47,13 @@ export function startWorker(cwd: string, url: string, smtpPort: number, extra: s
   return { child, done };
 }
 
+const started = new Set<ChildProcess>();
+/** Workers a failed test left running: killed after each test (their Redis may be gone; they would retry forever). */
+afterEach(() => {
+  for (const child of started) child.kill('SIGKILL');
+  started.clear();
+});
+
 /** The newest campaign's counts hash, as numbers (a state nobody reached is 0). */
 export async function campaignCounts(url: string): Promise<Record<string, number>> {
   const redis = new Redis(url);
@@ -50,6 +62,23 @@ export async function campaignCounts(url: string): Promise<Record<string, number
     const counts = await redis.hgetall(campaignKeys(id!).counts);
     const zero = { q: 0, c: 0, s: 0, S: 0, p: 0, F: 0, T: 0, K: 0, dup: 0 };
     return { ...zero, ...Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])) };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * A field of a worker's hash in the newest campaign (its line in `status`): 'sent', 'state'… `worker`
+ * is the --id it was started with (its id in Redis adds a random suffix).
+ */
+export async function workerField(url: string, worker: string, field: string): Promise<string | null> {
+  const redis = new Redis(url);
+  try {
+    const [id] = await redis.zrevrange(CAMPAIGNS_KEY, 0, 0);
+    if (!id) return null;
+    const keys = campaignKeys(id);
+    const owner = (await redis.smembers(keys.workers)).find((w) => w.startsWith(`${worker}.`));
+    return owner ? await redis.hget(keys.worker(owner), field) : null;
   } finally {
     redis.disconnect();
   }

@@ -34,7 +34,8 @@ describe.skipIf(SKIP_REDIS)('campaign state in Redis', () => {
   it('a claimed or sending address of a live worker is busy for another; of a gone worker it is taken over, a sending one counted as a possible duplicate', async () => {
     const keys = fresh();
     await queueRecipients(redis, keys, ['a@x.test', 'b@x.test']);
-    await redis.set(aliveKey('w1'), '1');
+    // Expires by itself: a failure below must not leave w1 "alive" for the next test.
+    await redis.set(aliveKey('w1'), '1', 'PX', 10_000);
     expect(await claimRecipients(redis, keys, 'w1', ['a@x.test', 'b@x.test'])).toEqual(['ok', 'ok']);
     const journal = new RedisJournal(redis, keys, 'w1', 'test');
     await journal.record({ s: 'sending', e: 'a@x.test', n: 1, t: Date.now() });

@@ -33,3 +33,27 @@ describe('commit gate', () => {
     }
   });
 });
+
+describe('commit gate as a function (a pace that must hold at the server)', () => {
+  it('is called only once the message is being written after DATA, not when its stream is made before MAIL FROM', async () => {
+    // Each reply (greeting, MAIL, RCPT, end of DATA) comes 200 ms late: DATA starts ≥ 600 ms after the send.
+    const server = await startSmtpTestServer({ delayMs: 200 });
+    const transport = createSmtpTransport(envFor(server.port).smtp!, { concurrency: 1 });
+    try {
+      const mail = messageFor(prepareIssue(await fixtureIssue(), {}, SECRET), { email: 'ada@example.com' });
+      const started = Date.now();
+      let calledAfter = -1;
+      const gate = () => {
+        calledAfter = Date.now() - started;
+        return Promise.resolve();
+      };
+      await transport.sendMail({ ...mail, [COMMIT_GATE]: gate } as typeof mail);
+      expect(server.count('ada@example.com')).toBe(1);
+      // The fixture message is small (~15 KB): buffered whole at once, its end came before MAIL FROM.
+      expect(calledAfter).toBeGreaterThanOrEqual(550);
+    } finally {
+      transport.close();
+      await server.close();
+    }
+  });
+});

@@ -190,7 +190,7 @@ function sendRequest(values: SendFlags, positionals: string[], retryAll: boolean
 }
 
 /** Ctrl-C once: finish the messages in flight and record them; twice: stop at once. */
-export function stopOnCtrlC(progress: { end: () => void }): { stopping: AbortSignal; forcing: AbortSignal; dispose: () => void } {
+export function stopOnCtrlC(progress: { end: () => void }, signals: readonly NodeJS.Signals[] = ['SIGINT']): { stopping: AbortSignal; forcing: AbortSignal; dispose: () => void } {
   const stopping = new AbortController();
   const forcing = new AbortController();
   const onSigint = () => {
@@ -200,8 +200,14 @@ export function stopOnCtrlC(progress: { end: () => void }): { stopping: AbortSig
       stopping.abort();
     } else forcing.abort();
   };
-  process.on('SIGINT', onSigint);
-  return { stopping: stopping.signal, forcing: forcing.signal, dispose: () => process.off('SIGINT', onSigint) };
+  for (const signal of signals) process.on(signal, onSigint);
+  return {
+    stopping: stopping.signal,
+    forcing: forcing.signal,
+    dispose: () => {
+      for (const signal of signals) process.off(signal, onSigint);
+    },
+  };
 }
 
 /** Bad rows and damaged suppression lines, shown as they stream by (the first 20 of each). */

@@ -29,7 +29,7 @@ export const spec = {
     '--concurrency N': 'SMTP connections of this worker; also the most messages that can repeat if it is killed (default: 5).',
     '--rate N': 'At most N messages per second from this worker (the campaign\'s own --rate holds across all workers on top).',
     '--exit-when-done': 'Exit once the campaign is finished (default: keep waiting for the next campaign; Ctrl-C to stop).',
-    '--id NAME': 'This worker\'s name in `newsletter status` (default: HOST-PID-RANDOM).',
+    '--id NAME': 'This worker\'s name in `newsletter status`: letters, digits, _ . - (a random suffix is added, so two workers never share one) (default: HOST-PID).',
     '--retry-schedule LIST': 'Waits before each retry of a deferred recipient; the retry may be sent by any worker (default: 5s,30s,2m,6m,15m).',
   },
   ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'EQUEUE', 'ESEND', 'ESTATE'], reasons: ['campaignConflict'], results: ['FAILURES', 'STOPPED'] },
@@ -50,8 +50,11 @@ export async function run(argv: string[]): Promise<ExitCode> {
   const insecure = verifyOffWarning(smtp);
   if (insecure) console.error(insecure);
   const concurrency = intFlag(values.concurrency, '--concurrency', 5);
+  if (values.id !== undefined && !/^[A-Za-z0-9_.-]{1,40}$/.test(values.id))
+    throw new NewsletterError('EUSAGE', `--id ${JSON.stringify(values.id)} is not a worker name`, { where: '--id', fix: 'Use 1 to 40 letters, digits, _ . or -, e.g. --id mail-eu-1.' });
   const progress = progressReporter();
-  const ctrlC = stopOnCtrlC(progress);
+  // SIGTERM too: what systemd, docker and Kubernetes send to stop a service; the same as a first Ctrl-C.
+  const ctrlC = stopOnCtrlC(progress, ['SIGINT', 'SIGTERM']);
   try {
     const summary = await runWorker({
       queue,
@@ -66,7 +69,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
       forceSignal: ctrlC.forcing,
       onProgress: progress.update,
       onCampaign: (meta) => console.error(`Worker: sending campaign ${meta.id} (${issueLabel(issueNamed({ props: meta.snapshot.built.props }))}, enqueued ${meta.created}) from ${queue.display} via ${smtp.display}, ${concurrency} connection${concurrency === 1 ? '' : 's'}`),
-      onIdle: () => undefined,
+      onIdle: () => console.error(`Waiting for a campaign in ${queue.display}${values.campaign ? ` named ${values.campaign}` : ''} (send --queue enqueues one; Ctrl-C to stop)…`),
     });
     progress.end();
     if (!summary.campaign && !summary.stats.sent) {
