@@ -54,6 +54,7 @@ export async function enqueueToList(req: QueueRequest, built: BuiltIssue, label:
   const row = (label: string, value: string) => console.log(`  ${label.padEnd(22)}${value}`);
   row('added', `${summary.added} recipients in ${summary.batches} batches${summary.batchesEarlier ? ` (${summary.batchesEarlier} batches were already in: not added again)` : ''}`);
   row('in the campaign', String(summary.total));
+  if (summary.importedFromJournal) row('sent here before', `${summary.importedFromJournal} outcomes of an earlier local send of this issue and list recorded in the campaign: those recipients are not sent again`);
   row('skipped', `${skipped}${skipped ? ` (${[t.suppressed && `${t.suppressed} suppressed`, t.byStatus && `${t.byStatus} unsubscribed/bounced/complained`, t.invalid && `${t.invalid} invalid`, t.duplicate && `${t.duplicate} duplicate`].filter(Boolean).join(', ')})` : ''}`);
   if (summary.suppressionPulled || summary.suppressionPushed)
     row('suppression', `shared with Redis: ${summary.suppressionPushed} local addresses added there, ${summary.suppressionPulled} from there added to the local list`);

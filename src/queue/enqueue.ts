@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { listFileKind, loadSuppression, readSubscribers, suppressionEntries, type RowProblem, type Subscriber, type Suppression, type SuppressionReason } from '../audience/index.ts';
 import { requireSecret, type SendEnv } from '../config/index.ts';
 import { NewsletterError } from '../errors.ts';
+import { ensureStateDir } from '../output/index.ts';
 import { prepareIssue } from '../mail/index.ts';
 import { BULL_PREFIX, bullQueueName, campaignKeys, connectRedis, persistenceWarnings, RedisSuppression, SUPPRESSED_KEY, type QueueUrl } from '../redis/index.ts';
-import { emptyTally, sendable, type BuiltForSend, type ListTally } from '../send/index.ts';
-import { campaignIdFor, conflict, createCampaign, readCampaign, snapshotHash, snapshotOf, type CampaignMeta } from './campaign.ts';
-import { queueRecipients } from './state.ts';
+import { emptyTally, exampleDomainWarnings, issueNamed, journalPath, queuedMarkerPath, scanJournal, sendable, type BuiltForSend, type JournalRecord, type ListTally } from '../send/index.ts';
+import { campaignIdFor, conflict, createCampaign, readCampaign, secretMatches, snapshotHash, snapshotOf, type CampaignMeta } from './campaign.ts';
+import { unsentAdvice } from './control.ts';
+import { queueRecipients, settleFromJournal } from './state.ts';
 
 /** Recipients per batch (one BullMQ job): small enough that a stalled batch is taken over without much waiting behind it. */
 export const DEFAULT_BATCH_SIZE = 200;
@@ -58,6 +61,8 @@ export interface EnqueueSummary {
   total: number;
   /** Addresses from the shared suppression list in Redis copied into the local suppression.csv. */
   suppressionPulled: number;
+  /** Sent and failed records of a local send of this issue and list, recorded in the campaign (never sent again). */
+  importedFromJournal: number;
   /** Addresses from the local suppression.csv added to the shared list in Redis. */
   suppressionPushed: number;
   durationMs: number;
@@ -76,8 +81,9 @@ export async function enqueueCampaign(opts: EnqueueOptions): Promise<EnqueueSumm
   const secret = requireSecret(opts.env);
   const { from, replyTo, unsubscribeUrl, unsubscribeMailto, bounceAddress } = opts.env;
   const sender = { from, replyTo, unsubscribeUrl, unsubscribeMailto, bounceAddress };
-  // A message that cannot be made is refused here, not on every worker.
-  prepareIssue(opts.built, sender, secret, { dkim: opts.env.dkim });
+  // A message that cannot be made is refused here, not on every worker; its warnings are said here too.
+  const prepared = prepareIssue(opts.built, sender, secret, { dkim: opts.env.dkim });
+  for (const w of exampleDomainWarnings(prepared, opts.env)) opts.onWarning?.(w);
   if ((await listFileKind(opts.listPath)) === 'stream') throw streamRefused(opts.listPath);
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const snapshot = snapshotOf(opts.built, sender, opts.env, secret);
@@ -91,7 +97,8 @@ export async function enqueueCampaign(opts: EnqueueOptions): Promise<EnqueueSumm
     const meta: Omit<CampaignMeta, 'enqueued' | 'total'> = {
       id,
       issue: opts.built.props.issue.slug,
-      subject: opts.built.props.issue.subject,
+      // As a person reads it ({{firstName}}, not the merge markers of the compiled template).
+      subject: issueNamed(opts.built).subject,
       list: opts.listPath,
       created: new Date().toISOString(),
       rate: opts.rate,
@@ -103,14 +110,25 @@ export async function enqueueCampaign(opts: EnqueueOptions): Promise<EnqueueSumm
     };
     const created = await createCampaign(redis, meta);
     const existing = (await readCampaign(redis, id))!;
-    if (!created) refuseConflicts(existing, meta);
+    if (!created) {
+      refuseConflicts(existing, meta, secret, opts.queue.display);
+      // A new --rate on a rerun applies: the workers read it within a second.
+      if (opts.rate !== undefined && opts.rate !== existing.rate) await redis.hset(campaignKeys(id).meta, 'rate', String(opts.rate));
+    }
+    const journal = journalPath(opts.stateDir, opts.built.props.issue.slug, opts.listPath);
+    const importedFromJournal = await importLocalJournal(redis, existing, journal);
+    // From now on a local send of this issue and list is refused (it would mail everyone twice).
+    await markQueued(journal, opts.stateDir, id, opts.queue.display);
     suppression = await loadSuppression(opts.stateDir);
     const suppressionPulled = await pullSuppression(redis, suppression);
     // Both ways: what this machine suppressed reaches the workers and the other machines' endpoints.
     const suppressionPushed = await new RedisSuppression(redis).addMany(suppressionEntries(opts.stateDir));
     const added = await addBatches(redis, queue, existing, opts, suppression);
     await redis.hset(campaignKeys(id).meta, 'enqueued', '1');
-    return { campaign: id, created, ...added, total: Number(await redis.hget(campaignKeys(id).meta, 'total')), suppressionPulled, suppressionPushed, durationMs: Date.now() - started };
+    // The campaign's size is the addresses with a state (robust to a rerun after a crash mid-batch).
+    const total = await redis.hlen(campaignKeys(id).state);
+    await redis.hset(campaignKeys(id).meta, 'total', String(total));
+    return { campaign: id, created, ...added, total, importedFromJournal, suppressionPulled, suppressionPushed, durationMs: Date.now() - started };
   } finally {
     await suppression?.close().catch(() => {});
     await queue.close().catch(() => {});
@@ -119,13 +137,46 @@ export async function enqueueCampaign(opts: EnqueueOptions): Promise<EnqueueSumm
 }
 
 /** The same campaign id must mean the same issue, sender, secrets and list; a cancelled one stays cancelled. */
-function refuseConflicts(existing: CampaignMeta, meta: Omit<CampaignMeta, 'enqueued' | 'total'>): void {
-  if (existing.status === 'cancelled')
-    throw conflict(existing, `was cancelled; it is not sent again`, '--queue', 'To send this issue to this list after all, give the issue a new slug (a new campaign), or delete the campaign\'s keys in Redis if you are sure nobody was mailed.');
+function refuseConflicts(existing: CampaignMeta, meta: Omit<CampaignMeta, 'enqueued' | 'total'>, secret: string, display: string): void {
+  if (existing.status === 'cancelled') throw conflict(existing, `was cancelled; it is not sent again`, '--queue', unsentAdvice(existing.id, display));
+  if (!secretMatches(existing.snapshot.secretCheck, secret))
+    throw conflict(existing, 'was enqueued with another UNSUBSCRIBE_SECRET: its workers sign links with that one', 'UNSUBSCRIBE_SECRET', 'Use the UNSUBSCRIBE_SECRET the campaign was enqueued with.');
   if (existing.issueHash !== meta.issueHash)
     throw conflict(existing, `the issue or the sender settings changed since it was enqueued on ${existing.created}; workers go on sending the version in Redis, and some recipients may have it already`, '--queue', 'Send the enqueued version as it is (run `newsletter worker`), or cancel it (`newsletter cancel --queue URL`) and send the new version under a new slug. Never two versions of one campaign.');
   if (existing.listHash !== meta.listHash)
-    throw conflict(existing, `the list ${meta.list} changed since it was enqueued on ${existing.created}: batches already in the queue would miss the rows that moved`, meta.list, 'Enqueue the list as it was, or send the newcomers as a separate list (their own campaign) once this one is done.');
+    throw conflict(existing, `the list ${meta.list} is not the file enqueued as this campaign on ${existing.created} (it changed since, or it is another list with the same file name): batches already in the queue would miss the rows that moved`, meta.list, 'Enqueue the list as it was; send newcomers as a separate list (a file of another name: its own campaign) once this one is done; or rename a different list that happens to share the name.');
+}
+
+/**
+ * A local send of this issue and list (its journal in the state folder) may have reached part of the
+ * list already: its sent and failed recipients are recorded in the campaign first, so no worker sends
+ * to them again. Streamed in groups of 1,000 records; the journal's order keeps its last word.
+ */
+async function importLocalJournal(redis: Redis, meta: CampaignMeta, journal: string): Promise<number> {
+  if (!existsSync(journal)) return 0;
+  const keys = campaignKeys(meta.id);
+  let group: JournalRecord[] = [];
+  let pending: Promise<void> = Promise.resolve();
+  let imported = 0;
+  await scanJournal(journal, (record) => {
+    if (record.s !== 'sent' && record.s !== 'failed') return;
+    imported++;
+    group.push(record);
+    if (group.length === 1000) {
+      const full = group;
+      group = [];
+      pending = pending.then(() => settleFromJournal(redis, keys, full));
+    }
+  });
+  await pending;
+  await settleFromJournal(redis, keys, group);
+  return imported;
+}
+
+/** The marker a local send of this issue and list refuses on (see queuedMarkerPath in src/send). */
+async function markQueued(journal: string, stateDir: string, campaign: string, display: string): Promise<void> {
+  await ensureStateDir(stateDir);
+  await writeFile(queuedMarkerPath(journal), `${JSON.stringify({ campaign, queue: display, at: new Date().toISOString() })}\n`, { mode: 0o600 });
 }
 
 /** Addresses suppressed in Redis (unsubscribes and bounces from other machines) into the local list, so local sends honour them too. */

@@ -184,8 +184,8 @@ export class SharedPacer implements DeliveryPacer {
   readonly #redis: Redis & PacingCommands;
   readonly #rateKey: string;
   readonly #throttleKey: string;
-  readonly #interval: number | undefined;
-  readonly #maxLease: number;
+  #interval: number | undefined;
+  #maxLease: number;
   /** Leased slot times, ascending; each is used by one acquire() or dropped once stale. */
   #slots: number[] = [];
   /** One call to Redis at a time: acquirers that need it meanwhile share its answer. */
@@ -215,6 +215,15 @@ export class SharedPacer implements DeliveryPacer {
     this.#throttleKey = throttleKey(options.server);
     this.#interval = options.rate !== undefined && options.rate > 0 && Number.isFinite(options.rate) ? campaignInterval(options.rate) : undefined;
     this.#maxLease = this.#interval === undefined ? 0 : maxLease(this.#interval);
+  }
+
+  /** The campaign's rate changed (an enqueue rerun with another --rate): slots leased at the old one are let go. */
+  setRate(rate: number | undefined): void {
+    const interval = rate !== undefined && rate > 0 && Number.isFinite(rate) ? campaignInterval(rate) : undefined;
+    if (interval === this.#interval) return;
+    this.#interval = interval;
+    this.#maxLease = interval === undefined ? 0 : maxLease(interval);
+    this.#slots = [];
   }
 
   /** Redis calls this pacer made (the benchmark's round trips per message). */

@@ -104,12 +104,34 @@ if added > 0 then redis.call('HINCRBY', KEYS[2], 'q', added) end
 return added
 `;
 
+/**
+ * Outcomes a local send recorded for this issue and list (its journal), copied in before the batches
+ * (ARGV: key, line pairs, in the journal's order): an address with no state, queued, or imported
+ * earlier takes the line; one a worker has touched keeps its own. So recipients the local send
+ * reached are never sent again by the workers.
+ */
+const SETTLE = `
+for i = 1, #ARGV, 2 do
+  local key, line = ARGV[i], ARGV[i + 1]
+  local old = redis.call('HGET', KEYS[1], key)
+  local code, who = 'none', 'local'
+  if old then code, who = string.match(old, '^(.)|([^|]*)|') end
+  if code == 'none' or code == 'q' or who == 'local' then
+    redis.call('HSET', KEYS[1], key, line)
+    if old then redis.call('HINCRBY', KEYS[2], code, -1) end
+    redis.call('HINCRBY', KEYS[2], string.sub(line, 1, 1), 1)
+  end
+end
+return 1
+`;
+
 export type ClaimAnswer = 'ok' | 'dup' | 'busy' | 'settled' | 'suppressed';
 
 interface StateCommands {
   nlClaim(state: string, counts: string, suppressed: string, ...args: string[]): Promise<ClaimAnswer[]>;
   nlRecord(state: string, counts: string, suppressed: string, ...args: string[]): Promise<string | null>;
   nlQueue(state: string, counts: string, ...args: string[]): Promise<number>;
+  nlSettle(state: string, counts: string, ...args: string[]): Promise<number>;
 }
 
 /** The connection with the scripts defined (EVALSHA, loaded again by ioredis after a Redis restart). */
@@ -118,6 +140,7 @@ export function stateCommands(redis: Redis): Redis & StateCommands {
     redis.defineCommand('nlClaim', { numberOfKeys: 3, lua: CLAIM });
     redis.defineCommand('nlRecord', { numberOfKeys: 3, lua: RECORD });
     redis.defineCommand('nlQueue', { numberOfKeys: 2, lua: QUEUE });
+    redis.defineCommand('nlSettle', { numberOfKeys: 2, lua: SETTLE });
   }
   return redis as Redis & StateCommands;
 }
@@ -130,6 +153,17 @@ export async function claimRecipients(redis: Redis, keys: CampaignKeys, owner: s
 export async function queueRecipients(redis: Redis, keys: CampaignKeys, addresses: readonly string[]): Promise<number> {
   if (!addresses.length) return 0;
   return stateCommands(redis).nlQueue(keys.state, keys.counts, String(Date.now()), ...addresses);
+}
+
+/** Copy a local send's outcomes (sent, failed) into the campaign: see SETTLE. */
+export async function settleFromJournal(redis: Redis, keys: CampaignKeys, records: readonly JournalRecord[]): Promise<void> {
+  const args: string[] = [];
+  for (const r of records) {
+    if (r.s !== 'sent' && r.s !== 'failed') continue;
+    const line = stateLine(r, 'local');
+    if (line) args.push(r.e, line);
+  }
+  if (args.length) await stateCommands(redis).nlSettle(keys.state, keys.counts, ...args);
 }
 
 /** One field of a state line may not hold the separator or a line break. */

@@ -199,7 +199,7 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
       // meanwhile would only be handed back.
       const fetching = bull;
       feed.onClose = () => void fetching.pause(true).catch(() => {});
-      const watch = watchCampaign(redis, meta, feed, heartbeat);
+      const watch = watchCampaign(redis, meta, feed, heartbeat, pacer);
       // This worker's share only: no total (the campaign's progress is `newsletter status`).
       const progress = () => opts.onProgress?.(progressOf(stats, started));
       stop = await deliver({
@@ -253,16 +253,17 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
 }
 
 /**
- * Every second: the heartbeat, and the campaign's status as `pause`/`resume`/`cancel` left it.
+ * Every second: the heartbeat, the campaign's status as `pause`/`resume`/`cancel` left it, and its rate.
  * Ends the feed (and with it the delivery loop) when the campaign is finished or cancelled.
  */
-function watchCampaign(redis: Redis, meta: CampaignMeta, feed: BatchFeed, heartbeat: Heartbeat): { stop(): void; readonly cancelled: boolean } {
+function watchCampaign(redis: Redis, meta: CampaignMeta, feed: BatchFeed, heartbeat: Heartbeat, pacer: SharedPacer): { stop(): void; readonly cancelled: boolean } {
   let stopped = false;
   let cancelled = false;
   let ticking = false;
   const tick = async () => {
-    const status = await redis.hget(campaignKeys(meta.id).meta, 'status');
+    const [status, rate] = await redis.hmget(campaignKeys(meta.id).meta, 'status', 'rate');
     feed.pause(status === 'paused');
+    pacer.setRate(rate ? Number(rate) : undefined);
     await heartbeat.beat(status === 'paused' ? 'paused' : feed.busy ? 'working' : 'idle');
     if (status === 'cancelled') cancelled = true;
     if (cancelled || (!feed.busy && (await isFinished(redis, meta)))) feed.close();

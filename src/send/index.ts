@@ -12,7 +12,7 @@ export { DEFAULT_RETRY_SCHEDULE, DEFAULT_TUNING, deliver, emptyDeliveryStats, ty
 // The distributed send (src/queue) reuses the list filter, the pacer and the login check.
 export { emptyTally, sendable, type Job, type ListTally } from './recipients.ts';
 export { Pacer } from './pacer.ts';
-export { preflight } from './run.ts';
+export { preflight, queuedMarkerPath } from './run.ts';
 export { exampleDomainWarnings } from './example-domains.ts';
 export { exitCodeOf, issueNamed, SmtpSendError, type IssueNamed, type SendSummary, type Progress } from './summary.ts';
 export { countdownLine, duration, formatSummary, issueLabel, progressBar, progressLine } from './format.ts';

@@ -1,6 +1,7 @@
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
 import type { NewsletterProps } from '../content/index.ts';
-import { isNewsletterError } from '../errors.ts';
+import { readFile } from 'node:fs/promises';
+import { isNewsletterError, NewsletterError } from '../errors.ts';
 import { classifySmtpError, describeFailure } from './classify.ts';
 import { requireSecret, requireSmtp, type SendEnv, type SmtpConfig } from '../config/index.ts';
 import { DEFAULT_TUNING, deliver, emptyDeliveryStats, type DeliveryStats, type DeliveryTuning, type Stop } from './deliver.ts';
@@ -65,6 +66,7 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
   // A device or folder as the list is refused before the state folder is touched.
   await listFileKind(opts.listPath);
   const path = journalPath(opts.stateDir, opts.built.props.issue.slug, opts.listPath);
+  await refuseQueued(path);
   const failures = new FailuresCsv(path.replace(/\.journal\.jsonl$/, '.failures.csv'));
   const journal = await Journal.open(path);
   const run: SendRun = { opts, started, smtp, prepared, journal, failures, stats: emptyDeliveryStats(), concurrency: opts.concurrency ?? 5 };
@@ -90,6 +92,31 @@ export async function sendIssue(opts: SendOptions): Promise<SendSummary> {
     outbox: undefined,
     sampleSecret: false,
   };
+}
+
+/** The file `send --queue` leaves beside this issue and list's journal: they are sent from Redis now. */
+export function queuedMarkerPath(journal: string): string {
+  return journal.replace(/\.journal\.jsonl$/, '.queued.json');
+}
+
+/**
+ * A local send of an issue and list that were enqueued in Redis would mail everyone the workers
+ * mail: refused, with where the campaign is (the marker says).
+ */
+async function refuseQueued(journal: string): Promise<void> {
+  const marker = queuedMarkerPath(journal);
+  let text: string;
+  try {
+    text = await readFile(marker, 'utf8');
+  } catch {
+    return;
+  }
+  const { campaign, queue, at } = JSON.parse(text) as { campaign?: string; queue?: string; at?: string };
+  throw new NewsletterError('EQUEUE', `This issue and list were enqueued in Redis (campaign ${campaign ?? '?'} at ${queue ?? '?'}, ${at ?? ''}): sending them here as well would mail everyone twice`, {
+    where: marker,
+    fix: `Send it with \`newsletter worker --queue ${queue ?? 'URL'}\` and follow it with \`newsletter status\`. Only if that campaign was cancelled before any worker sent anything, delete ${marker} to send locally.`,
+    reason: 'campaignConflict',
+  });
 }
 
 /** What every step of one send shares. */

@@ -12,7 +12,7 @@ import { startRedis, SKIP_REDIS, type RedisServer } from '../helpers/redis.ts';
 import { startSinkProcess, type SinkProcess } from '../helpers/sink-process.ts';
 import { startSmtpTestServer } from '../helpers/smtp-test-server.ts';
 import { SUPPRESSED_KEY } from '../../src/redis/index.ts';
-import { stateWithSuppression } from '../send/helpers.ts';
+import { ISSUE, stateWithSuppression } from '../send/helpers.ts';
 import { campaignCounts, CONTENT, deliveryReport, enqueue, project, queueEnv, startWorker, waitFor, workerField } from './helpers.ts';
 
 describe.skipIf(SKIP_REDIS)('send --queue and newsletter worker', () => {
@@ -161,7 +161,7 @@ describe.skipIf(SKIP_REDIS)('send --queue and newsletter worker', () => {
     await writeFile(p.list, `${await readFile(p.list, 'utf8')}newcomer@example.com,New,Comer\n`);
     const changedList = await enqueue(p, url);
     expect(changedList.code).toBe(1);
-    expect(changedList.stderr).toMatch(/list .* changed since it was enqueued/);
+    expect(changedList.stderr).toMatch(/list .* is not the file enqueued as this campaign/);
 
     const content = await tempDir(CONTENT);
     const issue = join(content, 'issues', '2026-03-01-send-fixture.md');
@@ -183,6 +183,27 @@ describe.skipIf(SKIP_REDIS)('send --queue and newsletter worker', () => {
     expect(JSON.parse((await redisClient.hget(SUPPRESSED_KEY, 'suppressed@example.com'))!)).toMatchObject({ reason: 'unsubscribed' });
     expect(await readFile(join(state, 'suppression.csv'), 'utf8')).toMatch(/user2@example\.com,complained,redis: server on another machine/);
     redisClient.disconnect();
+  });
+
+  it('a local send and a queued campaign of the same issue and list never mail anyone twice', async () => {
+    const s = await sink();
+    const url = dbUrl();
+    const p = await project(6);
+    const local = await runCli(['send', ISSUE, '--to', p.list, '--content', CONTENT, '--state', p.state, '--limit', '2'], { cwd: p.dir, env: queueEnv(s.port) });
+    expect(local.code, local.stderr).toBe(0);
+    expect(await s.deliveries()).toHaveLength(2);
+    // The enqueue records what the local send reached; the workers send only the rest.
+    const enq = await enqueue(p, url);
+    expect(enq.code, enq.stderr).toBe(0);
+    expect(enq.stdout).toMatch(/sent here before\s+2 outcomes/);
+    const r = await startWorker(p.dir, url, s.port).done;
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(deliveryReport(await s.counts(), 6)).toEqual({ missing: [], duplicates: 0, extra: [] });
+    // And now a local send of them is refused: it would mail everyone the workers mailed.
+    const again = await runCli(['send', ISSUE, '--to', p.list, '--content', CONTENT, '--state', p.state], { cwd: p.dir, env: queueEnv(s.port) });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/were enqueued in Redis \(campaign 2026-03-01-send-fixture--list at redis:\/\/127\.0\.0\.1:\d+\/\d+/);
+    expect(await s.deliveries()).toHaveLength(6);
   });
 
   it('a worker with another UNSUBSCRIBE_SECRET is refused before it sends anything', async () => {
