@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queue, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
 import { requireSecret, requireSmtp, type SendEnv, type SmtpConfig } from '../config/index.ts';
 import { createSmtpTransport } from '../mail/index.ts';
 import { aliveKey, BULL_PREFIX, bullQueueName, CAMPAIGNS_KEY, campaignKeys, connectRedis, type QueueUrl } from '../redis/index.ts';
-import { DEFAULT_TUNING, deliver, emptyDeliveryStats, emptyTally, issueNamed, Pacer, preflight, type DeliveryStats, type DeliveryTuning, type Progress, type SendSummary, type Stop } from '../send/index.ts';
+import { DEFAULT_TUNING, deliver, emptyDeliveryStats, emptyTally, issueNamed, Pacer, preflight, type DeliveryRunOptions, type DeliveryStats, type Progress, type SendSummary, type Stop } from '../send/index.ts';
 import { preparedFromSnapshot, readCampaign, type CampaignMeta } from './campaign.ts';
 import { findCampaign } from './control.ts';
 import type { BatchData } from './enqueue.ts';
@@ -20,7 +19,7 @@ const TICK_MS = 1_000;
 /** BullMQ's lock on a batch: renewed every half of it; a worker silent this long loses the batch to another. */
 const LOCK_MS = 10_000;
 
-export interface WorkerOptions {
+export interface WorkerOptions extends DeliveryRunOptions {
   queue: QueueUrl;
   env: SendEnv;
   /** The campaign to work on; default: the newest one with work left. */
@@ -33,14 +32,8 @@ export interface WorkerOptions {
   exitWhenDone?: boolean | undefined;
   /** Batches held at once: the next one is claimed while this one is sent (default 2). */
   prefetch?: number | undefined;
-  /** The worker's name in `status` (default HOST-PID-RANDOM). */
+  /** The worker's name in `status` (default HOST-PID; a random suffix is added). */
   id?: string | undefined;
-  retrySchedule?: readonly number[] | undefined;
-  tuning?: Partial<DeliveryTuning> & { throttleBaseMs?: number; throttleMaxMs?: number; minRate?: number };
-  transportOverrides?: Partial<SMTPPoolOptions>;
-  signal?: AbortSignal;
-  forceSignal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
   /** A campaign is taken up (the CLI names it). */
   onCampaign?: (meta: CampaignMeta) => void;
   /** Nothing to do yet (no campaign with work left): waiting. */

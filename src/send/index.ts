@@ -1,5 +1,5 @@
 // The send run: journal, lock, queue, pacer, reply classification, delivery loop, dry run, test copy, summary.
-export { sendIssue, type SendOptions, type BuiltForSend } from './run.ts';
+export { sendIssue, type SendOptions, type DeliveryRunOptions, type BuiltForSend } from './run.ts';
 export { dryRun, SAMPLE_SECRET_HEADER, SAMPLE_SECRET_NOTE, type DryRunOptions } from './dry-run.ts';
 export { testSend, type TestSendOptions } from './test-send.ts';
 export { Journal, journalPath, type JournalRecord } from './journal.ts';

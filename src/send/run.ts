@@ -24,7 +24,21 @@ export interface BuiltForSend {
   file?: string | undefined;
 }
 
-export interface SendOptions {
+/** How a delivery run goes, for a local send and a worker alike. */
+export interface DeliveryRunOptions {
+  /** Waits before each retry of a deferred message, in ms (default DEFAULT_RETRY_SCHEDULE: 5 s, 30 s, 2 min, 6 min, 15 min). */
+  retrySchedule?: readonly number[] | undefined;
+  /** Retry, throttle and stop thresholds (defaults in DEFAULT_TUNING and Pacer); tests make them fast. */
+  tuning?: Partial<DeliveryTuning> & { throttleBaseMs?: number; throttleMaxMs?: number; minRate?: number };
+  /** Extra nodemailer pool options (tests: timeouts, TLS for a self-signed server). */
+  transportOverrides?: Partial<SMTPPoolOptions>;
+  /** Ctrl-C: finish the messages in flight; the second (forceSignal): close the connections now. */
+  signal?: AbortSignal;
+  forceSignal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface SendOptions extends DeliveryRunOptions {
   built: BuiltForSend;
   listPath: string;
   env: SendEnv;
@@ -36,15 +50,6 @@ export interface SendOptions {
   limit?: number | undefined;
   /** --retry-failed: `transient` failures, or `all` (permanent ones too); suppressed addresses stay skipped. */
   retryFailed?: false | 'transient' | 'all';
-  /** Waits before each retry of a deferred message, in ms (default DEFAULT_RETRY_SCHEDULE: 5 s, 30 s, 2 min, 6 min, 15 min). */
-  retrySchedule?: readonly number[] | undefined;
-  /** Retry, throttle and stop thresholds (defaults in DEFAULT_TUNING and Pacer); tests make them fast. */
-  tuning?: Partial<DeliveryTuning> & { throttleBaseMs?: number; throttleMaxMs?: number; minRate?: number };
-  /** Extra nodemailer pool options (tests: timeouts, TLS for a self-signed server). */
-  transportOverrides?: Partial<SMTPPoolOptions>;
-  signal?: AbortSignal;
-  forceSignal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
   onRowProblem?: (kind: 'invalid' | 'duplicate', problem: RowProblem) => void;
   /** Each damaged line of suppression.csv (skipped alone; an address on it still counts). */
   onSuppressionProblem?: (problem: SuppressionProblem) => void;

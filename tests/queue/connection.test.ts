@@ -2,21 +2,13 @@
  * The --queue URL and the first connection (src/redis/connection.ts) against a real redis-server:
  * a database beyond the server's range, and what each kind of failed connection says.
  */
+import { rejection } from '../helpers/errors.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isNewsletterError, type NewsletterError } from '../../src/errors.ts';
+import type { NewsletterError } from '../../src/errors.ts';
 import { connectRedis, parseQueueUrl } from '../../src/redis/index.ts';
 import { freePort } from '../helpers/postfix.ts';
 import { SKIP_REDIS, startRedis, type RedisServer } from '../helpers/redis.ts';
 
-async function rejection(promise: Promise<unknown>): Promise<NewsletterError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isNewsletterError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a NewsletterError');
-}
 
 describe('parseQueueUrl', () => {
   it('takes any database number: a server can be configured with more than 16', () => {

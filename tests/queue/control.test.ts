@@ -3,11 +3,11 @@
  * are written by hand as the contract (tests/../common brief, src/redis/keys.ts) describes them,
  * with a real BullMQ queue holding a few batches, so these tests do not depend on the worker.
  */
+import { rejection } from '../helpers/errors.ts';
 import { spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isNewsletterError, type NewsletterError } from '../../src/errors.ts';
 import { campaignStatus, cancelCampaign, findCampaign, formatStatus, pauseCampaign, resumeCampaign } from '../../src/queue/index.ts';
 import { aliveKey, BULL_PREFIX, bullQueueName, CAMPAIGNS_KEY, campaignKeys } from '../../src/redis/index.ts';
 import { BIN, runCli } from '../helpers/cli.ts';
@@ -36,16 +36,6 @@ interface CampaignSeed {
   delayed?: number;
 }
 
-/** Async errors as the CLI's handler sees them. */
-async function rejection(promise: Promise<unknown>): Promise<NewsletterError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isNewsletterError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a NewsletterError');
-}
 
 describe.skipIf(SKIP_REDIS)('campaign status and control', () => {
   let server: RedisServer;

@@ -22,6 +22,19 @@ function connect(url: string, options: RedisOptions = {}): Redis {
   return redis;
 }
 
+/** A redis-server for the describe block it is called in (its connections closed and it stopped after). */
+function ownRedis(): () => RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    for (const redis of connections.splice(0)) redis.disconnect();
+    await server?.stop();
+  });
+  return () => server!;
+}
+
 let campaigns = 0;
 /** A fresh campaign's rate key per test, so tests never share slots. */
 const rateKey = () => campaignKeys(`rate-test-${++campaigns}`).rate;
@@ -86,13 +99,10 @@ describe('campaignInterval and serverIdOf', () => {
 });
 
 describe.skipIf(SKIP_REDIS)('SharedPacer with a real Redis', () => {
+  const redisServer = ownRedis();
   let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterAll(async () => {
-    for (const redis of connections.splice(0)) redis.disconnect();
-    await server?.stop();
+  beforeAll(() => {
+    server = redisServer();
   });
 
   it('holds the campaign rate across three workers: no 1-second window over it, and not trivially slow', async () => {
@@ -236,13 +246,10 @@ describe.skipIf(SKIP_REDIS)('SharedPacer with a real Redis', () => {
 });
 
 describe.skipIf(SKIP_REDIS)('SharedPacer when Redis goes away', () => {
+  const redisServer = ownRedis();
   let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterAll(async () => {
-    for (const redis of connections.splice(0)) redis.disconnect();
-    await server?.stop();
+  beforeAll(() => {
+    server = redisServer();
   });
 
   it('rejects with EQUEUE when Redis is down and the connection gives up', async () => {
