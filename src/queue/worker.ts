@@ -43,8 +43,6 @@ export interface WorkerOptions extends DeliveryRunOptions {
 export interface WorkerSummary extends SendSummary {
   campaign: string | undefined;
   worker: string;
-  /** Redis round trips this worker made per message sent (benchmark figure). */
-  roundTrips: number;
 }
 
 /**
@@ -226,7 +224,7 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
   tally.inFlightAtLastStop = feed.counts.takenOver;
   tally.suppressed = feed.counts.suppressed;
   return {
-    mode: 'send',
+    ...emptySummary(id, meta.id),
     // The issue file is a path on the machine that enqueued it, not here.
     issue: issueNamed({ props: meta.snapshot.built.props }),
     list: `campaign ${meta.id} (${opts.queue.display})`,
@@ -234,14 +232,6 @@ async function workCampaign(run: CampaignRun): Promise<WorkerSummary> {
     stats,
     durationMs: Date.now() - started,
     stop,
-    retriesWaiting: 0,
-    journal: undefined,
-    failuresCsv: undefined,
-    outbox: undefined,
-    sampleSecret: false,
-    campaign: meta.id,
-    worker: id,
-    roundTrips: stats.sent ? (journal.commits + pacer.roundTrips + heartbeat.calls) / stats.sent : 0,
   };
 }
 
@@ -282,7 +272,6 @@ function watchCampaign(redis: Redis, meta: CampaignMeta, feed: BatchFeed, heartb
 
 /** The worker's line in `status`, and its alive key. */
 class Heartbeat {
-  calls = 0;
   readonly #recent: { t: number; sent: number }[] = [];
 
   constructor(
@@ -317,7 +306,6 @@ class Heartbeat {
     m.hsetnx(keys.worker(this.id), 'started', String(now));
     if (state === 'stopped') m.del(aliveKey(this.id));
     else m.set(aliveKey(this.id), String(now), 'PX', ALIVE_TTL_MS);
-    this.calls++;
     await m.exec();
   }
 }
@@ -336,6 +324,7 @@ function progressOf(stats: DeliveryStats, started: number): Progress {
   };
 }
 
+/** A worker summary with nothing sent: what a worker that found no campaign reports, and the base of every other. */
 function emptySummary(worker: string, campaign: string | undefined): WorkerSummary {
   return {
     mode: 'send',
@@ -352,7 +341,6 @@ function emptySummary(worker: string, campaign: string | undefined): WorkerSumma
     sampleSecret: false,
     campaign,
     worker,
-    roundTrips: 0,
   };
 }
 

@@ -10,7 +10,7 @@ export const spec = {
   options: CAMPAIGN_OPTIONS,
   help: CAMPAIGN_HELP,
   ends: { errors: ['EUSAGE', 'EQUEUE'], reasons: ['campaignConflict'] },
-  examples: ['newsletter resume --queue redis://127.0.0.1:6379/0', 'newsletter resume --queue redis://127.0.0.1:6379/0 --campaign 2026-03-01-send-fixture'],
+  examples: ['newsletter resume --queue redis://127.0.0.1:6379/0', 'newsletter resume --queue redis://127.0.0.1:6379/0 --campaign 2026-03-01-send-fixture--subscribers'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 
 export async function run(argv: string[]): Promise<ExitCode> {
