@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 /** Folders under src/, each one room whose index.ts is its door. */
 const ROOMS = [
   'cli', 'preview', 'check', 'queue', 'bounces', 'stats', 'send', 'export', 'unsubscribe', 'webhooks', 'mail', 'audience', 'config',
-  'redis', 'render', 'personalize', 'content', 'output', 'browser',
+  'redis', 'render', 'personalize', 'content', 'output', 'browser', 'clients',
 ];
 
 /** Low-level code any room may use: src/errors.ts, src/paths.ts, src/output/, src/browser/. */
@@ -20,8 +20,9 @@ const SHARED = ['shared', 'output', 'browser'];
  */
 const ARROWS = {
   cli: [...ROOMS.filter((room) => room !== 'cli'), 'shared', 'emails'],
-  preview: ['check', 'mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
-  check: ['mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
+  preview: ['check', 'clients', 'mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
+  // Real mail clients (Thunderbird, Evolution) render the message the check composes.
+  check: ['clients', 'mail', 'audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   // Reading the bounce mailbox looks recipients up in the send journals (VERP tokens, our Message-IDs); stats reads them too.
   // The distributed send: enqueue a campaign in Redis (BullMQ), workers deliver it with send's delivery loop.
   queue: ['send', 'redis', 'mail', 'audience', 'config', 'content', ...SHARED],
@@ -43,6 +44,8 @@ const ARROWS = {
   content: ['shared'],
   output: ['shared'],
   browser: ['shared'],
+  // Thunderbird over Marionette and Evolution under Xvfb: they take an .eml and know nothing of issues.
+  clients: ['shared'],
   shared: [],
 };
 

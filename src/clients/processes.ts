@@ -1,0 +1,146 @@
+/**
+ * Running the programs a client render needs: short commands (xdotool, import, convert) that
+ * return their output, and long-lived ones (Xvfb, a D-Bus session with the client in it) started
+ * in a process group of their own, so that killing the group ends everything they started:
+ * D-Bus-activated services (evolution-data-server's factories), WebKit's helper processes.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+
+/** The programs of `names` that are not executable files on env.PATH. */
+export function missingPrograms(names: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
+  return names.filter((name) => !dirs.some((dir) => isExecutable(join(dir, name))));
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  /** Written to the command's stdin, which is then closed. */
+  input?: Buffer;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Run a short command to its end (killed after timeoutMs or on abort) and collect its output. */
+export function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: options.env,
+      stdio: [options.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs,
+      killSignal: 'SIGKILL',
+      signal: options.signal,
+    });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4000) stderr += chunk.toString('utf8');
+    });
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (signal === 'SIGKILL' && !options.signal?.aborted) stderr += `\n(killed after ${options.timeoutMs} ms)`;
+      resolve({ code, stdout: Buffer.concat(out), stderr: stderr.trim() });
+    });
+    // EPIPE when the command exits without reading all of it: its exit code tells what happened.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
+  });
+}
+
+/** A long-lived program in a process group of its own. */
+export interface GroupProcess {
+  child: ChildProcess;
+  /** Settles when the program itself (the group's leader) has exited. */
+  exited: Promise<void>;
+  /**
+   * End the whole group and wait for the leader to exit; harmless when already gone. With graceMs,
+   * SIGTERM first (Xvfb then removes its socket in /tmp/.X11-unix), SIGKILL after graceMs at most.
+   */
+  kill(graceMs?: number): Promise<void>;
+}
+
+export function spawnGroup(command: string, args: readonly string[], env: NodeJS.ProcessEnv, stdio: StdioOptions): GroupProcess {
+  // detached: the child leads a new process group (setsid), and everything it starts joins it.
+  const child = spawn(command, args, { env, stdio, detached: true });
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // The group is already empty.
+    }
+  };
+  const kill = async (graceMs = 0) => {
+    if (graceMs > 0) {
+      signalGroup('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    // Also after a graceful exit: what the leader started may outlive it.
+    signalGroup('SIGKILL');
+    await exited;
+  };
+  return { child, exited, kill };
+}
+
+/**
+ * SIGKILL every process whose environment holds `entry` (e.g. `HOME=/tmp/…/home`, a folder made
+ * for one run): a safety net for anything that left the process group (a daemon calling setsid).
+ * Only processes this user may read are seen, which are the only ones it could have started.
+ */
+export async function killByEnvironment(entry: string): Promise<number[]> {
+  const needle = Buffer.from(`\0${entry}\0`);
+  const killed: number[] = [];
+  for (const name of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const environ = await readFile(`/proc/${name}/environ`).catch(() => undefined);
+    if (!environ || !Buffer.concat([Buffer.from([0]), environ]).includes(needle)) continue;
+    try {
+      process.kill(Number(name), 'SIGKILL');
+      killed.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return killed;
+}
+
+/** Resolve after ms, or reject with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,82 @@
+import { mkdir } from 'node:fs/promises';
+import { isNewsletterError } from '../errors.ts';
+import { EVOLUTION_INSTALL, evolutionMissing, renderInEvolution } from './evolution.ts';
+import { renderInThunderbird, THUNDERBIRD_INSTALL, thunderbirdMissing } from './thunderbird.ts';
+import type { ClientId, ClientMode, ClientShot } from './types.ts';
+
+/**
+ * The widths each client is shown at: a desktop window, and the client's narrowest (Thunderbird's
+ * message window with its minimum width lifted; Evolution's message window cannot go below ~450 px).
+ */
+export const CLIENT_WIDTHS: Readonly<Record<ClientId, readonly [desktop: number, narrow: number]>> = {
+  thunderbird: [860, 400],
+  evolution: [860, 440],
+};
+
+export const CLIENTS: readonly ClientId[] = ['thunderbird', 'evolution'];
+const SCHEMES = ['light', 'dark'] as const;
+
+/** Every mode a client is shown in: both widths, light and dark. */
+export function clientModes(client: ClientId): ClientMode[] {
+  return CLIENT_WIDTHS[client].flatMap((width) => SCHEMES.map((scheme) => ({ width, scheme })));
+}
+
+export interface ClientsOptions {
+  /** The message as a subscriber receives it. */
+  eml: Buffer;
+  /** Its subject, as the client shows it in the window title. */
+  subject: string;
+  /** Where the PNGs go (created when missing). */
+  outDir: string;
+  /** The clients to try (default: both); one that is not installed is reported as skipped. */
+  clients?: readonly ClientId[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A client that did not run: not installed (`skipped`) or failed while rendering (`failed`). */
+export interface ClientProblem {
+  client: ClientId;
+  kind: 'skipped' | 'failed';
+  message: string;
+  fix: string;
+}
+
+export interface ClientsResult {
+  shots: ClientShot[];
+  problems: ClientProblem[];
+  /** How long each client took, in ms. */
+  took: Partial<Record<ClientId, number>>;
+}
+
+/** Render the message in every installed client, the clients side by side (each one's modes in turn). */
+export async function renderInClients(options: ClientsOptions): Promise<ClientsResult> {
+  await mkdir(options.outDir, { recursive: true });
+  const env = options.env ?? process.env;
+  const result: ClientsResult = { shots: [], problems: [], took: {} };
+  await Promise.all(
+    (options.clients ?? CLIENTS).map(async (client) => {
+      const missing = client === 'thunderbird' ? thunderbirdMissing(env) : evolutionMissing(env);
+      if (missing) return result.problems.push({ client, kind: 'skipped', message: missing, fix: `Install it: ${INSTALL[client]}.` });
+      const started = Date.now();
+      try {
+        result.shots.push(...(await render(client, options, env)));
+      } catch (error) {
+        if (!isNewsletterError(error)) throw error;
+        result.problems.push({ client, kind: 'failed', message: error.message, fix: error.fix ?? `Reinstall it: ${INSTALL[client]}.` });
+      }
+      result.took[client] = Date.now() - started;
+    }),
+  );
+  // A stable order for reports and the contact sheet, whichever client finished first.
+  result.shots.sort((a, b) => CLIENTS.indexOf(a.client) - CLIENTS.indexOf(b.client) || b.width - a.width || SCHEMES.indexOf(a.scheme) - SCHEMES.indexOf(b.scheme));
+  return result;
+}
+
+const INSTALL: Record<ClientId, string> = { thunderbird: THUNDERBIRD_INSTALL, evolution: EVOLUTION_INSTALL };
+
+function render(client: ClientId, options: ClientsOptions, env: NodeJS.ProcessEnv): Promise<ClientShot[]> {
+  const modes = clientModes(client);
+  return client === 'thunderbird'
+    ? renderInThunderbird({ eml: options.eml, outDir: options.outDir, modes, env })
+    : renderInEvolution({ eml: options.eml, outDir: options.outDir, modes, subject: options.subject });
+}

@@ -1,0 +1,196 @@
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NewsletterError } from '../errors.ts';
+import { connectMarionette, type Marionette } from './marionette.ts';
+import { MEASURE_MESSAGE, MESSAGE_READY } from './measure-script.ts';
+import { killByEnvironment, spawnGroup, type GroupProcess } from './processes.ts';
+import { writeProfile } from './thunderbird-profile.ts';
+import type { ClientMode, ClientShot, RenderedMeasure, Scheme } from './types.ts';
+
+export const THUNDERBIRD_INSTALL = 'sudo apt-get install thunderbird (or set THUNDERBIRD_PATH to a Thunderbird executable)';
+
+/** Thunderbird's executable: THUNDERBIRD_PATH, else `thunderbird` on PATH; undefined when there is none. */
+export function thunderbirdPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = env.THUNDERBIRD_PATH ? [env.THUNDERBIRD_PATH] : (env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'thunderbird'));
+  return candidates.find((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Why Thunderbird cannot run here, or undefined when it can. */
+export function thunderbirdMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return thunderbirdPath(env) ? undefined : env.THUNDERBIRD_PATH ? `THUNDERBIRD_PATH (${env.THUNDERBIRD_PATH}) is not an executable` : 'thunderbird is not installed';
+}
+
+export interface ThunderbirdOptions {
+  /** The message as a subscriber receives it (RFC 5322 bytes). */
+  eml: Buffer;
+  /** Where the PNGs go: `thunderbird-<width>-<scheme>.png`. */
+  outDir: string;
+  modes: readonly ClientMode[];
+  /** Per colour scheme (one Thunderbird each); default 60 s. */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Open the message in Thunderbird, one fresh profile per colour scheme, and screenshot and measure it at each width. */
+export async function renderInThunderbird(options: ThunderbirdOptions): Promise<ClientShot[]> {
+  const shots: ClientShot[] = [];
+  for (const scheme of [...new Set(options.modes.map((m) => m.scheme))])
+    shots.push(...(await renderScheme(options, scheme, options.modes.filter((m) => m.scheme === scheme))));
+  return shots;
+}
+
+async function renderScheme(options: ThunderbirdOptions, scheme: Scheme, modes: readonly ClientMode[]): Promise<ClientShot[]> {
+  const env = options.env ?? process.env;
+  const executable = thunderbirdPath(env);
+  if (!executable) throw new NewsletterError('ECHECK', `Cannot show the message in Thunderbird: ${thunderbirdMissing(env)}.`, { fix: `Install it: ${THUNDERBIRD_INSTALL}.` });
+  const dir = await mkdtemp(join(tmpdir(), 'newsletter-thunderbird-'));
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let group: Thunderbird | undefined;
+  let marionette: Marionette | undefined;
+  try {
+    const port = await freePort();
+    await writeProfile(join(dir, 'profile'), port, scheme);
+    const eml = join(dir, 'message.eml');
+    await writeFile(eml, options.eml);
+    // Its own HOME and XDG folders: nothing is read from or written to the user's Thunderbird.
+    const home = join(dir, 'home');
+    const childEnv = { ...env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache'), XDG_DATA_HOME: join(home, '.local', 'share'), MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' };
+    // --headless --screenshot does not work in Thunderbird; Marionette does. System access lets it read the message window.
+    group = startThunderbird(executable, ['--headless', '--marionette', '-remote-allow-system-access', '--no-remote', '--profile', join(dir, 'profile'), eml], childEnv);
+    marionette = await connectWhenUp(port, group, deadline);
+    await marionette.command('WebDriver:NewSession', {});
+    await marionette.command('Marionette:SetContext', { value: 'chrome' });
+    await switchToMessageWindow(marionette, group, deadline);
+    const shots: ClientShot[] = [];
+    for (const mode of modes) shots.push(await shootMode(marionette, options.outDir, mode, group, deadline));
+    return shots;
+  } finally {
+    marionette?.close();
+    await group?.kill(2_000);
+    // A process that left the group (a daemon calling setsid) still carries the private HOME.
+    await killByEnvironment(`HOME=${join(dir, 'home')}`);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Thunderbird in its own process group (its content and helper processes go with it), with the tail of its output for errors. */
+interface Thunderbird extends GroupProcess {
+  log(): string;
+}
+
+function startThunderbird(executable: string, args: string[], env: NodeJS.ProcessEnv): Thunderbird {
+  const started = spawnGroup(executable, args, env, ['ignore', 'pipe', 'pipe']);
+  let log = '';
+  const keep = (chunk: Buffer) => (log = (log + chunk.toString('utf8')).slice(-8_192));
+  started.child.stdout?.on('data', keep);
+  started.child.stderr?.on('data', keep);
+  started.child.on('error', (error) => keep(Buffer.from(`\n${error.message}\n`)));
+  return { ...started, log: () => log };
+}
+
+/** One width: size the window, let the message settle, measure it, grow the window to the message's height, screenshot. */
+async function shootMode(m: Marionette, outDir: string, mode: ClientMode, group: Thunderbird, deadline: number): Promise<ClientShot> {
+  await m.command('WebDriver:SetWindowRect', { width: mode.width, height: 900 });
+  const measure = await settledMeasure(m, group, deadline);
+  await fitHeight(m, mode.width, group, deadline);
+  const { value } = await m.command<{ value: string }>('WebDriver:TakeScreenshot', { full: false });
+  const file = join(outDir, `thunderbird-${mode.width}-${mode.scheme}.png`);
+  await writeFile(file, Buffer.from(value, 'base64'));
+  return { client: 'thunderbird', ...mode, file, measure };
+}
+
+/**
+ * Make the window as tall as the message, so one screenshot shows all of it: twice, since the
+ * header pane can wrap differently at the new height (capped: a runaway height is its own problem).
+ */
+async function fitHeight(m: Marionette, width: number, group: Thunderbird, deadline: number): Promise<void> {
+  for (let pass = 0; pass < 2; pass++) {
+    const ready = await until(() => script<Ready | null>(m, MESSAGE_READY), group, deadline, 'the message to show');
+    const height = Math.min(16_000, ready.height + ready.docHeight - ready.paneHeight + 2);
+    if (Math.abs(height - ready.height) <= 2) return;
+    await m.command('WebDriver:SetWindowRect', { width, height });
+    await sleep(200);
+  }
+}
+
+interface Ready {
+  width: number;
+  height: number;
+  paneHeight: number;
+  docHeight: number;
+}
+
+/** Measure until two readings 250 ms apart agree: the dark reader and the layout for the new width have run. */
+async function settledMeasure(m: Marionette, group: Thunderbird, deadline: number): Promise<RenderedMeasure> {
+  let last = '';
+  for (;;) {
+    const measure = await until(() => script<RenderedMeasure | null>(m, MEASURE_MESSAGE), group, deadline, 'the message to show');
+    const json = JSON.stringify(measure);
+    if (json === last || Date.now() > deadline) return measure;
+    last = json;
+    await sleep(250);
+  }
+}
+
+async function script<T>(m: Marionette, body: string): Promise<T> {
+  const { value } = await m.command<{ value: T }>('WebDriver:ExecuteScript', { script: body, args: [] });
+  return value;
+}
+
+async function switchToMessageWindow(m: Marionette, group: Thunderbird, deadline: number): Promise<void> {
+  await until(
+    async () => {
+      for (const handle of await m.command<string[]>('WebDriver:GetWindowHandles')) {
+        await m.command('WebDriver:SwitchToWindow', { handle });
+        if ((await script<string>(m, 'return document.documentURI')).includes('messageWindow')) return true;
+      }
+      return null;
+    },
+    group,
+    deadline,
+    'the message window to open',
+  );
+}
+
+async function connectWhenUp(port: number, group: Thunderbird, deadline: number): Promise<Marionette> {
+  return until(() => connectMarionette(port, 2_000).catch(() => null), group, deadline, 'Thunderbird to start (Marionette)');
+}
+
+/** Poll `probe` every 200 ms until it gives a value; fails when Thunderbird exits or the deadline passes. */
+async function until<T>(probe: () => Promise<T | null>, group: Thunderbird, deadline: number, what: string): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    const exited = group.child.exitCode !== null || group.child.signalCode !== null;
+    if (exited || Date.now() > deadline)
+      throw new NewsletterError('ECHECK', `Thunderbird ${exited ? 'exited' : 'timed out'} while waiting for ${what}.${tail(group.log())}`, {
+        fix: `Run \`thunderbird --headless --marionette\` by hand to see why; reinstall it with ${THUNDERBIRD_INSTALL}.`,
+      });
+    await sleep(200);
+  }
+}
+
+const tail = (log: string) => (log.trim() ? ` Its last output:\n${log.trim().split('\n').slice(-8).join('\n')}` : '');
+
+/** A port nobody listens on now, for Marionette (Thunderbird takes the number from user.js). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
