@@ -133,13 +133,30 @@ export function MoreStories({ stories, colors: c }: { stories: readonly Story[];
   );
 }
 
+/**
+ * The button. Its border is the card's colour, so it does not show where the card does; where a
+ * client strips backgrounds it is what keeps the button a button: Thunderbird's dark reader
+ * removes a background whose label contrasts under 3.5:1 by its own measure (white on most brand
+ * blues), keeps borders, and would leave bare white text on its dark page (`check --clients`).
+ */
 export function CallToAction({ cta, colors: c }: { cta: NonNullable<IssueModel['cta']>; colors: Colors }) {
   return (
     <Section className="nl-pad" style={{ padding: '12px 40px 24px', textAlign: 'center' }}>
       <Button
         href={cta.url}
         className="nl-btn"
-        style={{ backgroundColor: c.brand, color: LIGHT.buttonText, fontFamily: FONT_SANS, fontSize: '16px', fontWeight: 600, lineHeight: '20px', borderRadius: '6px', padding: '14px 28px', textDecoration: 'none' }}
+        style={{
+          backgroundColor: c.brand,
+          color: LIGHT.buttonText,
+          border: `2px solid ${c.surface}`,
+          fontFamily: FONT_SANS,
+          fontSize: '16px',
+          fontWeight: 600,
+          lineHeight: '20px',
+          borderRadius: '6px',
+          padding: '14px 28px',
+          textDecoration: 'none',
+        }}
       >
         {cta.label}
       </Button>

@@ -43,7 +43,7 @@ export function headCss(colors: Colors): string {
     ['.nl-text', `color:${DARK.text}`],
     ['.nl-muted', `color:${DARK.muted}`],
     ['.nl-link', `color:${DARK.brand}`],
-    ['.nl-btn', `background-color:${DARK.brand}!important;color:${DARK.buttonText}`],
+    ['.nl-btn', `background-color:${DARK.brand}!important;color:${DARK.buttonText}!important;border-color:${DARK.surface}`],
     ['.nl-rule', `border-color:${DARK.rule}`],
     ['.nl-quote', `border-color:${DARK.brand}`],
   ];

@@ -38,6 +38,8 @@ export function formatReport(report: CheckReport, options: FormatOptions = {}): 
   if (report.figures.spam) figures.push(`SpamAssassin ${report.figures.spam.score.toFixed(1)}/${report.figures.spam.required.toFixed(1)}`);
   const c = report.figures.clients;
   if (c) figures.push(`caniemail: ${c.unsupported} unsupported, ${c.handled} handled, ${c.partial} partial`);
+  const took = Object.entries(report.figures.clientRenders?.took ?? {});
+  if (took.length) figures.push(`mail clients: ${took.map(([client, ms]) => `${client} ${((ms ?? 0) / 1000).toFixed(1)} s`).join(', ')}`);
   out.push(`${report.ok ? '✔' : '✖'} ${plural(error, 'error')}, ${plural(warning, 'warning')}, ${info} info${figures.length ? `  ·  ${figures.join('  ·  ')}` : ''}`);
   return out.join('\n');
 }

@@ -20,3 +20,6 @@ export { LONG_RECIPIENT, TYPICAL_RECIPIENT } from './sample.ts';
 export { runBrowserStep, type BrowserModule, type BrowserStepResult } from './browser-step.ts';
 export { browserPass, takeScreenshots } from './browser-pass.ts';
 export { axeFindings, severityOf, withoutDuplicates } from './axe.ts';
+export { runClientsStep, type ClientsStepInput, type ClientsStepResult } from './clients-step.ts';
+export { BOUNDARY_RATIO, problemFindings, readsAsButton, renderFindings } from './client-renders.ts';
+export { contactSheet } from './clients-sheet.ts';

@@ -13,6 +13,7 @@ export const SECTIONS = {
   spam: 'Spam score (SpamAssassin)',
   text: 'Plain text',
   screenshots: 'Screenshots',
+  rendering: 'Readers’ mail clients (Thunderbird, Evolution)',
 } as const;
 
 export type SectionId = keyof typeof SECTIONS;
@@ -52,6 +53,8 @@ export interface Figures {
   spam?: SpamResult;
   clients?: { unsupported: number; handled: number; partial: number };
   screenshots?: string[];
+  /** `check --clients`: the client PNGs, the contact sheet, and how long each client took (ms). */
+  clientRenders?: { files: string[]; sheet: string | undefined; took: Partial<Record<string, number>> };
 }
 
 export interface CheckReport {

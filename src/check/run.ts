@@ -20,6 +20,8 @@ import { LONG_RECIPIENT, sampleCopy, TYPICAL_RECIPIENT, type SampleRecipient } f
 import { runBrowserStep, type BrowserStepResult } from './browser-step.ts';
 import { withoutDuplicates } from './axe.ts';
 import { checkSize } from './size.ts';
+import { runClientsStep } from './clients-step.ts';
+import type { ClientId } from '../clients/index.ts';
 import { spamassassinPath, spamFindings, spamScore } from './spam.ts';
 
 export interface CheckOptions {
@@ -43,6 +45,13 @@ export interface CheckOptions {
   spam?: boolean;
   /** Set false to skip axe-core (it starts Chromium); the hand-written accessibility checks still run. */
   axe?: boolean;
+  /**
+   * Show the message in the installed mail clients (Thunderbird, Evolution): PNGs and a contact
+   * sheet into <clientsOut>/<slug>/clients/, and findings from what Thunderbird drew.
+   */
+  clientsOut?: string;
+  /** Which clients `clientsOut` uses (default: both; one not installed is reported as skipped). */
+  clients?: readonly ClientId[];
 }
 
 /**
@@ -81,6 +90,11 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
   const message = await messageAsSent(built, reader.recipient, sender, secret);
   findings.push(...checkCompliance({ doc, postalAddress: props.newsletter.postalAddress, unsubscribeUrl: reader.unsubscribeUrl, headers: parseHeaders(message) }));
   if (options.spam !== false) findings.push(...(await spamCheck(message, env, figures)));
+  if (options.clientsOut) {
+    const step = await runClientsStep({ eml: message, subject: built.meta.subject, outDir: join(options.clientsOut, props.issue.slug, 'clients'), clients: options.clients, env, cwd: options.cwd });
+    findings.push(...step.findings);
+    figures.clientRenders = step.figures;
+  }
   findings.push(...checkPlainText(doc, reader.personalized.text));
   if (options.online) findings.push(...(await checkOnline(doc, { unsubscribeBase })));
   findings.push(...browser.findings);

@@ -1,0 +1,141 @@
+import type { ClientId, ClientProblem, ClientShot, RenderedButton, RenderedText } from '../clients/index.ts';
+import { contrastRatio, requiredRatio } from './contrast.ts';
+import { finding, type Finding } from './report.ts';
+
+/** WCAG 2.1 SC 1.4.11 (non-text contrast): a control's boundary needs 3:1 against what is next to it. */
+export const BOUNDARY_RATIO = 3;
+
+export const CLIENT_NAMES: Record<ClientId, string> = { thunderbird: 'Thunderbird', evolution: 'Evolution' };
+
+/** "Thunderbird dark at 400 px" */
+const modeName = (s: ClientShot) => `${CLIENT_NAMES[s.client]} ${s.scheme} at ${s.width} px`;
+/** "Thunderbird dark at 860 and 400 px" for the shots of one client and scheme that share a problem. */
+const modesName = (shots: ClientShot[]) => `${CLIENT_NAMES[shots[0]!.client]} ${shots[0]!.scheme} at ${[...new Set(shots.map((s) => s.width))].join(' and ')} px`;
+const round = (ratio: number) => Math.floor(ratio * 100) / 100;
+
+/** Findings from what the clients rendered: sideways scrolling, text contrast, buttons that lost their shape. */
+export function renderFindings(shots: readonly ClientShot[]): Finding[] {
+  const measured = shots.filter((s) => s.measure);
+  return [...overflowFindings(measured), ...contrastFindings(measured), ...buttonFindings(measured), ...measuredFindings(measured)];
+}
+
+function overflowFindings(shots: ClientShot[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const [, group] of groupBy(shots, (s) => `${s.client} ${s.width}`)) {
+    const over = group.filter((s) => s.measure!.scrollWidth > s.measure!.clientWidth + 1);
+    if (!over.length) continue;
+    const { scrollWidth, clientWidth, widest } = over[0]!.measure!;
+    findings.push(
+      finding('rendering', 'error', 'overflow', `${CLIENT_NAMES[over[0]!.client]} at ${over[0]!.width} px (${over.map((s) => s.scheme).join(' and ')}): the message is ${scrollWidth} px wide in a ${clientWidth} px window: readers scroll sideways${widest ? ` (${widest} sticks out)` : ''}`, {
+        where: widest ?? undefined,
+        fix: `${over[0]!.client === 'thunderbird' ? 'Thunderbird ignores the email’s @media rules, so the layout must fit without them: ' : ''}give that element a fluid width (width:100% with a max-width) instead of a fixed width over ~${clientWidth - 40} px.`,
+        data: { client: over[0]!.client, width: over[0]!.width, schemes: over.map((s) => s.scheme), scrollWidth, clientWidth, widest },
+      }),
+    );
+  }
+  return findings;
+}
+
+interface FailingText {
+  text: RenderedText;
+  ratio: number;
+  required: number;
+}
+
+function contrastFindings(shots: ClientShot[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const [, group] of groupBy(shots, (s) => `${s.client} ${s.scheme}`)) {
+    // One finding per colour pair and mode, listing the elements drawn with it.
+    const failing = new Map<string, { pair: FailingText; elements: Set<string>; shots: Set<ClientShot> }>();
+    for (const shot of group)
+      for (const text of shot.measure!.texts) {
+        const ratio = contrastRatio(text.fg, text.bg);
+        const required = requiredRatio(text.px, text.bold);
+        if (ratio >= required) continue;
+        const key = `${text.fg} ${text.bg} ${required}`;
+        const entry = failing.get(key) ?? { pair: { text, ratio, required }, elements: new Set<string>(), shots: new Set<ClientShot>() };
+        entry.elements.add(text.element);
+        entry.shots.add(shot);
+        failing.set(key, entry);
+      }
+    for (const { pair, elements, shots: where } of failing.values()) {
+      const names = [...elements];
+      findings.push(
+        finding('rendering', 'error', 'contrast', `${modesName([...where])}: ${pair.text.fg} on ${pair.text.bg} has contrast ${round(pair.ratio)}:1; WCAG AA needs ${pair.required}:1 (${names.length} element${names.length === 1 ? '' : 's'}: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`, {
+          where: names[0],
+          fix: contrastFix(group[0]!),
+          data: { client: group[0]!.client, scheme: group[0]!.scheme, fg: pair.text.fg, bg: pair.text.bg, ratio: round(pair.ratio), required: pair.required, elements: names },
+        }),
+      );
+    }
+  }
+  return findings;
+}
+
+function contrastFix(shot: ClientShot): string {
+  if (shot.client === 'thunderbird' && shot.scheme === 'dark')
+    return 'Thunderbird’s dark reader drops a background that is light (luminance over 200 of 255) or that contrasts under 3.5:1 with its text, and a text colour that is dark: pick colours it keeps, or a text colour that reads on its dark page.';
+  return `Change the text or background colour of these elements until they reach WCAG AA (colors.* in newsletter.yml; DARK in emails/components/theme.ts for dark mode).`;
+}
+
+/** A button reads as one when its own background or its border stands out from what surrounds it (3:1). */
+export function readsAsButton(button: RenderedButton): boolean {
+  const stands = (colour: string | null | undefined) => !!colour && contrastRatio(colour, button.around) >= BOUNDARY_RATIO;
+  return stands(button.bg) || stands(button.border?.color);
+}
+
+/** Why a button reads as plain text: what it lacks against the colour around it. */
+function flatness({ bg, border, around }: RenderedButton): string {
+  const edge = border ? `its border ${border.color} is under ${BOUNDARY_RATIO}:1 against it too` : 'it has no border';
+  return bg
+    ? `its background ${bg} is under ${BOUNDARY_RATIO}:1 against the ${around} around it, and ${edge}: only its text shows`
+    : `it has no background of its own, only its text on the page (${around}), and ${edge.replace('against it too', `against ${around}`)}`;
+}
+
+function buttonFindings(shots: ClientShot[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const [, group] of groupBy(shots, (s) => `${s.client} ${s.scheme}`)) {
+    const flat = new Map<string, { button: RenderedButton; shots: ClientShot[] }>();
+    for (const shot of group)
+      for (const button of shot.measure!.buttons.filter((b) => !readsAsButton(b))) {
+        const entry = flat.get(button.label) ?? { button, shots: [] };
+        entry.shots.push(shot);
+        flat.set(button.label, entry);
+      }
+    for (const { button, shots: where } of flat.values())
+      findings.push(
+        finding('rendering', 'error', 'cta-not-button', `${modesName(where)}: “${button.label}” no longer looks like a button: ${flatness(button)}`, {
+          where: button.label,
+          fix: `Give the button a border that stands out from the page in this mode too (${BOUNDARY_RATIO}:1; Thunderbird’s dark reader removes backgrounds but keeps borders), or button colours the client keeps.`,
+          data: { client: where[0]!.client, scheme: where[0]!.scheme, widths: where.map((s) => s.width), ...button },
+        }),
+      );
+  }
+  return findings;
+}
+
+/** One line per measured client, so a run says what it read even when nothing was wrong. */
+function measuredFindings(shots: ClientShot[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const [client, group] of groupBy(shots, (s) => s.client)) {
+    const texts = group.reduce((n, s) => n + s.measure!.texts.length, 0);
+    const buttons = group.reduce((n, s) => n + s.measure!.buttons.length, 0);
+    findings.push(
+      finding('rendering', 'info', 'measured', `${CLIENT_NAMES[client as ClientId]}: measured ${group.map(modeName).join(', ')}: ${texts} text elements and ${buttons} button${buttons === 1 ? '' : 's'} as drawn, and the width`, {
+        data: { client, modes: group.map((s) => ({ width: s.width, scheme: s.scheme })) },
+      }),
+    );
+  }
+  return findings;
+}
+
+/** A client asked for that did not render: not installed, or it failed; the rest of the report stands. */
+export function problemFindings(problems: readonly ClientProblem[]): Finding[] {
+  return problems.map((p) => finding('rendering', 'warning', p.kind, `${CLIENT_NAMES[p.client]} ${p.kind === 'skipped' ? 'skipped' : 'failed'}: ${p.message}`, { fix: p.fix, data: { client: p.client } }));
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
