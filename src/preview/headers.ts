@@ -4,17 +4,22 @@ import { messageFor, prepareIssue, toRfc822 } from '../mail/index.ts';
 import { SAMPLES, sampleValues, type SampleId, type SenderSettings } from './samples.ts';
 
 /**
- * The header block of the message as `send` would make it for a sample
- * subscriber (prepareIssue + messageFor, the same bytes; bodies left out,
- * they are the other views). Send adds a DKIM-Signature as it makes each
- * message when DKIM is configured; the preview signs nothing, so none is shown.
+ * The whole message as `send` would make it for a sample subscriber (prepareIssue + messageFor
+ * + toRfc822, the same bytes): the Headers view shows its head, the Clients view opens it in
+ * mail clients. Send adds a DKIM-Signature as it makes each message when DKIM is configured;
+ * the preview signs nothing, so there is none.
  */
-export async function headersAsSent(built: BuiltIssue, id: SampleId, sender: SenderSettings): Promise<string> {
+export async function messageAsSent(built: BuiltIssue, id: SampleId, sender: SenderSettings): Promise<Buffer> {
   const recipient = SAMPLES[id].recipient;
   // The unsubscribe link the other views show (a visibly fake token: the preview has no secret to sign with).
   const { unsubscribeUrl } = sampleValues(built.props, recipient, sender);
   const prepared = prepareIssue(built, sender, SAMPLE_SECRET, { fixedUnsubscribeUrl: unsubscribeUrl });
-  const raw = (await toRfc822(messageFor(prepared, recipient))).toString('utf8');
+  return toRfc822(messageFor(prepared, recipient));
+}
+
+/** The header block of the message as sent (bodies left out: they are the other views). */
+export async function headersAsSent(built: BuiltIssue, id: SampleId, sender: SenderSettings): Promise<string> {
+  const raw = (await messageAsSent(built, id, sender)).toString('utf8');
   const end = raw.indexOf('\r\n\r\n');
   const head = end >= 0 ? raw.slice(0, end) : raw;
   // The MIME parts' own headers say how the bodies are encoded: worth seeing too.

@@ -1,7 +1,8 @@
 /**
  * The preview page's script (plain ES2017, no build step): view and
  * subscriber switching kept in the URL hash, lazy loading of each view,
- * live reload over Server-Sent Events, and the screenshots button.
+ * live reload over Server-Sent Events, the screenshots button and the
+ * mail clients button.
  */
 export const CLIENT_SCRIPT = String.raw`
 (function () {
@@ -67,6 +68,7 @@ export const CLIENT_SCRIPT = String.raw`
     if (button.hasAttribute('data-view')) { state.view = button.getAttribute('data-view'); show(); }
     if (button.hasAttribute('data-who')) { state.who = button.getAttribute('data-who'); show(); }
     if (button.id === 'shoot') shoot(button);
+    if (button.id === 'clients-run') openInClients(button);
   });
 
   function shoot(button) {
@@ -94,6 +96,65 @@ export const CLIENT_SCRIPT = String.raw`
       state.view = 'screenshots';
       show();
     }, function (err) { button.disabled = false; status.className = 'bad'; status.textContent = 'Screenshots failed: ' + err; });
+  }
+
+  function openInClients(button) {
+    var status = document.getElementById('status');
+    button.disabled = true; // the server also joins a second request to the run in flight
+    status.className = '';
+    status.textContent = 'Opening the message in Thunderbird and Evolution… (about 10–30 s)';
+    fetch('/clients' + who(), { method: 'POST' }).then(function (r) { return r.json(); }).then(function (result) {
+      button.disabled = false;
+      if (result.error) { status.className = 'bad'; status.textContent = result.error + (result.fix ? ' Fix: ' + result.fix : ''); return; }
+      var errors = result.findings.filter(function (f) { return f.severity === 'error'; }).length;
+      status.className = errors ? 'bad' : 'good';
+      status.textContent = (errors ? errors + ' problem' + (errors === 1 ? '' : 's') + ' in readers’ mail clients. ' : 'No problems in readers’ mail clients. ') + 'Saved in ' + result.dir;
+      showClientResult(result);
+      state.view = 'clients';
+      show();
+    }, function (err) { button.disabled = false; status.className = 'bad'; status.textContent = 'Mail clients failed: ' + err; });
+  }
+
+  function showClientResult(result) {
+    var panel = document.querySelector('[data-panel="clients"]');
+    var list = panel.querySelector('.client-findings');
+    list.textContent = '';
+    result.findings.forEach(function (f) { // errors first: the server sorts them
+      var li = document.createElement('li');
+      li.className = f.severity;
+      li.textContent = f.message;
+      if (f.fix && f.severity !== 'info') { var fix = document.createElement('small'); fix.textContent = 'fix: ' + f.fix; li.append(document.createElement('br'), fix); }
+      list.append(li);
+    });
+    var sheet = panel.querySelector('.client-sheet');
+    var link = document.createElement('a');
+    link.href = result.sheet; link.target = '_blank'; link.rel = 'noopener';
+    link.textContent = 'Open the contact sheet (' + result.dir + '/index.html)';
+    sheet.textContent = '';
+    sheet.append(link);
+    var shots = panel.querySelector('.client-shots');
+    var rows = {};
+    shots.textContent = '';
+    result.files.forEach(function (f) {
+      if (!rows[f.client]) {
+        var heading = document.createElement('h2');
+        heading.textContent = f.label;
+        rows[f.client] = document.createElement('div');
+        rows[f.client].className = 'shots';
+        shots.append(heading, rows[f.client]);
+      }
+      var fig = document.createElement('figure');
+      var full = document.createElement('a');
+      full.href = f.url; full.target = '_blank'; full.rel = 'noopener';
+      var img = document.createElement('img');
+      img.src = f.url; img.alt = f.caption + ': the issue as this client shows it';
+      img.style.width = Math.round(f.width / 2) + 'px'; // half size: a narrow window beside a wide one, as they compare on screen
+      var cap = document.createElement('figcaption');
+      cap.textContent = f.caption;
+      full.append(img);
+      fig.append(full, cap);
+      rows[f.client].append(fig);
+    });
   }
 
   show();

@@ -29,6 +29,12 @@ pre{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:14px;over
 .shots img{display:block;max-width:100%;height:auto}
 .shots figure.w375 img{width:375px}
 .shots figure.w1024 img{width:512px}
+.clients h2{font-size:15px;margin:16px 0 8px}
+.client-findings{list-style:none;padding:0;margin:0 0 10px;max-width:960px}
+.client-findings li{margin:4px 0;white-space:pre-line}
+.client-findings li.error{color:#cf222e}
+.client-findings li.warning{color:#7a4d00}
+.client-findings small{color:#57606a}
 .bad{color:#cf222e;font-weight:600}
 .good{color:#1a7f37;font-weight:600}
 `;

@@ -13,6 +13,7 @@ export const VIEWS = {
   headers: 'Headers',
   check: 'Check',
   screenshots: 'Screenshots',
+  clients: 'Clients',
 } as const;
 
 function shell(title: string, generation: number, header: string, main: string): string {
@@ -39,6 +40,7 @@ function panels(): string {
     pre('headers', 'The message headers as <code>newsletter send</code> would write them for this subscriber (DKIM-Signature is added at sending time when configured).'),
     pre('check', 'The pre-send check (<code>newsletter check</code>) on this issue.'),
     `<section data-panel="screenshots" class="screenshots"><p class="note">Headless Chromium at 375 px and 1024 px, light and dark. Press “Take screenshots”.</p><div class="shots"></div></section>`,
+    `<section data-panel="clients" class="clients"><p class="note">The message exactly as sent to this subscriber, opened in the mail clients installed here (Thunderbird, Evolution) at a desktop and their narrowest width, light and dark, remote images blocked as they block them. Press “Show in mail clients”.</p><ul class="client-findings"></ul><p class="client-sheet"></p><div class="client-shots"></div></section>`,
   ].join('\n');
 }
 
@@ -60,7 +62,7 @@ ${error.stack ? `<details open><summary>Details</summary><pre>${escapeHtml(error
   const header = `<h1>Issue ${meta.number}: ${escapeHtml(meta.subject)} <small>· ${escapeHtml(file)} · ${(meta.sizes.html / 1024).toFixed(1)} KB HTML${warnings.length ? ` · ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : ''}</small></h1>
 <div class="group" role="group" aria-label="View"><span>View</span>${views}</div>
 <div class="group" role="group" aria-label="Subscriber"><span>Subscriber</span>${who}</div>
-<div class="group"><button type="button" id="shoot">Take screenshots</button><span id="status" role="status"></span></div>`;
+<div class="group"><button type="button" id="shoot">Take screenshots</button><button type="button" id="clients-run">Show in mail clients</button><span id="status" role="status"></span></div>`;
   const warningList = warnings.length
     ? `<details class="note"><summary>${warnings.length} content warning${warnings.length === 1 ? '' : 's'}</summary><pre>${escapeHtml(warnings.map((w) => `${w.file}${w.line ? `:${w.line}` : ''} ${w.field}: ${w.message}\n  fix: ${w.fix}`).join('\n'))}</pre></details>`
     : '';

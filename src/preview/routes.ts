@@ -2,8 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeHtml } from '../content/index.ts';
 import type { BuiltIssue } from '../render/index.ts';
 import type { CheckView } from './check-view.ts';
+import { clientsParam, type clientsFor } from './clients-route.ts';
 import { forceDarkScheme } from './dark.ts';
-import { headersAsSent } from './headers.ts';
+import { headersAsSent, messageAsSent } from './headers.ts';
 import type { LiveBuild } from './live-build.ts';
 import { previewPage } from './page.ts';
 import type { BuildOutcome } from './rebuild.ts';
@@ -12,6 +13,7 @@ import type { screenshotsFor } from './screenshots-route.ts';
 
 export const TEXT = 'text/plain; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
+const JSON_TYPE = 'application/json';
 
 /** What the routes answer from; one per preview server. */
 export interface PreviewContext {
@@ -19,6 +21,7 @@ export interface PreviewContext {
   /** Open /events streams, told about every new build. */
   streams: Set<ServerResponse>;
   screenshots: ReturnType<typeof screenshotsFor>;
+  clients: ReturnType<typeof clientsFor>;
   checks: CheckView;
   sender: SenderSettings | undefined;
 }
@@ -54,6 +57,15 @@ export function openEvents(ctx: PreviewContext, req: IncomingMessage, res: Serve
 export async function serveScreenshot(ctx: PreviewContext, name: string, res: ServerResponse): Promise<void> {
   const png = await ctx.screenshots.read(name);
   return png ? send(res, 200, 'image/png', png) : send(res, 404, TEXT, 'No such screenshot\n');
+}
+
+/** GET /clients/<name>: a PNG or the contact sheet the Clients button made. */
+export async function serveClientsFile(ctx: PreviewContext, name: string, res: ServerResponse): Promise<void> {
+  const body = await ctx.clients.read(name);
+  if (!body) return send(res, 404, TEXT, 'No such client screenshot\n');
+  if (name.endsWith('.png')) return send(res, 200, 'image/png', body);
+  // The contact sheet is our own page: its pictures and inline styles, nothing else.
+  send(res, 200, HTML, body, { 'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'" });
 }
 
 /** Every other route shows the current build (waiting for one in progress) as the sample subscriber `?who=` names. */
@@ -107,6 +119,22 @@ async function takeScreenshots(view: ViewRequest, res: ServerResponse): Promise<
   send(res, 'error' in result ? 503 : 200, 'application/json', JSON.stringify(result));
 }
 
+/** POST /clients: open the message as sent to `?who=` in the installed mail clients (`?client=` picks some). */
+async function showInClients(view: ViewRequest, res: ServerResponse): Promise<void> {
+  const { ctx, outcome, who, url } = view;
+  if (!outcome.ok) return send(res, 409, JSON_TYPE, JSON.stringify({ error: 'The issue cannot be built; fix the problems first.' }));
+  const asked = clientsParam(url.searchParams.get('client'));
+  if ('error' in asked) return send(res, 400, JSON_TYPE, JSON.stringify(asked));
+  const built = outcome.built;
+  const result = await ctx.clients.show({
+    built,
+    key: `${who} ${asked.clients?.join(',') ?? 'all'}`,
+    clients: asked.clients,
+    compose: async () => ({ eml: await messageAsSent(built, who, ctx.sender ?? {}), subject: personalized(view, built).subject }),
+  });
+  send(res, 'error' in result ? 503 : 200, JSON_TYPE, JSON.stringify(result));
+}
+
 const VIEW_ROUTES = new Map<string, ViewRoute>([
   ['GET /', page],
   ['GET /email.html', emailHtml],
@@ -115,4 +143,5 @@ const VIEW_ROUTES = new Map<string, ViewRoute>([
   ['GET /headers', headers],
   ['GET /check', checkReport],
   ['POST /screenshots', takeScreenshots],
+  ['POST /clients', showInClients],
 ]);

@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { NewsletterError } from '../errors.ts';
 import { CheckView } from './check-view.ts';
+import { clientsFor } from './clients-route.ts';
 import { LiveBuild } from './live-build.ts';
 import type { BuildOutcome } from './rebuild.ts';
-import { buildEvent, openEvents, send, serveScreenshot, serveView, TEXT, type PreviewContext } from './routes.ts';
+import { buildEvent, openEvents, send, serveClientsFile, serveScreenshot, serveView, TEXT, type PreviewContext } from './routes.ts';
 import type { SenderSettings } from './samples.ts';
 import { screenshotsFor } from './screenshots-route.ts';
 import { watchFolders } from './watch.ts';
@@ -24,6 +25,8 @@ export interface PreviewOptions {
   cwd?: string | undefined;
   /** Where the Screenshots button writes its PNGs (default: out/<slug>/screenshots). */
   screenshotsDir?: string | undefined;
+  /** Where the Clients button writes the mail clients' PNGs and contact sheet (default: out/<slug>/clients). */
+  clientsDir?: string | undefined;
   /** From/Reply-To/unsubscribe overrides, as `send` would use them (read from the environment by the CLI). */
   sender?: SenderSettings | undefined;
   /** Called after every build (the CLI prints it; domain code does not). */
@@ -60,6 +63,7 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
     live,
     streams,
     screenshots: screenshotsFor(cwd, options.screenshotsDir),
+    clients: clientsFor(cwd, options.clientsDir),
     checks: new CheckView({ file: options.file, contentDir }, cwd),
     sender: options.sender,
   };
@@ -87,6 +91,7 @@ async function handle(ctx: PreviewContext, host: string, req: IncomingMessage, r
   if (refused) return send(res, 403, TEXT, refused);
   if (url.pathname === '/events') return req.method === 'GET' ? openEvents(ctx, req, res) : send(res, 405, TEXT, 'Only GET opens the event stream\n', { allow: 'GET' });
   if (url.pathname.startsWith('/screenshots/') && req.method === 'GET') return serveScreenshot(ctx, url.pathname.slice('/screenshots/'.length), res);
+  if (url.pathname.startsWith('/clients/') && req.method === 'GET') return serveClientsFile(ctx, url.pathname.slice('/clients/'.length), res);
   return serveView(ctx, req, url, res);
 }
 
