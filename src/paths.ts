@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -20,4 +20,23 @@ export const PROJECT_ROOT = findRoot();
 
 export function projectPath(...parts: string[]): string {
   return join(PROJECT_ROOT, ...parts);
+}
+
+/** Whether `path` is a file this process may execute. */
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A program's executable: the path in `override` when set (an environment variable such as
+ * SPAMASSASSIN_PATH), else the first `name` on env.PATH; undefined when there is none.
+ */
+export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env, override?: string): string | undefined {
+  const candidates = override ? [override] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+  return candidates.find(isExecutable);
 }

@@ -1,21 +1,13 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findExecutable } from '../paths.ts';
 import { finding, type Finding, type SpamResult, type SpamRule } from './report.ts';
 
 /** The spamassassin executable: SPAMASSASSIN_PATH, else the first on PATH; undefined when not installed. */
 export function spamassassinPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = env.SPAMASSASSIN_PATH ? [env.SPAMASSASSIN_PATH] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'spamassassin'));
-  return candidates.find((path) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return findExecutable('spamassassin', env, env.SPAMASSASSIN_PATH);
 }
 
 /**

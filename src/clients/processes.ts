@@ -5,23 +5,12 @@
  * D-Bus-activated services (evolution-data-server's factories), WebKit's helper processes.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { findExecutable } from '../paths.ts';
 
 /** The programs of `names` that are not executable files on env.PATH. */
 export function missingPrograms(names: readonly string[], env: NodeJS.ProcessEnv): string[] {
-  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
-  return names.filter((name) => !dirs.some((dir) => isExecutable(join(dir, name))));
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return names.filter((name) => !findExecutable(name, env));
 }
 
 export interface RunResult {

@@ -1,10 +1,10 @@
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NewsletterError } from '../errors.ts';
+import { findExecutable } from '../paths.ts';
 import { connectMarionette, type Marionette } from './marionette.ts';
 import { MEASURE_MESSAGE, MESSAGE_READY } from './measure-script.ts';
 import { killByEnvironment, spawnGroup, type GroupProcess } from './processes.ts';
@@ -15,15 +15,7 @@ export const THUNDERBIRD_INSTALL = 'sudo apt-get install thunderbird (or set THU
 
 /** Thunderbird's executable: THUNDERBIRD_PATH, else `thunderbird` on PATH; undefined when there is none. */
 export function thunderbirdPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = env.THUNDERBIRD_PATH ? [env.THUNDERBIRD_PATH] : (env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'thunderbird'));
-  return candidates.find((path) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return findExecutable('thunderbird', env, env.THUNDERBIRD_PATH);
 }
 
 /** Why Thunderbird cannot run here, or undefined when it can. */

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVOLUTION_INSTALL, evolutionMissing, renderInEvolution } from '../../src/clients/evolution.ts';
 import type { ClientShot } from '../../src/clients/types.ts';
 import { NewsletterError } from '../../src/errors.ts';
-import { countColour, pngSize, processesWith, SKIP_EVOLUTION } from '../helpers/clients.ts';
+import { countColour, htmlEml, pngSize, processesWith, SKIP_EVOLUTION } from '../helpers/clients.ts';
 
 const LIGHT = '#FF00FF';
 const DARK = '#00FF00';
@@ -23,20 +23,7 @@ function blockEml(): Buffer {
 .block { width: 300px; height: 200px; background-color: ${LIGHT}; }
 @media (prefers-color-scheme: dark) { .block { background-color: ${DARK}; } }
 </style></head><body><p>Above the block.</p><div class="block"></div><p>Below the block.</p></body></html>`;
-  return Buffer.from(
-    [
-      'From: Sender <sender@example.com>',
-      'To: Ana <ana@example.com>',
-      `Subject: ${SUBJECT}`,
-      'Date: Thu, 05 Feb 2026 00:00:00 +0000',
-      'Message-ID: <block@example.com>',
-      'MIME-Version: 1.0',
-      'Content-Type: text/html; charset=utf-8',
-      'Content-Transfer-Encoding: 8bit',
-      '',
-      html,
-    ].join('\r\n'),
-  );
+  return htmlEml(SUBJECT, html);
 }
 
 const BLOCK_PIXELS = 300 * 200;

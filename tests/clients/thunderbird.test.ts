@@ -12,7 +12,7 @@ import { readsAsButton, renderFindings } from '../../src/check/client-renders.ts
 import { clientModes, renderInThunderbird, type ClientShot } from '../../src/clients/index.ts';
 import { parseSendEnv, Settings } from '../../src/config/index.ts';
 import { tempDir } from '../helpers/cli.ts';
-import { SKIP_THUNDERBIRD } from '../helpers/clients.ts';
+import { htmlEml, SKIP_THUNDERBIRD } from '../helpers/clients.ts';
 import { ROOT } from '../helpers/content.ts';
 import { SECRET } from '../send/helpers.ts';
 
@@ -27,20 +27,7 @@ function plantedEml(): Buffer {
 <table width="700" style="width:700px" cellpadding="0" cellspacing="0"><tr><td style="color:#1f2328;font-size:16px">A table seven hundred pixels wide.</td></tr></table>
 <p><a href="https://example.com/more" style="background-color:#0b5cad;color:#ffffff;display:inline-block;padding:14px 28px;font-size:16px;text-decoration:none">Read more</a></p>
 </body></html>`;
-  return Buffer.from(
-    [
-      'From: Planted <planted@example.com>',
-      'To: Ana <ana@example.com>',
-      'Subject: Planted defects',
-      'Date: Thu, 05 Feb 2026 00:00:00 +0000',
-      'Message-ID: <planted@example.com>',
-      'MIME-Version: 1.0',
-      'Content-Type: text/html; charset=utf-8',
-      'Content-Transfer-Encoding: 8bit',
-      '',
-      html,
-    ].join('\r\n'),
-  );
+  return htmlEml('Planted defects', html);
 }
 
 const isPng = async (file: string) => (await readFile(file)).subarray(1, 4).toString('latin1') === 'PNG';

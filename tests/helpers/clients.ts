@@ -50,3 +50,18 @@ export async function processesWith(marker: string): Promise<number[]> {
   }
   return found;
 }
+
+/** A one-part HTML message as a client receives it (8-bit UTF-8, fixed Date and Message-ID). */
+export function htmlEml(subject: string, html: string): Buffer {
+  const headers = [
+    'From: Sender <sender@example.com>',
+    'To: Ana <ana@example.com>',
+    `Subject: ${subject}`,
+    'Date: Thu, 05 Feb 2026 00:00:00 +0000',
+    `Message-ID: <${subject.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@example.com>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/html; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+  ];
+  return Buffer.from([...headers, '', html].join('\r\n'));
+}
