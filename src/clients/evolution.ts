@@ -9,12 +9,12 @@ import { closeSync, openSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NewsletterError } from '../errors.ts';
-import { writeMailbox, writeSettings } from './evolution-home.ts';
-import { blankBand, cutBlank, parsePpm, writePng } from './ppm.ts';
-import { killByEnvironment, missingPrograms, run, sleep, spawnGroup, type GroupProcess } from './processes.ts';
-import type { ClientMode, ClientShot } from './types.ts';
-import { captureWhenStill, findWindows, startXvfb, titlePattern, waitForWindow, xdotool, type Xvfb } from './xvfb.ts';
+import { isNewsletterError, NewsletterError } from '../errors.ts';
+import { writeBusConfig, writeMailbox, writeSettings } from './evolution-home.ts';
+import { killByEnvironment, missingPrograms, run, spawnGroup, trackDir, type GroupProcess } from './processes.ts';
+import type { ClientMode, ClientRun, ClientShot } from './types.ts';
+import { showAndCapture } from './evolution-window.ts';
+import { startXvfb, type Xvfb } from './xvfb.ts';
 
 export const EVOLUTION_INSTALL = 'sudo apt-get install --no-install-recommends evolution xvfb xdotool imagemagick dbus-daemon';
 
@@ -38,29 +38,51 @@ export interface EvolutionOptions {
   subject: string;
   /** How long to wait for each window to open (default 20 s). */
   timeoutMs?: number;
+  /** The environment the programs run with (PATH, TMPDIR…; default process.env); the run's own HOME, locale and theme are set over it. */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 /** Modes rendered at once: two Evolutions fit on a 2-core machine (each mostly waits on X and D-Bus). */
 const PARALLEL = 2;
-/** The message window's height: taller than any newsletter, so the message never scrolls; the blank is cut. */
-const WINDOW_HEIGHT = 5000;
+/**
+ * The message window's height: the message never scrolls, and the blank under it is cut. 9000 px
+ * holds the seed (~3600 px at 440) with room; a taller message is shown to the window's end and
+ * its shot says `truncated`. Xvfb's screen (1400 × 9200, 32 bits a pixel) is ~52 MB.
+ */
+const WINDOW_HEIGHT = 9000;
 
-/** Render the message in Evolution at each mode; the PNGs go to outDir. */
-export async function renderInEvolution(options: EvolutionOptions): Promise<ClientShot[]> {
-  const missing = evolutionMissing();
-  if (missing) throw new NewsletterError('ECHECK', `Evolution cannot render the message: ${missing}.`, { fix: `Install them: ${EVOLUTION_INSTALL}` });
+/**
+ * Render the message in Evolution at each mode; the PNGs go to outDir. A mode that fails (twice)
+ * is reported in `failures` and the others still count; only an abort (options.signal) rejects,
+ * with its reason.
+ */
+export async function renderInEvolution(options: EvolutionOptions): Promise<ClientRun> {
+  const missing = evolutionMissing(options.env ?? process.env);
+  if (missing) {
+    const error = new NewsletterError('ECHECK', `Evolution cannot render the message: ${missing}.`, { fix: `Install them: ${EVOLUTION_INSTALL}` });
+    return { shots: [], failures: [{ modes: options.modes, error }] };
+  }
   await mkdir(options.outDir, { recursive: true });
-  const shots: ClientShot[] = [];
-  // One batch at a time; every mode of a batch is finished (and cleaned up) before an error is thrown.
+  const result: ClientRun = { shots: [], failures: [] };
+  // One batch at a time; every mode of a batch is finished (and cleaned up) before the next starts.
   for (let start = 0; start < options.modes.length; start += PARALLEL) {
     const batch = options.modes.slice(start, start + PARALLEL);
-    const results = await Promise.allSettled(batch.map((mode) => renderModeTwice(mode, options)));
-    for (const result of results) if (result.status === 'rejected') throw result.reason;
-    for (const result of results) if (result.status === 'fulfilled') shots.push(result.value);
+    const settled = await Promise.allSettled(batch.map((mode) => renderModeTwice(mode, options)));
+    options.signal?.throwIfAborted();
+    settled.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') result.shots.push(outcome.value);
+      else result.failures.push({ modes: [batch[i] as ClientMode], error: asCheckError(outcome.reason) });
+    });
   }
-  return shots;
+  return result;
+}
+
+/** Failures of a run are NewsletterErrors already (see failure()); anything else (a full disk at mkdtemp) is wrapped. */
+function asCheckError(error: unknown): NewsletterError {
+  if (isNewsletterError(error)) return error;
+  return new NewsletterError('ECHECK', `Evolution failed: ${(error as Error).message ?? String(error)}`, { fix: `If Evolution or its helpers are missing or broken, install them: ${EVOLUTION_INSTALL}`, cause: error });
 }
 
 /**
@@ -84,7 +106,10 @@ async function renderModeTwice(mode: ClientMode, options: EvolutionOptions): Pro
 async function renderMode(mode: ClientMode, options: EvolutionOptions): Promise<ClientShot> {
   options.signal?.throwIfAborted();
   const name = `evolution-${mode.width}-${mode.scheme}`;
-  const dir = await mkdtemp(join(tmpdir(), 'newsletter-evolution-'));
+  const base = options.env ?? process.env;
+  const dir = await mkdtemp(join(base.TMPDIR || tmpdir(), 'newsletter-evolution-'));
+  // Removed by stopEverything when the command is interrupted before the finally below runs.
+  const untrack = trackDir(dir);
   const home = join(dir, 'home');
   const log = join(dir, 'evolution.log');
   // Aborted by the caller, or by us when Evolution exits early: every wait below then stops at once.
@@ -95,31 +120,37 @@ async function renderMode(mode: ClientMode, options: EvolutionOptions): Promise<
   try {
     await writeSettings(home, mode.width, WINDOW_HEIGHT);
     await writeMailbox(home, options.eml);
-    const env = sessionEnv(dir, home, mode);
+    const busConfig = await writeBusConfig(dir);
+    const env = sessionEnv(base, dir, home, mode);
     xvfb = await startXvfb(Math.max(1400, mode.width + 100), WINDOW_HEIGHT + 200, env);
     signal.throwIfAborted();
-    session = startEvolution({ ...env, DISPLAY: xvfb.display }, log);
+    session = startEvolution(xvfb.env, busConfig, log);
     void session.exited.then(() => stop.abort(new Error(`Evolution exited (${exitStatus(session?.child.exitCode, session?.child.signalCode)}) before its message window was captured`)));
     const file = join(options.outDir, `${name}.png`);
-    await showAndCapture(xvfb.display, options, file, signal);
-    return { client: 'evolution', width: mode.width, scheme: mode.scheme, file };
+    const { truncated } = await showAndCapture(xvfb.env, { subject: options.subject, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }, file, signal);
+    return { client: 'evolution', width: mode.width, scheme: mode.scheme, file, ...(truncated ? { truncated } : {}) };
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     // When Evolution exited early, the wait that noticed reports an abort: the exit is the cause.
-    throw await failure(stop.signal.aborted ? stop.signal.reason : error, { name, log, outDir: options.outDir, display: xvfb?.display });
+    throw await failure(stop.signal.aborted ? stop.signal.reason : error, { name, log, outDir: options.outDir, x: xvfb?.env });
   } finally {
-    await session?.kill();
+    // SIGTERM first: Evolution and the bus end tidily; SIGKILL after 2 s for whatever is left.
+    await session?.kill(2000);
     await xvfb?.process.kill(2000);
     // Anything that left the process groups still carries the private HOME (Xvfb too: stopped first, gently).
     await killByEnvironment(`HOME=${home}`);
     await rm(dir, { recursive: true, force: true });
+    untrack();
   }
 }
 
-/** The environment of one run: private HOME and XDG folders, settings from a keyfile, the scheme's GTK theme. */
-function sessionEnv(dir: string, home: string, mode: ClientMode): NodeJS.ProcessEnv {
+/**
+ * The environment of one run: the caller's, with a private HOME and XDG folders, settings from a
+ * keyfile, the scheme's GTK theme and an English C locale.
+ */
+function sessionEnv(base: NodeJS.ProcessEnv, dir: string, home: string, mode: ClientMode): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...base,
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),
     XDG_DATA_HOME: join(home, '.local/share'),
@@ -131,6 +162,13 @@ function sessionEnv(dir: string, home: string, mode: ClientMode): NodeJS.Process
     GDK_BACKEND: 'x11',
     // Dark as a reader who switched the desktop to dark gets it: Evolution then tells the message prefers-color-scheme: dark.
     GTK_THEME: mode.scheme === 'dark' ? 'Adwaita:dark' : 'Adwaita',
+    // Overlay scroll bars fade in and out on a message taller than the window, so its captures never settle; classic ones stand still.
+    GTK_OVERLAY_SCROLLING: '0',
+    // The main window is found by its English title ("Inbox"; a German user's would be "Eingang"). LANGUAGE
+    // too: gettext follows it under C.UTF-8 (LANGUAGE=de with LC_ALL=C.UTF-8 gives "Eingang").
+    LANGUAGE: 'C',
+    LC_ALL: 'C.UTF-8',
+    LANG: 'C.UTF-8',
   };
   // dbus-run-session gives the session its own bus; nothing must reach the user's desktop.
   delete env.DBUS_SESSION_BUS_ADDRESS;
@@ -138,59 +176,16 @@ function sessionEnv(dir: string, home: string, mode: ClientMode): NodeJS.Process
   return env;
 }
 
-function startEvolution(env: NodeJS.ProcessEnv, log: string): GroupProcess {
+/** Evolution in a D-Bus session of its own: with the private bus configuration when there is one (its socket in the run's folder). */
+function startEvolution(env: NodeJS.ProcessEnv, busConfig: string | undefined, log: string): GroupProcess {
   const fd = openSync(log, 'w');
   try {
     // folder://local/Inbox opens the Inbox of "On This Computer", where the message waits in new/.
-    return spawnGroup('dbus-run-session', ['--', 'evolution', 'folder://local/Inbox'], env, ['ignore', fd, fd]);
+    const args = [...(busConfig ? [`--config-file=${busConfig}`] : []), '--', 'evolution', 'folder://local/Inbox'];
+    return spawnGroup('dbus-run-session', args, env, ['ignore', fd, fd]);
   } finally {
     closeSync(fd);
   }
-}
-
-/** Open the message in its own window, wait until it is painted, cut the blank below it, write the PNG. */
-async function showAndCapture(display: string, options: EvolutionOptions, file: string, signal: AbortSignal): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const main = await waitForWindow(display, '^Inbox', timeoutMs, signal);
-  if (!main) throw new Error(`Evolution did not open its main window (Inbox) within ${timeoutMs / 1000} s`);
-  const window = await openMessageWindow(display, main, options.subject, timeoutMs, signal);
-  const { ppm } = await captureWhenStill(display, window, { intervalMs: 500, capMs: CAPTURE_CAP_MS, still: 2, ready: painted, signal });
-  if (!painted(ppm)) throw new Error(`Evolution's message window stayed empty for ${CAPTURE_CAP_MS / 1000} s`);
-  await writePng(cutBlank(parsePpm(ppm)), file, process.env, signal);
-}
-
-/** How long the message window may take to paint and settle once it is open. */
-const CAPTURE_CAP_MS = 15_000;
-/**
- * Below the toolbar (~120 px) and the header block (From … Date, to ~210 px) comes the message:
- * a capture whose blank band starts higher has not painted the message yet.
- */
-const PAINTED_BELOW = 250;
-
-function painted(ppm: Buffer): boolean {
-  const band = blankBand(parsePpm(ppm));
-  return band === undefined || band.top >= PAINTED_BELOW;
-}
-
-/**
- * A fresh local store shows an empty Inbox until Send/Receive (F12) reads it; the message then
- * appears, selected, and Ctrl+O opens it in a window titled with its subject. Ctrl+O is repeated
- * until that window exists (the message may not be listed yet), and never after.
- */
-async function openMessageWindow(display: string, main: string, subject: string, timeoutMs: number, signal: AbortSignal): Promise<string> {
-  const pattern = titlePattern(subject);
-  const deadline = Date.now() + timeoutMs;
-  await xdotool(display, ['windowfocus', main], signal);
-  await xdotool(display, ['key', '--clearmodifiers', 'F12'], signal);
-  for (let attempt = 1; Date.now() < deadline; attempt++) {
-    await sleep(500, signal);
-    const [window] = (await findWindows(display, pattern, { visible: true, signal })).filter((id) => id !== main);
-    if (window) return window;
-    await xdotool(display, ['windowfocus', main], signal);
-    // Every 3 s without the message, read the folder again, in case the first F12 came too early.
-    await xdotool(display, ['key', '--clearmodifiers', attempt % 6 === 0 ? 'F12' : 'ctrl+o'], signal);
-  }
-  throw new Error(`Evolution did not open the message window ("${subject}") within ${timeoutMs / 1000} s`);
 }
 
 function exitStatus(code: number | null | undefined, signal: string | null | undefined): string {
@@ -198,12 +193,12 @@ function exitStatus(code: number | null | undefined, signal: string | null | und
 }
 
 /** A NewsletterError for a failed run, with the log's tail; the log and a capture of the screen are kept in outDir. */
-async function failure(error: unknown, run: { name: string; log: string; outDir: string; display: string | undefined }): Promise<NewsletterError> {
+async function failure(error: unknown, run: { name: string; log: string; outDir: string; x: NodeJS.ProcessEnv | undefined }): Promise<NewsletterError> {
   const kept = join(run.outDir, `${run.name}.log`);
   const text = await readFile(run.log, 'utf8').catch(() => '');
   await copyFile(run.log, kept).catch(() => writeFile(kept, '(no log)\n').catch(() => undefined));
   const screen = join(run.outDir, `${run.name}-failed.png`);
-  const captured = run.display ? await captureScreen(run.display, screen) : false;
+  const captured = run.x ? await captureScreen(run.x, screen) : false;
   const tail = text.trim().split('\n').slice(-8).join('\n');
   const message = `${(error as Error).message ?? String(error)} (${run.name}).${tail ? `\nThe end of Evolution's log:\n${tail}` : ''}`;
   return new NewsletterError('ECHECK', message, {
@@ -214,7 +209,7 @@ async function failure(error: unknown, run: { name: string; log: string; outDir:
 }
 
 /** The whole screen as a PNG, to show what stood in the way (a dialog, an empty Inbox); false when it cannot be taken. */
-async function captureScreen(display: string, file: string): Promise<boolean> {
-  const result = await run('import', ['-window', 'root', file], { env: { ...process.env, DISPLAY: display }, timeoutMs: 10_000 }).catch(() => undefined);
+async function captureScreen(x: NodeJS.ProcessEnv, file: string): Promise<boolean> {
+  const result = await run('import', ['-window', 'root', file], { env: x, timeoutMs: 10_000 }).catch(() => undefined);
   return result?.code === 0;
 }

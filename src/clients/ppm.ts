@@ -46,7 +46,7 @@ const MARGIN = 24;
 /** The empty row is read this far above the window's bottom, past its frame and borders. */
 const PROBE = 40;
 /** Less empty space than this and nothing is cut: the message may fill the window. */
-const MIN_BLANK = 100;
+export const MIN_BLANK = 100;
 
 /**
  * The empty band between the message and the window's bottom edge: the run of rows identical to

@@ -10,6 +10,8 @@ const COMMAND_MS = 10_000;
 export interface Xvfb {
   /** `:N`, for DISPLAY. */
   display: string;
+  /** The caller's environment with DISPLAY set to this server: what every X client below runs with. */
+  env: NodeJS.ProcessEnv;
   process: GroupProcess;
 }
 
@@ -35,7 +37,8 @@ export async function startXvfb(width: number, height: number, env: NodeJS.Proce
     setTimeout(() => reject(new Error(`Xvfb did not report a display within ${START_MS / 1000} s`)), START_MS).unref();
   });
   try {
-    return { display: `:${await number}`, process: xvfb };
+    const display = `:${await number}`;
+    return { display, env: { ...env, DISPLAY: display }, process: xvfb };
   } catch (error) {
     await xvfb.kill();
     throw error;
@@ -49,19 +52,31 @@ export function titlePattern(text: string): string {
     .replace(/[^\x20-\x7e]+/g, '.*');
 }
 
+/**
+ * The functions below run X clients (xdotool, import) with `x`: the caller's environment with
+ * DISPLAY set to the private server (Xvfb.env), so PATH and the like are the caller's, never this
+ * process's own.
+ */
+
 /** The ids of windows whose title matches `pattern` (a regex), in xdotool's order; [] when none. */
-export async function findWindows(display: string, pattern: string, options: { visible?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
+export async function findWindows(x: NodeJS.ProcessEnv, pattern: string, options: { visible?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
   const args = ['search', ...(options.visible ? ['--onlyvisible'] : []), '--name', pattern];
   // Exit code 1 with no output means "no such window", not a failure.
-  const { stdout } = await run('xdotool', args, { env: { ...process.env, DISPLAY: display }, timeoutMs: COMMAND_MS, signal: options.signal });
+  const { stdout } = await run('xdotool', args, { env: x, timeoutMs: COMMAND_MS, signal: options.signal });
   return stdout.toString('utf8').split('\n').filter((line) => /^\d+$/.test(line));
 }
 
+/** A window's title as UTF-8 text ('' when it has none or is gone). */
+export async function windowName(x: NodeJS.ProcessEnv, id: string, signal?: AbortSignal): Promise<string> {
+  const { code, stdout } = await run('xdotool', ['getwindowname', id], { env: x, timeoutMs: COMMAND_MS, signal });
+  return code === 0 ? stdout.toString('utf8').trim() : '';
+}
+
 /** Poll every 250 ms until a window title matches; undefined when timeoutMs passes first. */
-export async function waitForWindow(display: string, pattern: string, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+export async function waitForWindow(x: NodeJS.ProcessEnv, pattern: string, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const [id] = await findWindows(display, pattern, { signal });
+    const [id] = await findWindows(x, pattern, { signal });
     if (id) return id;
     await sleep(250, signal);
   }
@@ -69,14 +84,14 @@ export async function waitForWindow(display: string, pattern: string, timeoutMs:
 }
 
 /** Run `xdotool <args>`; throws with its stderr when it fails. */
-export async function xdotool(display: string, args: readonly string[], signal?: AbortSignal): Promise<void> {
-  const result = await run('xdotool', args, { env: { ...process.env, DISPLAY: display }, timeoutMs: COMMAND_MS, signal });
+export async function xdotool(x: NodeJS.ProcessEnv, args: readonly string[], signal?: AbortSignal): Promise<void> {
+  const result = await run('xdotool', args, { env: x, timeoutMs: COMMAND_MS, signal });
   if (result.code !== 0) throw new Error(`xdotool ${args.join(' ')} failed (exit ${result.code}): ${result.stderr}`);
 }
 
 /** The window's pixels as a binary PPM (no timestamps in it, unlike a PNG: equal pixels, equal bytes). */
-export async function captureWindow(display: string, id: string, signal?: AbortSignal): Promise<Buffer> {
-  const result = await run('import', ['-window', id, '-depth', '8', 'ppm:-'], { env: { ...process.env, DISPLAY: display }, timeoutMs: COMMAND_MS, signal });
+export async function captureWindow(x: NodeJS.ProcessEnv, id: string, signal?: AbortSignal): Promise<Buffer> {
+  const result = await run('import', ['-window', id, '-depth', '8', 'ppm:-'], { env: x, timeoutMs: COMMAND_MS, signal });
   if (result.code !== 0 || result.stdout.length === 0) throw new Error(`import -window ${id} failed (exit ${result.code}): ${result.stderr}`);
   return result.stdout;
 }
@@ -88,16 +103,16 @@ export async function captureWindow(display: string, id: string, signal?: AbortS
  * (under load it can stay blank for more than one interval, which looks still too).
  */
 export async function captureWhenStill(
-  display: string,
+  x: NodeJS.ProcessEnv,
   id: string,
   options: { intervalMs: number; capMs: number; still: number; ready: (ppm: Buffer) => boolean; signal?: AbortSignal },
 ): Promise<{ ppm: Buffer; still: boolean }> {
   const deadline = Date.now() + options.capMs;
-  let last = await captureWindow(display, id, options.signal);
+  let last = await captureWindow(x, id, options.signal);
   let same = 0;
   while (Date.now() < deadline) {
     await sleep(options.intervalMs, options.signal);
-    const next = await captureWindow(display, id, options.signal);
+    const next = await captureWindow(x, id, options.signal);
     same = next.equals(last) && options.ready(next) ? same + 1 : 0;
     last = next;
     if (same >= options.still) return { ppm: last, still: true };

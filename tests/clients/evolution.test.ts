@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVOLUTION_INSTALL, evolutionMissing, renderInEvolution } from '../../src/clients/evolution.ts';
-import type { ClientShot } from '../../src/clients/types.ts';
+import { privateBusConfig } from '../../src/clients/evolution-home.ts';
+import type { ClientRun, ClientShot } from '../../src/clients/types.ts';
 import { NewsletterError } from '../../src/errors.ts';
 import { countColour, htmlEml, pngSize, processesWith, SKIP_EVOLUTION } from '../helpers/clients.ts';
 
@@ -27,6 +28,22 @@ function blockEml(): Buffer {
 }
 
 const BLOCK_PIXELS = 300 * 200;
+
+/** A message taller than Evolution's 9000 px window: a 10000 px magenta column. */
+function tallEml(): Buffer {
+  return htmlEml('A tall message', `<!doctype html><html><body><p>The top.</p><div style="height:10000px;background-color:${LIGHT}"></div><p>The bottom.</p></body></html>`);
+}
+
+/** The block under a subject with no ASCII letter at all: its title pattern is `.* .*`. */
+const CYRILLIC = 'Новости недели';
+function cyrillicEml(): Buffer {
+  return htmlEml(CYRILLIC, `<!doctype html><html><body><p>Привет.</p><div style="width:300px;height:200px;background-color:${LIGHT}"></div><p>Пока.</p></body></html>`);
+}
+
+/** The D-Bus sockets in /tmp (`dbus-XXXXXXXX`), where the stock session.conf puts them. */
+async function dbusSockets(): Promise<Set<string>> {
+  return new Set((await readdir('/tmp')).filter((name) => name.startsWith('dbus-')));
+}
 
 /** Point os.tmpdir() at a folder of this test's own, so the run's processes and temp folders can be told from any other run's. */
 async function ownTmpdir(): Promise<{ dir: string; restore(): Promise<void> }> {
@@ -86,16 +103,40 @@ describe('evolutionMissing', () => {
     expect(evolutionMissing({ PATH: bin })).toBeUndefined();
   });
 
-  it('makes renderInEvolution refuse with the install line', async () => {
-    const path = process.env.PATH;
-    process.env.PATH = join(bin, 'nothing-here');
-    try {
-      const error = await renderInEvolution({ eml: blockEml(), outDir: join(bin, 'out'), modes: [{ width: 440, scheme: 'light' }], subject: SUBJECT }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(NewsletterError);
-      expect(error).toMatchObject({ code: 'ECHECK', message: expect.stringMatching(/evolution, Xvfb, .* are not installed/) as string, fix: expect.stringContaining(EVOLUTION_INSTALL) as string });
-    } finally {
-      process.env.PATH = path;
-    }
+  it('makes renderInEvolution report every mode failed, with the install line, going by the env it is given', async () => {
+    const modes = [{ width: 440, scheme: 'light' as const }, { width: 860, scheme: 'dark' as const }];
+    const run = await renderInEvolution({ eml: blockEml(), outDir: join(bin, 'out'), modes, subject: SUBJECT, env: { ...process.env, PATH: join(bin, 'nothing-here') } });
+    expect(run.shots).toEqual([]);
+    expect(run.failures).toHaveLength(1);
+    expect(run.failures[0]?.modes).toEqual(modes);
+    expect(run.failures[0]?.error).toBeInstanceOf(NewsletterError);
+    expect(run.failures[0]?.error).toMatchObject({ code: 'ECHECK', message: expect.stringMatching(/evolution, Xvfb, .* are not installed/) as string, fix: expect.stringContaining(EVOLUTION_INSTALL) as string });
+  });
+});
+
+describe('privateBusConfig', () => {
+  const stock = `<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <include ignore_missing="yes">/etc/dbus-1/session.conf</include>
+  <includedir>session.d</includedir>
+  <include if_selinux_enabled="yes" selinux_root_relative="yes">contexts/dbus_contexts</include>
+</busconfig>`;
+
+  it('listens in the run’s folder instead of /tmp, once, and keeps the rest with relative includes made absolute', () => {
+    const config = privateBusConfig(`${stock}\n<listen>tcp:host=localhost</listen>`, '/tmp/run-1', '/usr/share/dbus-1');
+    expect(config).toContain('<listen>unix:dir=/tmp/run-1</listen>');
+    expect(config?.match(/<listen>/g)).toHaveLength(1);
+    expect(config).not.toContain('tmpdir=/tmp');
+    expect(config).toContain('<includedir>/usr/share/dbus-1/session.d</includedir>');
+    expect(config).toContain('<include ignore_missing="yes">/etc/dbus-1/session.conf</include>');
+    expect(config).toContain('selinux_root_relative="yes">contexts/dbus_contexts</include>');
+    expect(config).toContain('<auth>EXTERNAL</auth>');
+  });
+
+  it('gives nothing for a file without <listen>, so the stock configuration is used', () => {
+    expect(privateBusConfig('<busconfig><type>session</type></busconfig>', '/tmp/run-1')).toBeUndefined();
   });
 });
 
@@ -104,14 +145,19 @@ describe.skipIf(SKIP_EVOLUTION)('Evolution shows the message, light and dark', (
   let outDir: string;
   let shots: ClientShot[];
   let seen: Set<number>;
+  let socketsBefore: Set<string>;
+  let socketsAfter: Set<string>;
 
   beforeAll(async () => {
     tmp = await ownTmpdir();
     outDir = join(tmp.dir, 'out');
+    socketsBefore = await dbusSockets();
     const work = renderInEvolution({ eml: blockEml(), outDir, modes: [{ width: 440, scheme: 'light' }, { width: 440, scheme: 'dark' }], subject: SUBJECT });
     const watched = await watchingProcesses(tmp.dir, work);
+    socketsAfter = await dbusSockets();
     if (watched.result.status === 'rejected') throw watched.result.reason;
-    shots = watched.result.value;
+    expect(watched.result.value.failures).toEqual([]);
+    shots = watched.result.value.shots;
     seen = watched.seen;
   }, 120_000);
   afterAll(() => tmp?.restore());
@@ -126,7 +172,7 @@ describe.skipIf(SKIP_EVOLUTION)('Evolution shows the message, light and dark', (
       // 440 asked; Evolution's message window does not go below ~450.
       expect(size.width).toBeGreaterThanOrEqual(440);
       expect(size.width).toBeLessThanOrEqual(460);
-      // The 5000 px tall window is cut below the message, which is ~300 px under the header block.
+      // The 9000 px tall window is cut below the message, which is ~300 px under the header block.
       expect(size.height).toBeGreaterThan(350);
       expect(size.height).toBeLessThan(1000);
     }
@@ -146,6 +192,54 @@ describe.skipIf(SKIP_EVOLUTION)('Evolution shows the message, light and dark', (
     expect(await processesWith(tmp.dir)).toEqual([]);
     expect(await runFolders(tmp.dir)).toEqual([]);
   });
+
+  it('leaves no D-Bus socket in /tmp: the session’s bus listens in the run’s own folder', () => {
+    // Sockets another program made meanwhile are not this render's; any of this render's would be new and stay.
+    expect([...socketsAfter].filter((name) => !socketsBefore.has(name))).toEqual([]);
+  });
+});
+
+describe.skipIf(SKIP_EVOLUTION)('partial results, a subject without ASCII, a German user, a message taller than the window', () => {
+  let tmp: Awaited<ReturnType<typeof ownTmpdir>>;
+  let cyrillic: ClientRun;
+  let tall: ClientRun;
+
+  beforeAll(async () => {
+    tmp = await ownTmpdir();
+    // A German user: under C.UTF-8 gettext follows LANGUAGE, and the main window would be "Eingang", not "Inbox".
+    const german = { ...process.env, LANGUAGE: 'de', LC_ALL: 'C.UTF-8', LANG: 'de_DE.UTF-8' };
+    // 70000 px is wider than an X screen can be (coordinates are 16-bit): Xvfb refuses it, in that mode only.
+    const modes = [{ width: 440, scheme: 'light' as const }, { width: 70_000, scheme: 'light' as const }];
+    [cyrillic, tall] = await Promise.all([
+      renderInEvolution({ eml: cyrillicEml(), outDir: join(tmp.dir, 'cyrillic'), modes, subject: CYRILLIC, env: german }),
+      renderInEvolution({ eml: tallEml(), outDir: join(tmp.dir, 'tall'), modes: [{ width: 440, scheme: 'light' }], subject: 'A tall message' }),
+    ]);
+  }, 120_000);
+  afterAll(() => tmp?.restore());
+
+  it('finds the message window by a subject with no ASCII letter (not the main window, not the Send & Receive dialog), for a German user too', async () => {
+    expect(cyrillic.shots).toEqual([{ client: 'evolution', width: 440, scheme: 'light', file: join(tmp.dir, 'cyrillic', 'evolution-440-light.png') }]);
+    // The whole block is in the capture: it is the message window, not another window that matched `.* .*`.
+    expect(await countColour(cyrillic.shots[0]!.file, LIGHT)).toBe(BLOCK_PIXELS);
+  });
+
+  it('returns the mode that rendered and reports the one that failed, with its own error', () => {
+    expect(cyrillic.failures).toHaveLength(1);
+    const [failure] = cyrillic.failures;
+    expect(failure?.modes).toEqual([{ width: 70_000, scheme: 'light' }]);
+    expect(failure?.error).toBeInstanceOf(NewsletterError);
+    expect(failure?.error).toMatchObject({ code: 'ECHECK', message: expect.stringMatching(/^Xvfb exited before it was ready.*\(evolution-70000-light\)/s) as string });
+    expect(failure?.error.fix).toContain(EVOLUTION_INSTALL);
+  });
+
+  it('says a message taller than the window is truncated, and keeps the whole window', async () => {
+    expect(tall.failures).toEqual([]);
+    expect(tall.shots).toEqual([{ client: 'evolution', width: 440, scheme: 'light', file: join(tmp.dir, 'tall', 'evolution-440-light.png'), truncated: true }]);
+    const size = await pngSize(tall.shots[0]!.file);
+    expect(size.height).toBeGreaterThan(9000);
+    // The column runs from under the header block to the window's bottom: ~8800 rows of it are in the shot.
+    expect(await countColour(tall.shots[0]!.file, LIGHT)).toBeGreaterThan(8500 * 300);
+  });
 });
 
 describe.skipIf(SKIP_EVOLUTION)('when a run fails or is stopped', () => {
@@ -160,8 +254,11 @@ describe.skipIf(SKIP_EVOLUTION)('when a run fails or is stopped', () => {
     // The message is there, but no window will ever carry this title.
     const work = renderInEvolution({ eml: blockEml(), outDir, modes: [{ width: 440, scheme: 'light' }], subject: 'A subject nobody sent', timeoutMs: 8000 });
     const { result } = await watchingProcesses(tmp.dir, work);
-    expect(result.status).toBe('rejected');
-    const error = (result as PromiseRejectedResult).reason as NewsletterError;
+    expect(result.status).toBe('fulfilled');
+    const run = (result as PromiseFulfilledResult<ClientRun>).value;
+    expect(run.shots).toEqual([]);
+    expect(run.failures.map((f) => f.modes)).toEqual([[{ width: 440, scheme: 'light' }]]);
+    const error = run.failures[0]?.error as NewsletterError;
     expect(error).toBeInstanceOf(NewsletterError);
     expect(error.code).toBe('ECHECK');
     expect(error.message).toMatch(/^Evolution did not open the message window \("A subject nobody sent"\) within 8 s \(evolution-440-light\)/);
