@@ -16,7 +16,15 @@ const round = (ratio: number) => Math.floor(ratio * 100) / 100;
 /** Findings from what the clients rendered: sideways scrolling, text contrast, buttons that lost their shape. */
 export function renderFindings(shots: readonly ClientShot[]): Finding[] {
   const measured = shots.filter((s) => s.measure);
-  return [...overflowFindings(measured), ...contrastFindings(measured), ...buttonFindings(measured), ...measuredFindings(measured)];
+  const cut = shots
+    .filter((s) => s.truncated)
+    .map((s) =>
+      finding('rendering', 'warning', 'truncated', `${modeName(s)}: the message is taller than the window could be made; the screenshot shows its top part only`, {
+        where: s.file,
+        fix: 'Look at the rest in the other screenshots; a message this long is also likely to be clipped by Gmail (see Size).',
+      }),
+    );
+  return [...overflowFindings(measured), ...contrastFindings(measured), ...buttonFindings(measured), ...cut, ...measuredFindings(measured)];
 }
 
 function overflowFindings(shots: ClientShot[]): Finding[] {
@@ -92,24 +100,44 @@ function flatness({ bg, border, around }: RenderedButton): string {
     : `it has no background of its own, only its text on the page (${around}), and ${edge.replace('against it too', `against ${around}`)}`;
 }
 
+/**
+ * A button the client flattened: it read as a button in the client's light mode (the message as
+ * designed) and no longer does in this mode — an error. A button that never stood out 3:1 (a faint
+ * outline, a pale fill) is a warning; a padded link with neither fill nor border is no button.
+ */
 function buttonFindings(shots: ClientShot[]): Finding[] {
   const findings: Finding[] = [];
   for (const [, group] of groupBy(shots, (s) => `${s.client} ${s.scheme}`)) {
-    const flat = new Map<string, { button: RenderedButton; shots: ClientShot[] }>();
-    for (const shot of group)
-      for (const button of shot.measure!.buttons.filter((b) => !readsAsButton(b))) {
-        const entry = flat.get(button.label) ?? { button, shots: [] };
+    const flat = new Map<string, { button: RenderedButton; shots: ClientShot[]; faint: boolean }>();
+    for (const shot of group) {
+      const light = shots.filter((s) => s.client === shot.client && s.scheme === 'light');
+      const reference = light.find((s) => s.width === shot.width) ?? light[0];
+      for (const button of shot.measure!.buttons) {
+        if (readsAsButton(button)) continue;
+        const wasButton = shot.scheme !== 'light' && reference?.measure!.buttons.some((b) => b.label === button.label && readsAsButton(b));
+        const painted = button.bg !== null || button.border !== null;
+        if (!wasButton && !painted) continue;
+        const entry = flat.get(button.label) ?? { button, shots: [], faint: !wasButton };
         entry.shots.push(shot);
         flat.set(button.label, entry);
       }
-    for (const { button, shots: where } of flat.values())
+    }
+    for (const { button, shots: where, faint } of flat.values()) {
+      const data = { client: where[0]!.client, scheme: where[0]!.scheme, widths: [...new Set(where.map((s) => s.width))], ...button };
       findings.push(
-        finding('rendering', 'error', 'cta-not-button', `${modesName(where)}: “${button.label}” no longer looks like a button: ${flatness(button)}`, {
-          where: button.label,
-          fix: `Give the button a border that stands out from the page in this mode too (${BOUNDARY_RATIO}:1; Thunderbird’s dark reader removes backgrounds but keeps borders), or button colours the client keeps.`,
-          data: { client: where[0]!.client, scheme: where[0]!.scheme, widths: where.map((s) => s.width), ...button },
-        }),
+        faint
+          ? finding('rendering', 'warning', 'cta-faint', `${modesName(where)}: “${button.label}” barely looks like a button: ${flatness(button)}`, {
+              where: button.label,
+              fix: `Give the button a fill or border that stands out ${BOUNDARY_RATIO}:1 from what is around it (WCAG 1.4.11).`,
+              data,
+            })
+          : finding('rendering', 'error', 'cta-not-button', `${modesName(where)}: “${button.label}” no longer looks like a button: ${flatness(button)}`, {
+              where: button.label,
+              fix: `Give the button a border that stands out from the page in this mode too (${BOUNDARY_RATIO}:1; Thunderbird’s dark reader removes backgrounds but keeps borders), or button colours the client keeps.`,
+              data,
+            }),
       );
+    }
   }
   return findings;
 }
@@ -129,9 +157,12 @@ function measuredFindings(shots: ClientShot[]): Finding[] {
   return findings;
 }
 
-/** A client asked for that did not render: not installed, or it failed; the rest of the report stands. */
-export function problemFindings(problems: readonly ClientProblem[]): Finding[] {
-  return problems.map((p) => finding('rendering', 'warning', p.kind, `${CLIENT_NAMES[p.client]} ${p.kind === 'skipped' ? 'skipped' : 'failed'}: ${p.message}`, { fix: p.fix, data: { client: p.client } }));
+/**
+ * A client that did not render: not installed, or it failed; the rest of the report stands. A
+ * warning, or an error when the client was named (`--client`): then the run did not do what was asked.
+ */
+export function problemFindings(problems: readonly ClientProblem[], named = false): Finding[] {
+  return problems.map((p) => finding('rendering', named ? 'error' : 'warning', p.kind, `${CLIENT_NAMES[p.client]} ${p.kind === 'skipped' ? 'skipped' : 'failed'}: ${p.message}`, { fix: p.fix, data: { client: p.client } }));
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

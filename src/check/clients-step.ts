@@ -11,6 +11,7 @@ export interface ClientsStepInput {
   subject: string;
   /** `out/<slug>/clients/`: the PNGs and the contact sheet (index.html). */
   outDir: string;
+  /** Only these clients (`--client`): one that does not render is then an error, not a warning. */
   clients?: readonly ClientId[];
   env?: NodeJS.ProcessEnv;
   /** What the folder in the findings is shown relative to (default: the process's working folder). */
@@ -25,7 +26,7 @@ export interface ClientsStepResult {
 /** Show the message in the installed mail clients, write the PNGs and the contact sheet, and say what they showed. */
 export async function runClientsStep(input: ClientsStepInput): Promise<ClientsStepResult> {
   const result = await renderInClients({ eml: input.eml, subject: input.subject, outDir: input.outDir, clients: input.clients, env: input.env });
-  const findings = [...problemFindings(result.problems), ...renderFindings(result.shots)];
+  const findings = [...problemFindings(result.problems, input.clients !== undefined), ...renderFindings(result.shots)];
   const files = result.shots.map((s) => s.file);
   const sheet = join(input.outDir, 'index.html');
   if (files.length) {

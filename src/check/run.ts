@@ -91,7 +91,7 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
   findings.push(...checkCompliance({ doc, postalAddress: props.newsletter.postalAddress, unsubscribeUrl: reader.unsubscribeUrl, headers: parseHeaders(message) }));
   if (options.spam !== false) findings.push(...(await spamCheck(message, env, figures)));
   if (options.clientsOut) {
-    const step = await runClientsStep({ eml: message, subject: built.meta.subject, outDir: join(options.clientsOut, props.issue.slug, 'clients'), clients: options.clients, env, cwd: options.cwd });
+    const step = await runClientsStep({ eml: message, subject: reader.personalized.subject, outDir: join(options.clientsOut, props.issue.slug, 'clients'), clients: options.clients, env, cwd: options.cwd });
     findings.push(...step.findings);
     figures.clientRenders = step.figures;
   }

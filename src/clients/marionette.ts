@@ -25,6 +25,8 @@ export class MarionetteError extends Error {
   }
 }
 
+const COMMAND_TIMEOUT_MS = 30_000;
+
 interface Pending {
   name: string;
   resolve(value: unknown): void;
@@ -70,7 +72,16 @@ export async function connectMarionette(port: number, timeoutMs = 5_000): Promis
       const id = ++nextId;
       const body = JSON.stringify([0, id, name, params]);
       return new Promise<T>((resolve, reject) => {
-        pending.set(id, { name, resolve, reject });
+        // A hung browser must not hang the caller: every command has a deadline.
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`${name}: no answer from Marionette within ${COMMAND_TIMEOUT_MS / 1000} s`));
+        }, COMMAND_TIMEOUT_MS);
+        const settle = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
+          clearTimeout(timer);
+          fn(...args);
+        };
+        pending.set(id, { name, resolve: settle(resolve as (value: unknown) => void), reject: settle(reject) });
         socket.write(`${Buffer.byteLength(body)}:${body}`);
       });
     },

@@ -10,7 +10,8 @@ const MESSAGE_DOCUMENT = String.raw`
   var about = document.getElementById('messageBrowser');
   var pane = about && about.contentDocument && about.contentDocument.getElementById('messagepane');
   var doc = pane && pane.contentDocument;
-  if (!doc || doc.readyState !== 'complete' || !doc.querySelector('.moz-text-html, .moz-text-flowed, .moz-text-plain')) return null;
+  // msgLoaded: set by Thunderbird right before its MsgLoaded event, whose handler runs the dark reader.
+  if (!doc || !about.contentWindow.msgLoaded || doc.readyState !== 'complete' || !doc.querySelector('.moz-text-html, .moz-text-flowed, .moz-text-plain')) return null;
 `;
 
 /** The window's and the message's sizes, once the message is loaded (null before: each script returns null until then). */
@@ -23,8 +24,8 @@ export const MESSAGE_READY = String.raw`
 
 /**
  * What the reader sees, measured in the message document (returns a RenderedMeasure, see types.ts):
- * sideways overflow, every visible text element's colour on its effective background, and
- * the padded links (buttons) with their own background, the background around them and their border.
+ * sideways overflow (either edge), every visible text element's colour on the background it is
+ * drawn on, and the links drawn as buttons with their background, border and what is around them.
  * Only the message itself (`.moz-text-html`) is measured, not Thunderbird's header tables.
  */
 export const MEASURE_MESSAGE = String.raw`
@@ -49,11 +50,14 @@ export const MEASURE_MESSAGE = String.raw`
   var canvas = parse(view.getComputedStyle(probe).backgroundColor) || { r: 255, g: 255, b: 255, a: 1 };
   probe.remove();
   canvas.a = 1;
-  // The colour painted behind an element: its own and its ancestors' backgrounds, blended down to the canvas.
+  // The colour painted behind an element: its own and its ancestors' backgrounds, blended down to
+  // the canvas; null when a background image is among them (its colours are unknown here).
   function behind(el) {
     var layers = [];
     for (var node = el; node && node.nodeType === 1; node = node.parentElement) {
-      var c = parse(view.getComputedStyle(node).backgroundColor);
+      var style = view.getComputedStyle(node);
+      if (style.backgroundImage && style.backgroundImage !== 'none') return null;
+      var c = parse(style.backgroundColor);
       if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
     }
     var colour = canvas;
@@ -61,14 +65,23 @@ export const MEASURE_MESSAGE = String.raw`
     return colour;
   }
   function visible(el) {
-    if (!el.getClientRects().length) return false;
-    var s = view.getComputedStyle(el);
-    if (s.visibility === 'hidden' || +s.opacity === 0) return false;
+    // Hidden by opacity or visibility on it or an ancestor (a preheader), or not rendered at all.
+    if (el.checkVisibility && !el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return false;
     var r = el.getBoundingClientRect();
-    return r.width > 1 && r.height > 1;
+    if (r.width <= 1 || r.height <= 1) return false;
+    // Clipped to nothing by an ancestor (max-height:0; overflow:hidden).
+    for (var p = el.parentElement; p && p !== root.parentElement; p = p.parentElement) {
+      if (view.getComputedStyle(p).overflow === 'visible') continue;
+      var pr = p.getBoundingClientRect();
+      if (pr.width <= 1 || pr.height <= 1) return false;
+    }
+    return true;
+  }
+  function label(el) {
+    return (el.textContent || '').replace(/\s+/g, ' ').trim();
   }
   function describe(el) {
-    var text = (el.textContent || '').replace(/\s+/g, ' ').trim();
+    var text = label(el);
     var width = el.getAttribute('width') || (el.style && el.style.width);
     return el.localName + (width ? '[width=' + width + ']' : '') + (text ? ' "' + (text.length > 40 ? text.slice(0, 39) + '…' : text) + '"' : '');
   }
@@ -81,36 +94,64 @@ export const MEASURE_MESSAGE = String.raw`
     seen.add(el);
     var s = view.getComputedStyle(el);
     var bg = behind(el);
-    var fg = parse(s.color) || { r: 0, g: 0, b: 0, a: 1 };
+    var fg = parse(s.color);
+    // Transparent text draws nothing; text over an image cannot be judged from colours.
+    if (!bg || !fg || fg.a === 0) continue;
     texts.push({ element: describe(el), fg: hex(blend(fg, bg)), bg: hex(bg), px: parseFloat(s.fontSize), bold: +s.fontWeight >= 700 });
   }
+  function background(style) {
+    var c = parse(style.backgroundColor);
+    return c && c.a > 0 ? c : null;
+  }
+  function border(style) {
+    var c = parse(style.borderTopColor);
+    return style.borderTopStyle !== 'none' && parseFloat(style.borderTopWidth) >= 1 && c && c.a > 0 ? { colour: c, px: parseFloat(style.borderTopWidth) } : null;
+  }
+  function padded(style) {
+    return parseFloat(style.paddingTop) >= 6 && parseFloat(style.paddingLeft) >= 10;
+  }
+  // A button is a link with a box of its own: the link, or the cells and tables wrapping it tightly
+  // (a "bulletproof" button: <td bgcolor style="padding"> around the <a>), padded or painted.
+  // Its background and border are the outermost ones of that box; "around" is what is outside it.
   var buttons = [];
   root.querySelectorAll('a[href]').forEach(function (a) {
-    var s = view.getComputedStyle(a);
-    if (!visible(a) || parseFloat(s.paddingTop) < 6 || parseFloat(s.paddingLeft) < 10) return;
-    var own = parse(s.backgroundColor);
-    var around = behind(a.parentElement);
-    var width = parseFloat(s.borderTopWidth);
-    var border = parse(s.borderTopColor);
+    var text = label(a);
+    if (!text || !visible(a)) return;
+    var r = a.getBoundingClientRect();
+    var box = null, fill = null, edge = null;
+    for (var node = a; node && node !== root; node = node.parentElement) {
+      var nr = node.getBoundingClientRect();
+      if (node !== a && (label(node) !== text || nr.width > r.width + 80 || nr.height > r.height + 48)) break;
+      var style = view.getComputedStyle(node);
+      if (!padded(style) && !background(style) && !border(style)) continue;
+      box = node;
+      fill = background(style) || fill;
+      edge = border(style) || edge;
+    }
+    if (!box) return;
+    var around = behind(box.parentElement);
+    if (!around) return;
     buttons.push({
-      label: (a.textContent || '').replace(/\s+/g, ' ').trim(),
-      bg: own && own.a > 0 ? hex(blend(own, around)) : null,
+      label: text,
+      bg: fill ? hex(blend(fill, around)) : null,
       around: hex(around),
-      border: s.borderTopStyle !== 'none' && width >= 1 && border && border.a > 0 ? { color: hex(blend(border, around)), px: width } : null,
+      border: edge ? { color: hex(blend(edge.colour, around)), px: edge.px } : null,
     });
   });
+  // Sideways overflow, either way: content past the right edge scrolls; past the left edge (right-to-left text) it is cut off.
   var clientWidth = doc.documentElement.clientWidth;
-  var widest;
+  var widest, leftmost = 0;
   root.querySelectorAll('*').forEach(function (el) {
     var r = el.getBoundingClientRect();
-    if (r.right <= clientWidth + 1 || !visible(el)) return;
+    if ((r.right <= clientWidth + 1 && r.left >= -1) || !visible(el)) return;
+    leftmost = Math.min(leftmost, r.left);
     var parent = el.parentElement && el.parentElement.getBoundingClientRect();
     // The outermost element that sticks out: its parent still fits.
-    if (parent && parent.right > clientWidth + 1 && el.parentElement !== root) return;
+    if (parent && (parent.right > clientWidth + 1 || parent.left < -1) && el.parentElement !== root) return;
     if (!widest || r.width > widest.width) widest = { width: r.width, name: describe(el) };
   });
   return {
-    scrollWidth: Math.max(doc.documentElement.scrollWidth, doc.body ? doc.body.scrollWidth : 0),
+    scrollWidth: Math.max(doc.documentElement.scrollWidth, doc.body ? doc.body.scrollWidth : 0, Math.ceil(clientWidth - leftmost)),
     clientWidth: clientWidth,
     widest: widest ? widest.name : null,
     texts: texts,

@@ -5,6 +5,7 @@
  * D-Bus-activated services (evolution-data-server's factories), WebKit's helper processes.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { findExecutable } from '../paths.ts';
 
@@ -66,9 +67,38 @@ export interface GroupProcess {
   kill(graceMs?: number): Promise<void>;
 }
 
+/**
+ * What a render has running and on disk right now, so that an interrupted command (Ctrl-C,
+ * SIGTERM: Node then skips `finally` blocks, and the groups, being detached, never get the
+ * terminal's signal) can end them all and remove the folders before it exits: stopEverything.
+ */
+const liveGroups = new Set<number>();
+const liveDirs = new Set<string>();
+
+/** A temp folder of a render, removed by stopEverything if the process is stopped before the render removes it. */
+export function trackDir(dir: string): () => void {
+  liveDirs.add(dir);
+  return () => liveDirs.delete(dir);
+}
+
+/** SIGKILL every process group the renders started and remove their temp folders, synchronously (for exit and signal handlers). */
+export function stopEverything(): void {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  liveGroups.clear();
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+  liveDirs.clear();
+}
+
 export function spawnGroup(command: string, args: readonly string[], env: NodeJS.ProcessEnv, stdio: StdioOptions): GroupProcess {
   // detached: the child leads a new process group (setsid), and everything it starts joins it.
   const child = spawn(command, args, { env, stdio, detached: true });
+  if (child.pid !== undefined) liveGroups.add(child.pid);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     child.once('exit', () => resolve());
@@ -92,6 +122,7 @@ export function spawnGroup(command: string, args: readonly string[], env: NodeJS
     // Also after a graceful exit: what the leader started may outlive it.
     signalGroup('SIGKILL');
     await exited;
+    if (child.pid !== undefined) liveGroups.delete(child.pid);
   };
   return { child, exited, kill };
 }

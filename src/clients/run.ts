@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { isNewsletterError } from '../errors.ts';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EVOLUTION_INSTALL, evolutionMissing, renderInEvolution } from './evolution.ts';
 import { renderInThunderbird, THUNDERBIRD_INSTALL, thunderbirdMissing } from './thunderbird.ts';
-import type { ClientId, ClientMode, ClientShot } from './types.ts';
+import type { ClientId, ClientMode, ClientRun, ClientShot } from './types.ts';
 
 /**
  * The widths each client is shown at: a desktop window, and the client's narrowest (Thunderbird's
@@ -52,18 +52,18 @@ export interface ClientsResult {
 export async function renderInClients(options: ClientsOptions): Promise<ClientsResult> {
   await mkdir(options.outDir, { recursive: true });
   const env = options.env ?? process.env;
+  const clients = options.clients ?? CLIENTS;
+  await removeEarlierRenders(options.outDir, clients);
   const result: ClientsResult = { shots: [], problems: [], took: {} };
   await Promise.all(
-    (options.clients ?? CLIENTS).map(async (client) => {
+    clients.map(async (client) => {
       const missing = client === 'thunderbird' ? thunderbirdMissing(env) : evolutionMissing(env);
       if (missing) return result.problems.push({ client, kind: 'skipped', message: missing, fix: `Install it: ${INSTALL[client]}.` });
       const started = Date.now();
-      try {
-        result.shots.push(...(await render(client, options, env)));
-      } catch (error) {
-        if (!isNewsletterError(error)) throw error;
-        result.problems.push({ client, kind: 'failed', message: error.message, fix: error.fix ?? `Reinstall it: ${INSTALL[client]}.` });
-      }
+      const run = await render(client, options, env);
+      result.shots.push(...run.shots);
+      for (const { modes, error } of run.failures)
+        result.problems.push({ client, kind: 'failed', message: `${modes.map((m) => `${m.scheme} at ${m.width} px`).join(', ')}: ${error.message}`, fix: error.fix ?? `Reinstall it: ${INSTALL[client]}.` });
       result.took[client] = Date.now() - started;
     }),
   );
@@ -74,9 +74,15 @@ export async function renderInClients(options: ClientsOptions): Promise<ClientsR
 
 const INSTALL: Record<ClientId, string> = { thunderbird: THUNDERBIRD_INSTALL, evolution: EVOLUTION_INSTALL };
 
-function render(client: ClientId, options: ClientsOptions, env: NodeJS.ProcessEnv): Promise<ClientShot[]> {
+/** A client's PNGs and logs from an earlier run would sit beside this run's contact sheet as if they were new. */
+async function removeEarlierRenders(outDir: string, clients: readonly ClientId[]): Promise<void> {
+  const earlier = (await readdir(outDir)).filter((name) => name === 'index.html' || clients.some((client) => name.startsWith(`${client}-`)));
+  await Promise.all(earlier.map((name) => rm(join(outDir, name), { force: true })));
+}
+
+function render(client: ClientId, options: ClientsOptions, env: NodeJS.ProcessEnv): Promise<ClientRun> {
   const modes = clientModes(client);
   return client === 'thunderbird'
     ? renderInThunderbird({ eml: options.eml, outDir: options.outDir, modes, env })
-    : renderInEvolution({ eml: options.eml, outDir: options.outDir, modes, subject: options.subject });
+    : renderInEvolution({ eml: options.eml, outDir: options.outDir, modes, subject: options.subject, env });
 }

@@ -8,9 +8,10 @@ import type { Scheme } from './types.ts';
  * own HTML shown (as a reader who has not changed the default sees it); remote content blocked
  * (Thunderbird's default); every network request sent to a closed port on 127.0.0.1.
  */
-export function thunderbirdPrefs(port: number, scheme: Scheme): Record<string, string | number | boolean> {
+export function thunderbirdPrefs(scheme: Scheme): Record<string, string | number | boolean> {
   return {
-    'marionette.port': port,
+    // Port 0: Marionette takes a free port and writes it to MarionetteActivePort in the profile (no race for a port).
+    'marionette.port': 0,
     // First run, account setup and the start page.
     'mail.shell.checkDefaultClient': false,
     'mail.provider.enabled': false,
@@ -62,9 +63,9 @@ export function thunderbirdPrefs(port: number, scheme: Scheme): Record<string, s
 const USER_CHROME = '/* Let the message window be as narrow as a phone-sized window. */\n* { min-width: 0 !important; }\n';
 
 /** Write user.js and chrome/userChrome.css into a new profile folder. */
-export async function writeProfile(dir: string, port: number, scheme: Scheme): Promise<void> {
+export async function writeProfile(dir: string, scheme: Scheme): Promise<void> {
   await mkdir(join(dir, 'chrome'), { recursive: true });
-  const prefs = Object.entries(thunderbirdPrefs(port, scheme)).map(([name, value]) => `user_pref(${JSON.stringify(name)}, ${JSON.stringify(value)});`);
+  const prefs = Object.entries(thunderbirdPrefs(scheme)).map(([name, value]) => `user_pref(${JSON.stringify(name)}, ${JSON.stringify(value)});`);
   await writeFile(join(dir, 'user.js'), prefs.join('\n') + '\n');
   await writeFile(join(dir, 'chrome', 'userChrome.css'), USER_CHROME);
 }

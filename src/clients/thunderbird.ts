@@ -1,15 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NewsletterError } from '../errors.ts';
+import { isNewsletterError, NewsletterError } from '../errors.ts';
 import { findExecutable } from '../paths.ts';
-import { connectMarionette, type Marionette } from './marionette.ts';
+import { connectMarionette, MarionetteError, type Marionette } from './marionette.ts';
 import { MEASURE_MESSAGE, MESSAGE_READY } from './measure-script.ts';
-import { killByEnvironment, spawnGroup, type GroupProcess } from './processes.ts';
+import { killByEnvironment, spawnGroup, trackDir, type GroupProcess } from './processes.ts';
 import { writeProfile } from './thunderbird-profile.ts';
-import type { ClientMode, ClientShot, RenderedMeasure, Scheme } from './types.ts';
+import type { ClientMode, ClientRun, ClientShot, RenderedMeasure, Scheme } from './types.ts';
 
 export const THUNDERBIRD_INSTALL = 'sudo apt-get install thunderbird (or set THUNDERBIRD_PATH to a Thunderbird executable)';
 
@@ -34,12 +33,28 @@ export interface ThunderbirdOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Open the message in Thunderbird, one fresh profile per colour scheme, and screenshot and measure it at each width. */
-export async function renderInThunderbird(options: ThunderbirdOptions): Promise<ClientShot[]> {
-  const shots: ClientShot[] = [];
-  for (const scheme of [...new Set(options.modes.map((m) => m.scheme))])
-    shots.push(...(await renderScheme(options, scheme, options.modes.filter((m) => m.scheme === scheme))));
-  return shots;
+/**
+ * Open the message in Thunderbird, one fresh profile per colour scheme, and screenshot and measure
+ * it at each width. A scheme that fails is tried once more from scratch (a loaded machine now and
+ * then starts it late); a second failure is reported with its modes, and the other scheme still counts.
+ */
+export async function renderInThunderbird(options: ThunderbirdOptions): Promise<ClientRun> {
+  const run: ClientRun = { shots: [], failures: [] };
+  for (const scheme of [...new Set(options.modes.map((m) => m.scheme))]) {
+    const modes = options.modes.filter((m) => m.scheme === scheme);
+    try {
+      run.shots.push(...(await renderScheme(options, scheme, modes).catch(() => renderScheme(options, scheme, modes))));
+    } catch (error) {
+      run.failures.push({ modes, error: asCheckError(error) });
+    }
+  }
+  return run;
+}
+
+/** Whatever went wrong inside (a Marionette error, a closed connection, a file) as an ECHECK error the report can carry. */
+function asCheckError(error: unknown): NewsletterError {
+  if (isNewsletterError(error)) return error;
+  return new NewsletterError('ECHECK', `Thunderbird failed: ${(error as Error).message}`, { fix: `Run \`thunderbird --headless --marionette\` by hand to see why; reinstall it with ${THUNDERBIRD_INSTALL}.`, cause: error });
 }
 
 async function renderScheme(options: ThunderbirdOptions, scheme: Scheme, modes: readonly ClientMode[]): Promise<ClientShot[]> {
@@ -47,12 +62,12 @@ async function renderScheme(options: ThunderbirdOptions, scheme: Scheme, modes: 
   const executable = thunderbirdPath(env);
   if (!executable) throw new NewsletterError('ECHECK', `Cannot show the message in Thunderbird: ${thunderbirdMissing(env)}.`, { fix: `Install it: ${THUNDERBIRD_INSTALL}.` });
   const dir = await mkdtemp(join(tmpdir(), 'newsletter-thunderbird-'));
+  const untrack = trackDir(dir);
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let group: Thunderbird | undefined;
   let marionette: Marionette | undefined;
   try {
-    const port = await freePort();
-    await writeProfile(join(dir, 'profile'), port, scheme);
+    await writeProfile(join(dir, 'profile'), scheme);
     const eml = join(dir, 'message.eml');
     await writeFile(eml, options.eml);
     // Its own HOME and XDG folders: nothing is read from or written to the user's Thunderbird.
@@ -60,7 +75,7 @@ async function renderScheme(options: ThunderbirdOptions, scheme: Scheme, modes: 
     const childEnv = { ...env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache'), XDG_DATA_HOME: join(home, '.local', 'share'), MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' };
     // --headless --screenshot does not work in Thunderbird; Marionette does. System access lets it read the message window.
     group = startThunderbird(executable, ['--headless', '--marionette', '-remote-allow-system-access', '--no-remote', '--profile', join(dir, 'profile'), eml], childEnv);
-    marionette = await connectWhenUp(port, group, deadline);
+    marionette = await connectWhenUp(join(dir, 'profile'), group, deadline);
     await marionette.command('WebDriver:NewSession', {});
     await marionette.command('Marionette:SetContext', { value: 'chrome' });
     await switchToMessageWindow(marionette, group, deadline);
@@ -73,12 +88,14 @@ async function renderScheme(options: ThunderbirdOptions, scheme: Scheme, modes: 
     // A process that left the group (a daemon calling setsid) still carries the private HOME.
     await killByEnvironment(`HOME=${join(dir, 'home')}`);
     await rm(dir, { recursive: true, force: true });
+    untrack();
   }
 }
 
 /** Thunderbird in its own process group (its content and helper processes go with it), with the tail of its output for errors. */
 interface Thunderbird extends GroupProcess {
   log(): string;
+  hasExited(): boolean;
 }
 
 function startThunderbird(executable: string, args: string[], env: NodeJS.ProcessEnv): Thunderbird {
@@ -88,7 +105,10 @@ function startThunderbird(executable: string, args: string[], env: NodeJS.Proces
   started.child.stdout?.on('data', keep);
   started.child.stderr?.on('data', keep);
   started.child.on('error', (error) => keep(Buffer.from(`\n${error.message}\n`)));
-  return { ...started, log: () => log };
+  // 'exited' also settles when the program could not be started at all (no exit code then).
+  let exited = false;
+  void started.exited.then(() => (exited = true));
+  return { ...started, log: () => log, hasExited: () => exited };
 }
 
 /** One width: size the window, let the message settle, measure it, grow the window to the message's height, screenshot. */
@@ -144,8 +164,12 @@ async function switchToMessageWindow(m: Marionette, group: Thunderbird, deadline
   await until(
     async () => {
       for (const handle of await m.command<string[]>('WebDriver:GetWindowHandles')) {
-        await m.command('WebDriver:SwitchToWindow', { handle });
-        if ((await script<string>(m, 'return document.documentURI')).includes('messageWindow')) return true;
+        // A window that closed between the listing and the switch (a start-up window) is skipped.
+        const uri = await m
+          .command('WebDriver:SwitchToWindow', { handle })
+          .then(() => script<string>(m, 'return document.documentURI'))
+          .catch((error: unknown) => (error instanceof MarionetteError ? '' : Promise.reject(error as Error)));
+        if (uri.includes('messageWindow')) return true;
       }
       return null;
     },
@@ -155,8 +179,17 @@ async function switchToMessageWindow(m: Marionette, group: Thunderbird, deadline
   );
 }
 
-async function connectWhenUp(port: number, group: Thunderbird, deadline: number): Promise<Marionette> {
-  return until(() => connectMarionette(port, 2_000).catch(() => null), group, deadline, 'Thunderbird to start (Marionette)');
+/** Marionette, once Thunderbird has written the port it took to the profile (marionette.port 0) and answers on it. */
+async function connectWhenUp(profile: string, group: Thunderbird, deadline: number): Promise<Marionette> {
+  return until(
+    async () => {
+      const port = Number(await readFile(join(profile, 'MarionetteActivePort'), 'utf8').catch(() => ''));
+      return port > 0 ? connectMarionette(port, 2_000).catch(() => null) : null;
+    },
+    group,
+    deadline,
+    'Thunderbird to start (Marionette)',
+  );
 }
 
 /** Poll `probe` every 200 ms until it gives a value; fails when Thunderbird exits or the deadline passes. */
@@ -164,7 +197,7 @@ async function until<T>(probe: () => Promise<T | null>, group: Thunderbird, dead
   for (;;) {
     const value = await probe();
     if (value !== null) return value;
-    const exited = group.child.exitCode !== null || group.child.signalCode !== null;
+    const exited = group.hasExited();
     if (exited || Date.now() > deadline)
       throw new NewsletterError('ECHECK', `Thunderbird ${exited ? 'exited' : 'timed out'} while waiting for ${what}.${tail(group.log())}`, {
         fix: `Run \`thunderbird --headless --marionette\` by hand to see why; reinstall it with ${THUNDERBIRD_INSTALL}.`,
@@ -175,14 +208,3 @@ async function until<T>(probe: () => Promise<T | null>, group: Thunderbird, dead
 
 const tail = (log: string) => (log.trim() ? ` Its last output:\n${log.trim().split('\n').slice(-8).join('\n')}` : '');
 
-/** A port nobody listens on now, for Marionette (Thunderbird takes the number from user.js). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -22,7 +22,7 @@ export interface RenderedText {
   bold: boolean;
 }
 
-/** A link drawn as a button (padded, with a background or border in the message as sent), as the client drew it. */
+/** A link drawn as a button (the link or the cells wrapping it tightly, padded or painted), as the client drew it. */
 export interface RenderedButton {
   /** The label, trimmed. */
   label: string;
@@ -50,4 +50,19 @@ export interface ClientShot extends ClientMode {
   /** Absolute path of the PNG. */
   file: string;
   measure?: RenderedMeasure;
+  /** The message was taller than the window could be made: the PNG shows its top part only. */
+  truncated?: boolean;
+}
+
+/** A mode (or, for Thunderbird, a colour scheme's modes) that did not render, and why. */
+export interface ClientFailure {
+  modes: ClientMode[];
+  /** A NewsletterError (code ECHECK) whose message says what failed and whose fix says what to do. */
+  error: Error & { fix?: string | undefined };
+}
+
+/** What one client produced: the modes that rendered, and those that failed (the rest still count). */
+export interface ClientRun {
+  shots: ClientShot[];
+  failures: ClientFailure[];
 }

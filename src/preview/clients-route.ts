@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { isNewsletterError } from '../errors.ts';
-import { runClientsStep, type ClientsStepInput, type ClientsStepResult, type Finding } from '../check/index.ts';
-import { CLIENTS, type ClientId } from '../clients/index.ts';
+import { CLIENT_NAMES, runClientsStep, type ClientsStepInput, type ClientsStepResult, type Finding } from '../check/index.ts';
+import { CLIENTS, type ClientId, type Scheme } from '../clients/index.ts';
 import type { BuiltIssue } from '../render/index.ts';
 
 export interface ClientFile {
@@ -10,7 +10,7 @@ export interface ClientFile {
   url: string;
   client: ClientId;
   width: number;
-  scheme: 'light' | 'dark';
+  scheme: Scheme;
   /** The client's name, e.g. "Thunderbird". */
   label: string;
   /** e.g. "Thunderbird · 400 px · dark", as the contact sheet captions it. */
@@ -41,9 +41,8 @@ export interface ClientsRequest {
 /** runClientsStep, or a stand-in in the route's own tests. */
 export type ClientsRunner = (input: ClientsStepInput) => Promise<ClientsStepResult>;
 
-const NAME = /^(thunderbird|evolution)-(\d+)-(light|dark)\.png$/;
+const NAME = new RegExp(`^(${CLIENTS.join('|')})-(\\d+)-(light|dark)\\.png$`);
 const SHEET = 'index.html';
-const LABELS: Record<ClientId, string> = { thunderbird: 'Thunderbird', evolution: 'Evolution' };
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 
 /** `?client=thunderbird` (or a comma-separated list): which clients to open; absent means all installed. */
@@ -57,7 +56,7 @@ export function clientsParam(value: string | null): { clients: readonly ClientId
 
 /**
  * The preview's Clients button: open the message in the installed mail clients into a folder,
- * then serve the PNGs and the contact sheet from it. The clients are heavy (about 10–30 s), so a
+ * then serve the PNGs and the contact sheet from it. The clients are heavy (about 15 s), so a
  * click while the same run is in flight joins it, and a different one waits for it to end.
  */
 export function clientsFor(cwd: string, configuredDir: string | undefined, runner: ClientsRunner = runClientsStep) {
@@ -116,7 +115,7 @@ function clientFile(name: string, stamp: number): ClientFile | undefined {
   const client = parts[1] as ClientId;
   const width = Number(parts[2]);
   const scheme = parts[3] as 'light' | 'dark';
-  return { name, url: `/clients/${name}?t=${stamp}`, client, width, scheme, label: LABELS[client], caption: `${LABELS[client]} · ${width} px · ${scheme}` };
+  return { name, url: `/clients/${name}?t=${stamp}`, client, width, scheme, label: CLIENT_NAMES[client], caption: `${CLIENT_NAMES[client]} · ${width} px · ${scheme}` };
 }
 
 /** Every client was skipped or failed: say why each, and how to get one going. */

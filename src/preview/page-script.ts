@@ -102,7 +102,7 @@ export const CLIENT_SCRIPT = String.raw`
     var status = document.getElementById('status');
     button.disabled = true; // the server also joins a second request to the run in flight
     status.className = '';
-    status.textContent = 'Opening the message in Thunderbird and Evolution… (about 10–30 s)';
+    status.textContent = 'Opening the message in Thunderbird and Evolution… (about 15 s)';
     fetch('/clients' + who(), { method: 'POST' }).then(function (r) { return r.json(); }).then(function (result) {
       button.disabled = false;
       if (result.error) { status.className = 'bad'; status.textContent = result.error + (result.fix ? ' Fix: ' + result.fix : ''); return; }

@@ -78,6 +78,18 @@ describe('findings from what a client drew', () => {
     ]);
   });
 
+  it('does not call a padded link without fill or border a button', () => {
+    const padded = { buttons: [{ label: 'View in browser', bg: null, around: '#ffffff', border: null }] };
+    expect(ids([shot(860, 'light', padded), shot(860, 'dark', { buttons: [{ ...padded.buttons[0]!, around: '#18181b' }] })])).toEqual([]);
+  });
+
+  it('warns about a button that never stood out, without calling it flattened', () => {
+    const pale = { buttons: [{ label: 'Join', bg: '#ffd400', around: '#ffffff', border: null }] };
+    const findings = renderFindings([shot(860, 'light', pale)]).filter((f) => f.section === 'rendering' && f.severity !== 'info');
+    expect(findings.map((f) => [f.id, f.severity])).toEqual([['rendering.cta-faint', 'warning']]);
+    expect(findings[0]!.message).toMatch(/^Thunderbird light at 860 px: “Join” barely looks like a button: its background #ffd400 is under 3:1 against the #ffffff around it/);
+  });
+
   it('ignores shots without measurements (Evolution: screenshots only)', () => {
     expect(renderFindings([{ client: 'evolution', width: 440, scheme: 'dark', file: '/x.png' }])).toEqual([]);
   });

@@ -4,21 +4,25 @@
  * under CI=true (where .ci/run installs it) the tests run and fail instead.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIssue, type CheckReport } from '../../src/check/index.ts';
 import { readsAsButton, renderFindings } from '../../src/check/client-renders.ts';
 import { clientModes, renderInThunderbird, type ClientShot } from '../../src/clients/index.ts';
 import { parseSendEnv, Settings } from '../../src/config/index.ts';
-import { tempDir } from '../helpers/cli.ts';
-import { htmlEml, SKIP_THUNDERBIRD } from '../helpers/clients.ts';
+import { htmlEml, processesWith, SKIP_THUNDERBIRD } from '../helpers/clients.ts';
 import { ROOT } from '../helpers/content.ts';
 import { SECRET } from '../send/helpers.ts';
 
 const SEED = join(ROOT, 'content/issues/2026-02-05-trump-petro-oval-office.md');
 
-/** A hand-made message with one defect for each check: a button Thunderbird's dark reader erases, a 700 px table, grey on white. */
+/**
+ * A hand-made message with one defect for each check (a link button and a "bulletproof" cell
+ * button Thunderbird's dark reader erases, a 700 px table, grey on white), and two things that
+ * are not defects (a padded link that never was a button, a hidden preheader).
+ */
 function plantedEml(): Buffer {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Planted</title></head>
 <body style="margin:0;background-color:#ffffff">
@@ -26,6 +30,9 @@ function plantedEml(): Buffer {
 <p style="color:#aaaaaa;font-size:14px">Grey small print under 3:1.</p>
 <table width="700" style="width:700px" cellpadding="0" cellspacing="0"><tr><td style="color:#1f2328;font-size:16px">A table seven hundred pixels wide.</td></tr></table>
 <p><a href="https://example.com/more" style="background-color:#0b5cad;color:#ffffff;display:inline-block;padding:14px 28px;font-size:16px;text-decoration:none">Read more</a></p>
+<table cellpadding="0" cellspacing="0"><tr><td bgcolor="#0b5cad" style="padding:12px 24px"><a href="https://example.com/join" style="color:#ffffff;font-size:16px;text-decoration:none">Join us</a></td></tr></table>
+<p><a href="https://example.com/web" style="display:inline-block;padding:8px 12px;color:#1f2328;font-size:16px">View in browser</a></p>
+<div style="opacity:0;max-height:0;overflow:hidden;color:#ffffff">A preheader nobody sees, white on white.</div>
 </body></html>`;
   return htmlEml('Planted defects', html);
 }
@@ -36,10 +43,12 @@ describe.skipIf(SKIP_THUNDERBIRD)('Thunderbird shows the issue as a subscriber r
   let report: CheckReport;
   let out: string;
   beforeAll(async () => {
-    out = await tempDir();
+    // Its own folder for the whole describe (tempDir() is removed after each test).
+    out = await mkdtemp(join(tmpdir(), 'newsletter-clients-'));
     const settings = new Settings(parseSendEnv({ UNSUBSCRIBE_SECRET: SECRET }));
     report = await checkIssue({ file: SEED, cwd: ROOT, settings, spam: false, axe: false, clientsOut: out, clients: ['thunderbird'] });
   }, 120_000);
+  afterAll(() => rm(out, { recursive: true, force: true }));
 
   it('writes a PNG per width and scheme and a contact sheet linking them', async () => {
     const dir = join(out, '2026-02-05-trump-petro-oval-office', 'clients');
@@ -62,7 +71,11 @@ describe.skipIf(SKIP_THUNDERBIRD)('Thunderbird shows the issue as a subscriber r
 describe.skipIf(SKIP_THUNDERBIRD)('a message with planted defects', () => {
   let shots: ClientShot[];
   beforeAll(async () => {
-    shots = await renderInThunderbird({ eml: plantedEml(), outDir: await tempDir(), modes: clientModes('thunderbird') });
+    const outDir = await mkdtemp(join(tmpdir(), 'newsletter-clients-'));
+    const run = await renderInThunderbird({ eml: plantedEml(), outDir, modes: clientModes('thunderbird') });
+    await rm(outDir, { recursive: true, force: true });
+    expect(run.failures).toEqual([]);
+    shots = run.shots;
   }, 120_000);
 
   it('reports the 700 px table at 400 px, not at 860 px', () => {
@@ -72,12 +85,19 @@ describe.skipIf(SKIP_THUNDERBIRD)('a message with planted defects', () => {
     expect(overflow[0]!.where).toMatch(/^table\[width=700/);
   });
 
-  it('reports the button the dark reader erased, in dark only', () => {
-    const flat = renderFindings(shots).filter((f) => f.id === 'rendering.cta-not-button');
-    expect(flat).toHaveLength(1);
-    expect(flat[0]!.message).toMatch(/^Thunderbird dark at 860 and 400 px: “Read more” no longer looks like a button/);
+  it('reports the buttons the dark reader erased, in dark only, and not the padded link', () => {
+    const flat = renderFindings(shots).filter((f) => f.id.startsWith('rendering.cta'));
+    expect(flat.map((f) => f.message.replace(/ no longer looks like a button.*/, ''))).toEqual(['Thunderbird dark at 860 and 400 px: “Read more”', 'Thunderbird dark at 860 and 400 px: “Join us”']);
     const light = shots.find((s) => s.scheme === 'light')!;
-    expect(light.measure!.buttons.map(readsAsButton)).toEqual([true]);
+    expect(light.measure!.buttons.map((b) => [b.label, readsAsButton(b)])).toEqual([
+      ['Read more', true],
+      ['Join us', true],
+      ['View in browser', false],
+    ]);
+  });
+
+  it('does not measure the hidden preheader', () => {
+    expect(shots.flatMap((s) => s.measure!.texts).filter((t) => t.element.includes('preheader'))).toEqual([]);
   });
 
   it('reports the grey small print as drawn, with the element named', () => {
@@ -85,4 +105,27 @@ describe.skipIf(SKIP_THUNDERBIRD)('a message with planted defects', () => {
     expect(contrast).toHaveLength(1);
     expect(contrast[0]!.message).toMatch(/#aaaaaa on #ffffff has contrast 2\.3\d:1; WCAG AA needs 4\.5:1 \(1 element: p "Grey small print/);
   });
+});
+
+describe.skipIf(SKIP_THUNDERBIRD)('right-to-left and leftovers', () => {
+  it('reports a table that sticks out past the left edge of a right-to-left message, and leaves nothing behind', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'newsletter-clients-'));
+    // os.tmpdir() pointed at a folder of this test's own while it runs: what the run leaves there, or still running with it, is its own.
+    const own = await mkdtemp(join(tmpdir(), 'newsletter-clients-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = own;
+    const html = '<!doctype html><html lang="ar"><head><meta charset="utf-8"></head><body><div dir="rtl"><table width="700" style="width:700px"><tr><td>جدول عريض جدا</td></tr></table></div></body></html>';
+    try {
+      const run = await renderInThunderbird({ eml: htmlEml('Right to left', html), outDir, modes: [{ width: 400, scheme: 'light' }] });
+      const [overflow] = renderFindings(run.shots).filter((f) => f.id === 'rendering.overflow');
+      expect(overflow?.where).toMatch(/^table\[width=700/);
+      expect(await readdir(own)).toEqual([]);
+      expect(await processesWith(own)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(own, { recursive: true, force: true });
+      await rm(outDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

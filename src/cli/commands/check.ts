@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { checkIssue, formatReport } from '../../check/index.ts';
 import { loadSettings } from '../../config/index.ts';
-import { CLIENTS, type ClientId } from '../../clients/index.ts';
+import { CLIENTS, stopEverything, type ClientId } from '../../clients/index.ts';
 import { ERROR_CODES, EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
 import { parseCommandArgs, type CommandSpec } from '../command.ts';
 
@@ -26,14 +26,29 @@ export const spec = {
     '--online': 'Also fetch every link and image and report its HTTP status (default: off, no network).',
     '--screenshots': 'Write PNGs at 375 and 1024 px, light and dark (needs chromium); fails on sideways scrolling at 375 px.',
     '--clients':
-      'Show the message as a subscriber receives it in the installed mail clients, offline: Thunderbird at 860 and 400 px, Evolution at 860 and 440 px, light and dark, remote images blocked. Writes PNGs and a contact sheet (index.html) to DIR/<slug>/clients/; reports sideways scrolling, text contrast and a button that stops looking like one in Thunderbird. About 10 s per client.',
+      'Show the message as a subscriber receives it in the installed mail clients, offline: Thunderbird at 860 and 400 px, Evolution at 860 and 440 px, light and dark, remote images blocked. Writes PNGs and a contact sheet (index.html) to DIR/<slug>/clients/; reports sideways scrolling, text contrast and a button that stops looking like one in Thunderbird; a client named with --client that does not render is an error. About 15 s (the clients run side by side).',
     '--client NAME': 'With --clients: only this client (thunderbird or evolution).',
     '--out DIR': 'Where screenshots and client renders go: DIR/<slug>/screenshots/ and DIR/<slug>/clients/ (default: out).',
     '--verbose': 'List every partly supported client feature with its caniemail note.',
   },
-  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ECHECK', 'ESEND'] },
+  // STOPPED: Ctrl-C or SIGTERM while the mail clients run (--clients).
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ECHECK', 'ESEND'], results: ['STOPPED'] },
   examples: ['newsletter check', 'newsletter check --json > report.json', 'newsletter check content/issues/2026-02-05-trump-petro-oval-office.md --online --screenshots', 'newsletter check --clients', 'newsletter check --clients --client thunderbird --out /tmp/renders'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
+
+/**
+ * Ctrl-C or SIGTERM while the mail clients run: Node would exit without the renders' cleanup, and
+ * the clients, each in a process group of its own, would not get the terminal's signal. End them.
+ */
+function closeClientsOnStop(): void {
+  process.once('exit', stopEverything);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      stopEverything();
+      console.error(`Stopped (${signal}): the mail clients were closed and their temp folders removed.`);
+      process.exit(EXIT.STOPPED);
+    });
+}
 
 /** `--client NAME`: one of the clients, and only with --clients. */
 function clientNamed(name: string, clients: boolean | undefined): ClientId {
@@ -46,8 +61,10 @@ function clientNamed(name: string, clients: boolean | undefined): ClientId {
 /** Exit OK when the report has no errors, ECHECK's exit code (1) otherwise (invalid content included). */
 export async function run(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs(spec, argv);
+  const clients = values.client === undefined ? undefined : [clientNamed(values.client, values.clients)];
   // The settings send composes with (.env under the environment); an invalid one stops check as it stops send.
   const settings = loadSettings();
+  if (values.clients) closeClientsOnStop();
   const report = await checkIssue({
     settings,
     file: positionals[0],
@@ -55,7 +72,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
     online: values.online,
     screenshotsOut: values.screenshots ? resolve(values.out ?? 'out') : undefined,
     clientsOut: values.clients ? resolve(values.out ?? 'out') : undefined,
-    clients: values.client === undefined ? undefined : [clientNamed(values.client, values.clients)],
+    clients,
   });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, { verbose: values.verbose }));
   return report.ok ? EXIT.OK : ERROR_CODES.ECHECK.exit;

@@ -1,6 +1,7 @@
 import { loadSettings } from '../../config/index.ts';
 import type { BuildOutcome } from '../../preview/index.ts';
 import { EXIT, type ExitCode } from '../../errors.ts';
+import { stopEverything } from '../../clients/index.ts';
 import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../command.ts';
 
 export const spec = {
@@ -14,7 +15,7 @@ export const spec = {
     '--port N': 'Port to listen on; 0 picks a free one (default: 3030).',
     '--host HOST': 'Address to listen on (default: 127.0.0.1, this machine only).',
   },
-  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESEND'] },
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ECHECK', 'ESEND'] },
   examples: ['newsletter preview', 'newsletter preview content/issues/2026-02-05-trump-petro-oval-office.md --port 4000'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 
@@ -40,6 +41,11 @@ export async function run(argv: string[]): Promise<ExitCode> {
     onNotice: (message) => console.log(`· ${message}`),
   });
   console.log(`Preview at ${server.url}  (watching content/ and emails/; Ctrl+C to stop)`);
-  await runUntilSignal(() => server.close());
+  // A Clients view run still in flight: its mail clients and temp folders go with the preview.
+  process.once('exit', stopEverything);
+  await runUntilSignal(async () => {
+    await server.close();
+    stopEverything();
+  });
   return EXIT.OK;
 }
