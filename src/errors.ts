@@ -48,7 +48,8 @@ export const ERROR_CODES = {
   ECONFIG: { exit: EXIT.INVALID, meaning: 'An environment variable or option is missing or invalid.' },
   ESUBSCRIBERS: { exit: EXIT.INVALID, meaning: 'The subscriber list cannot be read or is invalid.' },
   // `check` prints its whole report, then exits with this entry's code when the report has errors. The mail-client
-  // renders (src/clients/) throw it when a client fails; check reports that as a warning and goes on.
+  // renders (src/clients/) throw it when a client fails; check reports that (a warning, an error for a
+  // client named with --client) and goes on.
   ECHECK: { exit: EXIT.INVALID, meaning: 'The pre-send check found errors.' },
   ESEND: { exit: EXIT.FAILURES, meaning: 'A message could not be made or delivered.' },
   EOUTPUT: { exit: EXIT.FAILURES, meaning: 'Output files could not be written.' },

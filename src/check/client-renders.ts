@@ -30,14 +30,17 @@ export function renderFindings(shots: readonly ClientShot[]): Finding[] {
 function overflowFindings(shots: ClientShot[]): Finding[] {
   const findings: Finding[] = [];
   for (const [, group] of groupBy(shots, (s) => `${s.client} ${s.width}`)) {
-    const over = group.filter((s) => s.measure!.scrollWidth > s.measure!.clientWidth + 1);
+    const over = group.filter((s) => s.measure!.scrollWidth > s.measure!.clientWidth + 1 || s.measure!.cutLeft > 0);
     if (!over.length) continue;
-    const { scrollWidth, clientWidth, widest } = over[0]!.measure!;
+    const first = over[0]!;
+    const { scrollWidth, clientWidth, cutLeft, widest } = first.measure!;
+    // Past the right edge the reader scrolls; past the left edge (right-to-left) the start is cut off.
+    const what = cutLeft > 0 ? `the start of the message is cut off: it reaches ${cutLeft} px past the left edge of a ${clientWidth} px window` : `the message is ${scrollWidth} px wide in a ${clientWidth} px window: readers scroll sideways`;
     findings.push(
-      finding('rendering', 'error', 'overflow', `${CLIENT_NAMES[over[0]!.client]} at ${over[0]!.width} px (${over.map((s) => s.scheme).join(' and ')}): the message is ${scrollWidth} px wide in a ${clientWidth} px window: readers scroll sideways${widest ? ` (${widest} sticks out)` : ''}`, {
+      finding('rendering', 'error', 'overflow', `${CLIENT_NAMES[first.client]} at ${first.width} px (${over.map((s) => s.scheme).join(' and ')}): ${what}${widest ? ` (${widest} sticks out)` : ''}`, {
         where: widest ?? undefined,
-        fix: `${over[0]!.client === 'thunderbird' ? 'Thunderbird ignores the email’s @media rules, so the layout must fit without them: ' : ''}give that element a fluid width (width:100% with a max-width) instead of a fixed width over ~${clientWidth - 40} px.`,
-        data: { client: over[0]!.client, width: over[0]!.width, schemes: over.map((s) => s.scheme), scrollWidth, clientWidth, widest },
+        fix: `${first.client === 'thunderbird' ? 'Thunderbird ignores the email’s @media rules, so the layout must fit without them: ' : ''}give that element a fluid width (width:100% with a max-width) instead of a fixed width over ~${clientWidth - 40} px.`,
+        data: { client: first.client, width: first.width, schemes: over.map((s) => s.scheme), scrollWidth, clientWidth, cutLeft, widest },
       }),
     );
   }

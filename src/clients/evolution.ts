@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isNewsletterError, NewsletterError } from '../errors.ts';
 import { writeBusConfig, writeMailbox, writeSettings } from './evolution-home.ts';
-import { killByEnvironment, missingPrograms, run, spawnGroup, trackDir, type GroupProcess } from './processes.ts';
+import { killByEnvironment, missingPrograms, run, spawnGroup, stopping, trackDir, type GroupProcess } from './processes.ts';
 import type { ClientMode, ClientRun, ClientShot } from './types.ts';
 import { showAndCapture } from './evolution-window.ts';
 import { startXvfb, type Xvfb } from './xvfb.ts';
@@ -67,7 +67,7 @@ export async function renderInEvolution(options: EvolutionOptions): Promise<Clie
   await mkdir(options.outDir, { recursive: true });
   const result: ClientRun = { shots: [], failures: [] };
   // One batch at a time; every mode of a batch is finished (and cleaned up) before the next starts.
-  for (let start = 0; start < options.modes.length; start += PARALLEL) {
+  for (let start = 0; start < options.modes.length && !stopping.aborted; start += PARALLEL) {
     const batch = options.modes.slice(start, start + PARALLEL);
     const settled = await Promise.allSettled(batch.map((mode) => renderModeTwice(mode, options)));
     options.signal?.throwIfAborted();
@@ -93,7 +93,7 @@ async function renderModeTwice(mode: ClientMode, options: EvolutionOptions): Pro
   try {
     return await renderMode(mode, options);
   } catch (error) {
-    if (options.signal?.aborted) throw error;
+    if (options.signal?.aborted || stopping.aborted) throw error;
     const shot = await renderMode(mode, options);
     // The first try's log and screen capture are about a failure that did not last.
     const name = `evolution-${mode.width}-${mode.scheme}`;

@@ -51,12 +51,18 @@ export const MEASURE_MESSAGE = String.raw`
   probe.remove();
   canvas.a = 1;
   // The colour painted behind an element: its own and its ancestors' backgrounds, blended down to
-  // the canvas; null when a background image is among them (its colours are unknown here).
+  // the canvas. Remote images are blocked here as in the reader's client, so an http(s) image
+  // layer shows its fallback colour; a gradient or an embedded image is drawn, and its colours are
+  // unknown: null then.
+  function drawnImage(style) {
+    var image = style.backgroundImage;
+    return !!image && image !== 'none' && !/^url\(["']?https?:/i.test(image);
+  }
   function behind(el) {
     var layers = [];
     for (var node = el; node && node.nodeType === 1; node = node.parentElement) {
       var style = view.getComputedStyle(node);
-      if (style.backgroundImage && style.backgroundImage !== 'none') return null;
+      if (drawnImage(style)) return null;
       var c = parse(style.backgroundColor);
       if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
     }
@@ -66,9 +72,11 @@ export const MEASURE_MESSAGE = String.raw`
   }
   function visible(el) {
     // Hidden by opacity or visibility on it or an ancestor (a preheader), or not rendered at all.
-    if (el.checkVisibility && !el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return false;
+    // Both spellings of the options: older Gecko knows them as checkOpacity / checkVisibilityCSS.
+    if (el.checkVisibility && !el.checkVisibility({ opacityProperty: true, visibilityProperty: true, checkOpacity: true, checkVisibilityCSS: true })) return false;
     var r = el.getBoundingClientRect();
-    if (r.width <= 1 || r.height <= 1) return false;
+    // Wholly past the left edge (a skip link at left:-9999px): placed where nobody can scroll to it.
+    if (r.width <= 1 || r.height <= 1 || r.right <= 0) return false;
     // Clipped to nothing by an ancestor (max-height:0; overflow:hidden).
     for (var p = el.parentElement; p && p !== root.parentElement; p = p.parentElement) {
       if (view.getComputedStyle(p).overflow === 'visible') continue;
@@ -112,25 +120,42 @@ export const MEASURE_MESSAGE = String.raw`
   }
   // A button is a link with a box of its own: the link, or the cells and tables wrapping it tightly
   // (a "bulletproof" button: <td bgcolor style="padding"> around the <a>), padded or painted.
-  // Its background and border are the outermost ones of that box; "around" is what is outside it.
+  // Its fill and border are the innermost ones that differ from what is around the box (a white
+  // cell around a blue link is not the button's colour; a cell the colour of its bar paints nothing).
+  function differs(c, from) {
+    var lum = function (x) {
+      var f = function (v) { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+      return 0.2126 * f(x.r) + 0.7152 * f(x.g) + 0.0722 * f(x.b);
+    };
+    var a = lum(c), b = lum(from);
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) >= 1.1;
+  }
   var buttons = [];
   root.querySelectorAll('a[href]').forEach(function (a) {
     var text = label(a);
     if (!text || !visible(a)) return;
     var r = a.getBoundingClientRect();
-    var box = null, fill = null, edge = null;
+    var chain = [];
     for (var node = a; node && node !== root; node = node.parentElement) {
       var nr = node.getBoundingClientRect();
       if (node !== a && (label(node) !== text || nr.width > r.width + 80 || nr.height > r.height + 48)) break;
-      var style = view.getComputedStyle(node);
-      if (!padded(style) && !background(style) && !border(style)) continue;
-      box = node;
-      fill = background(style) || fill;
-      edge = border(style) || edge;
+      chain.push(node);
     }
+    var box = null;
+    chain.forEach(function (node) {
+      var style = view.getComputedStyle(node);
+      if (padded(style) || background(style) || border(style)) box = node;
+    });
     if (!box) return;
     var around = behind(box.parentElement);
     if (!around) return;
+    var fill = null, edge = null;
+    for (var i = 0; i < chain.length && chain[i - 1] !== box; i++) {
+      var style = view.getComputedStyle(chain[i]);
+      var b = background(style), e = border(style);
+      if (!fill && b && differs(blend(b, around), around)) fill = b;
+      if (!edge && e && differs(blend(e.colour, around), around)) edge = e;
+    }
     buttons.push({
       label: text,
       bg: fill ? hex(blend(fill, around)) : null,
@@ -138,21 +163,25 @@ export const MEASURE_MESSAGE = String.raw`
       border: edge ? { color: hex(blend(edge.colour, around)), px: edge.px } : null,
     });
   });
-  // Sideways overflow, either way: content past the right edge scrolls; past the left edge (right-to-left text) it is cut off.
+  // Sideways overflow, either way: content past the right edge scrolls; past the left edge
+  // (right-to-left text) it is cut off. Elements wholly past the left edge (a skip link at
+  // left:-9999px) are placed there on purpose (visible() leaves them out), and a few px of
+  // rounding are no overflow.
   var clientWidth = doc.documentElement.clientWidth;
-  var widest, leftmost = 0;
+  var widest, cutLeft = 0;
   root.querySelectorAll('*').forEach(function (el) {
     var r = el.getBoundingClientRect();
-    if ((r.right <= clientWidth + 1 && r.left >= -1) || !visible(el)) return;
-    leftmost = Math.min(leftmost, r.left);
+    if ((r.right <= clientWidth + 1 && r.left >= -4) || !visible(el)) return;
+    cutLeft = Math.max(cutLeft, Math.ceil(-r.left));
     var parent = el.parentElement && el.parentElement.getBoundingClientRect();
     // The outermost element that sticks out: its parent still fits.
-    if (parent && (parent.right > clientWidth + 1 || parent.left < -1) && el.parentElement !== root) return;
+    if (parent && (parent.right > clientWidth + 1 || parent.left < -4) && el.parentElement !== root) return;
     if (!widest || r.width > widest.width) widest = { width: r.width, name: describe(el) };
   });
   return {
-    scrollWidth: Math.max(doc.documentElement.scrollWidth, doc.body ? doc.body.scrollWidth : 0, Math.ceil(clientWidth - leftmost)),
+    scrollWidth: Math.max(doc.documentElement.scrollWidth, doc.body ? doc.body.scrollWidth : 0),
     clientWidth: clientWidth,
+    cutLeft: cutLeft > 4 ? cutLeft : 0,
     widest: widest ? widest.name : null,
     texts: texts,
     buttons: buttons,

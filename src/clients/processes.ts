@@ -74,8 +74,14 @@ export interface GroupProcess {
  */
 const liveGroups = new Set<number>();
 const liveDirs = new Set<string>();
+const everything = new AbortController();
+/**
+ * Aborted by stopEverything: the process is going away, so a render must neither retry nor go
+ * on to its next mode (spawnGroup refuses to start anything once it is aborted).
+ */
+export const stopping: AbortSignal = everything.signal;
 
-/** A temp folder of a render, removed by stopEverything if the process is stopped before the render removes it. */
+/** A temp folder (or file) of a render, removed by stopEverything if the process is stopped before the render removes it. */
 export function trackDir(dir: string): () => void {
   liveDirs.add(dir);
   return () => liveDirs.delete(dir);
@@ -83,6 +89,7 @@ export function trackDir(dir: string): () => void {
 
 /** SIGKILL every process group the renders started and remove their temp folders, synchronously (for exit and signal handlers). */
 export function stopEverything(): void {
+  everything.abort(new Error('stopped: the command is exiting'));
   for (const pgid of liveGroups) {
     try {
       process.kill(-pgid, 'SIGKILL');
@@ -96,6 +103,7 @@ export function stopEverything(): void {
 }
 
 export function spawnGroup(command: string, args: readonly string[], env: NodeJS.ProcessEnv, stdio: StdioOptions): GroupProcess {
+  stopping.throwIfAborted();
   // detached: the child leads a new process group (setsid), and everything it starts joins it.
   const child = spawn(command, args, { env, stdio, detached: true });
   if (child.pid !== undefined) liveGroups.add(child.pid);

@@ -76,8 +76,10 @@ const INSTALL: Record<ClientId, string> = { thunderbird: THUNDERBIRD_INSTALL, ev
 
 /** A client's PNGs and logs from an earlier run would sit beside this run's contact sheet as if they were new. */
 async function removeEarlierRenders(outDir: string, clients: readonly ClientId[]): Promise<void> {
-  const earlier = (await readdir(outDir)).filter((name) => name === 'index.html' || clients.some((client) => name.startsWith(`${client}-`)));
-  await Promise.all(earlier.map((name) => rm(join(outDir, name), { force: true })));
+  // Only the names a render writes: <client>-<width>-<scheme>.png, its -failed.png and .log, and the sheet.
+  const ours = new RegExp(`^(?:index\\.html|(?:${clients.join('|')})-\\d+-(?:light|dark)(?:\\.png|-failed\\.png|\\.log))$`);
+  const earlier = (await readdir(outDir, { withFileTypes: true })).filter((entry) => entry.isFile() && ours.test(entry.name));
+  await Promise.all(earlier.map((entry) => rm(join(outDir, entry.name), { force: true })));
 }
 
 function render(client: ClientId, options: ClientsOptions, env: NodeJS.ProcessEnv): Promise<ClientRun> {

@@ -6,7 +6,7 @@ import { isNewsletterError, NewsletterError } from '../errors.ts';
 import { findExecutable } from '../paths.ts';
 import { connectMarionette, MarionetteError, type Marionette } from './marionette.ts';
 import { MEASURE_MESSAGE, MESSAGE_READY } from './measure-script.ts';
-import { killByEnvironment, spawnGroup, trackDir, type GroupProcess } from './processes.ts';
+import { killByEnvironment, spawnGroup, stopping, trackDir, type GroupProcess } from './processes.ts';
 import { writeProfile } from './thunderbird-profile.ts';
 import type { ClientMode, ClientRun, ClientShot, RenderedMeasure, Scheme } from './types.ts';
 
@@ -42,8 +42,9 @@ export async function renderInThunderbird(options: ThunderbirdOptions): Promise<
   const run: ClientRun = { shots: [], failures: [] };
   for (const scheme of [...new Set(options.modes.map((m) => m.scheme))]) {
     const modes = options.modes.filter((m) => m.scheme === scheme);
+    if (stopping.aborted) break;
     try {
-      run.shots.push(...(await renderScheme(options, scheme, modes).catch(() => renderScheme(options, scheme, modes))));
+      run.shots.push(...(await renderScheme(options, scheme, modes).catch((error: unknown) => (stopping.aborted ? Promise.reject(error as Error) : renderScheme(options, scheme, modes)))));
     } catch (error) {
       run.failures.push({ modes, error: asCheckError(error) });
     }

@@ -38,6 +38,8 @@ export interface RenderedMeasure {
   /** Width of the message document's content and of its viewport, in px: wider content scrolls sideways. */
   scrollWidth: number;
   clientWidth: number;
+  /** How far content reaches past the left edge (right-to-left layouts), in px: cut off, not scrollable; 0 when nothing does. */
+  cutLeft: number;
   /** The widest element that sticks out past the viewport, e.g. `table[width=700]`; null when none does. */
   widest: string | null;
   texts: RenderedText[];

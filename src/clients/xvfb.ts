@@ -2,7 +2,7 @@
  * A private X server (Xvfb) for a client that has no headless mode, and the few things done to its
  * windows: find them by title (xdotool), press keys, capture one as pixels (ImageMagick's import).
  */
-import { spawnGroup, run, sleep, type GroupProcess } from './processes.ts';
+import { run, sleep, spawnGroup, trackDir, type GroupProcess } from './processes.ts';
 
 const START_MS = 10_000;
 const COMMAND_MS = 10_000;
@@ -37,7 +37,11 @@ export async function startXvfb(width: number, height: number, env: NodeJS.Proce
     setTimeout(() => reject(new Error(`Xvfb did not report a display within ${START_MS / 1000} s`)), START_MS).unref();
   });
   try {
-    const display = `:${await number}`;
+    const n = await number;
+    const display = `:${n}`;
+    // Xvfb removes its lock and socket when it stops gently; stopEverything's SIGKILL would leave them.
+    const untrack = [`/tmp/.X${n}-lock`, `/tmp/.X11-unix/X${n}`].map(trackDir);
+    void xvfb.exited.then(() => untrack.forEach((forget) => forget()));
     return { display, env: { ...env, DISPLAY: display }, process: xvfb };
   } catch (error) {
     await xvfb.kill();

@@ -9,6 +9,7 @@ import type { ClientShot, RenderedMeasure } from '../../src/clients/index.ts';
 const fine: RenderedMeasure = {
   scrollWidth: 388,
   clientWidth: 388,
+  cutLeft: 0,
   widest: null,
   texts: [{ element: 'p "Body text"', fg: '#1f2328', bg: '#ffffff', px: 16, bold: false }],
   buttons: [{ label: 'Browse past issues', bg: '#0b5cad', around: '#ffffff', border: null }],
@@ -37,6 +38,11 @@ describe('findings from what a client drew', () => {
     expect(rest).toEqual([]);
     expect(overflow!.message).toBe('Thunderbird at 400 px (light and dark): the message is 712 px wide in a 388 px window: readers scroll sideways (table[width=700] "A wide table" sticks out)');
     expect(overflow!.fix).toMatch(/^Thunderbird ignores the email’s @media rules/);
+  });
+
+  it('says the start is cut off when right-to-left content reaches past the left edge', () => {
+    const [overflow] = renderFindings([shot(400, 'light', { cutLeft: 312, widest: 'table[width=700]' })]).filter((f) => f.id === 'rendering.overflow');
+    expect(overflow!.message).toBe('Thunderbird at 400 px (light): the start of the message is cut off: it reaches 312 px past the left edge of a 388 px window (table[width=700] sticks out)');
   });
 
   it('does not count a pixel of rounding as scrolling', () => {

@@ -1,6 +1,7 @@
 /**
  * `newsletter check --clients` from the command line: the flags, a named client that cannot
- * render, and Ctrl-C in the middle of a render (nothing may be left running or on disk).
+ * render, and Ctrl-C in the middle of a render, in check and in the preview's Clients view
+ * (nothing may be left running or on disk).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.ts';
 import { BIN, runCli } from '../helpers/cli.ts';
 import { processesWith, SKIP_THUNDERBIRD } from '../helpers/clients.ts';
+import { fetchText } from '../preview/http.ts';
 import { ROOT } from '../helpers/content.ts';
 
 const dirs: string[] = [];
@@ -55,14 +57,44 @@ describe.skipIf(SKIP_THUNDERBIRD)('Ctrl-C during check --clients', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // Wait until Thunderbird runs with its profile in our TMPDIR.
-    const profile = () => readdir(own).then((names) => names.some((n) => n.startsWith('newsletter-thunderbird-')));
-    for (let i = 0; i < 300 && !((await profile()) && (await processesWith(`${own}/newsletter-thunderbird-`)).length > 0); i++) await sleep(100);
-    expect(await processesWith(`${own}/newsletter-thunderbird-`)).not.toEqual([]);
+    await thunderbirdStarted(own);
     child.kill('SIGINT');
     expect(await exited).toBe(EXIT.STOPPED);
-    expect(stderr).toContain('Stopped (SIGINT): the mail clients were closed and their temp folders removed.');
+    expect(stderr).toContain('Stopped (SIGINT); any mail client still open was closed and its temp folders removed.');
     await sleep(300);
+    expect(await processesWith(`${own}/newsletter-thunderbird-`)).toEqual([]);
+    expect((await readdir(own)).filter((n) => n.startsWith('newsletter-thunderbird-'))).toEqual([]);
+  }, 120_000);
+});
+
+/** Wait until a Thunderbird runs with its profile in `own` (a TMPDIR of the test's own). */
+async function thunderbirdStarted(own: string): Promise<void> {
+  const profile = () => readdir(own).then((names) => names.some((n) => n.startsWith('newsletter-thunderbird-')));
+  for (let i = 0; i < 300 && !((await profile()) && (await processesWith(`${own}/newsletter-thunderbird-`)).length > 0); i++) await sleep(100);
+  expect(await processesWith(`${own}/newsletter-thunderbird-`)).not.toEqual([]);
+}
+
+describe.skipIf(SKIP_THUNDERBIRD)('Ctrl-C in the preview while its Clients view runs', () => {
+  it('ends the mail client, starts no retry, and removes its temp folders', async () => {
+    const own = await ownDir();
+    const child = spawn(process.execPath, [BIN, 'preview', '--port', '0'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', TMPDIR: own }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const url = await new Promise<string>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        output += d.toString();
+        const match = /Preview at (\S+)/.exec(output);
+        if (match?.[1]) resolve(match[1]);
+      }),
+    );
+    // The answer never comes: the preview goes away first.
+    void fetchText(new URL('/clients?who=named&client=thunderbird', url).href, { method: 'POST' }).catch(() => undefined);
+    await thunderbirdStarted(own);
+    child.kill('SIGINT');
+    await exited;
+    // Long enough for a retry to have started a second Thunderbird, had it been allowed to.
+    await sleep(2_000);
     expect(await processesWith(`${own}/newsletter-thunderbird-`)).toEqual([]);
     expect((await readdir(own)).filter((n) => n.startsWith('newsletter-thunderbird-'))).toEqual([]);
   }, 120_000);

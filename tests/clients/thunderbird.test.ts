@@ -19,9 +19,10 @@ import { SECRET } from '../send/helpers.ts';
 const SEED = join(ROOT, 'content/issues/2026-02-05-trump-petro-oval-office.md');
 
 /**
- * A hand-made message with one defect for each check (a link button and a "bulletproof" cell
- * button Thunderbird's dark reader erases, a 700 px table, grey on white), and two things that
- * are not defects (a padded link that never was a button, a hidden preheader).
+ * A hand-made message with one defect for each check (a link button, a "bulletproof" cell button
+ * and a blue button in a tight white cell, all erased by Thunderbird's dark reader; a 700 px
+ * table; grey on white), and things that are not defects (a padded link that never was a button,
+ * a transparent preheader, a skip link placed off-screen).
  */
 function plantedEml(): Buffer {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Planted</title></head>
@@ -32,7 +33,9 @@ function plantedEml(): Buffer {
 <p><a href="https://example.com/more" style="background-color:#0b5cad;color:#ffffff;display:inline-block;padding:14px 28px;font-size:16px;text-decoration:none">Read more</a></p>
 <table cellpadding="0" cellspacing="0"><tr><td bgcolor="#0b5cad" style="padding:12px 24px"><a href="https://example.com/join" style="color:#ffffff;font-size:16px;text-decoration:none">Join us</a></td></tr></table>
 <p><a href="https://example.com/web" style="display:inline-block;padding:8px 12px;color:#1f2328;font-size:16px">View in browser</a></p>
-<div style="opacity:0;max-height:0;overflow:hidden;color:#ffffff">A preheader nobody sees, white on white.</div>
+<table cellpadding="0" cellspacing="0"><tr><td bgcolor="#ffffff" style="padding:2px"><a href="https://example.com/blue" style="background-color:#0b5cad;color:#ffffff;display:inline-block;padding:14px 28px;font-size:16px">Blue in white</a></td></tr></table>
+<div style="opacity:0;color:#ffffff">A preheader nobody sees, white on white.</div>
+<a href="#top" style="position:absolute;left:-9999px;color:#ffffff;background-color:#ffffff">Skip to the top</a>
 </body></html>`;
   return htmlEml('Planted defects', html);
 }
@@ -87,17 +90,23 @@ describe.skipIf(SKIP_THUNDERBIRD)('a message with planted defects', () => {
 
   it('reports the buttons the dark reader erased, in dark only, and not the padded link', () => {
     const flat = renderFindings(shots).filter((f) => f.id.startsWith('rendering.cta'));
-    expect(flat.map((f) => f.message.replace(/ no longer looks like a button.*/, ''))).toEqual(['Thunderbird dark at 860 and 400 px: “Read more”', 'Thunderbird dark at 860 and 400 px: “Join us”']);
+    expect(flat.map((f) => f.message.replace(/ no longer looks like a button.*/, ''))).toEqual([
+      'Thunderbird dark at 860 and 400 px: “Read more”',
+      'Thunderbird dark at 860 and 400 px: “Join us”',
+      'Thunderbird dark at 860 and 400 px: “Blue in white”',
+    ]);
     const light = shots.find((s) => s.scheme === 'light')!;
     expect(light.measure!.buttons.map((b) => [b.label, readsAsButton(b)])).toEqual([
       ['Read more', true],
       ['Join us', true],
       ['View in browser', false],
+      ['Blue in white', true],
     ]);
   });
 
-  it('does not measure the hidden preheader', () => {
-    expect(shots.flatMap((s) => s.measure!.texts).filter((t) => t.element.includes('preheader'))).toEqual([]);
+  it('does not measure the transparent preheader or the skip link placed off-screen', () => {
+    const texts = shots.flatMap((s) => s.measure!.texts);
+    expect(texts.filter((t) => t.element.includes('preheader') || t.element.includes('Skip'))).toEqual([]);
   });
 
   it('reports the grey small print as drawn, with the element named', () => {

@@ -45,7 +45,7 @@ function closeClientsOnStop(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => {
       stopEverything();
-      console.error(`Stopped (${signal}): the mail clients were closed and their temp folders removed.`);
+      console.error(`Stopped (${signal}); any mail client still open was closed and its temp folders removed.`);
       process.exit(EXIT.STOPPED);
     });
 }

@@ -15,7 +15,8 @@ export const spec = {
     '--port N': 'Port to listen on; 0 picks a free one (default: 3030).',
     '--host HOST': 'Address to listen on (default: 127.0.0.1, this machine only).',
   },
-  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ECHECK', 'ESEND'] },
+  // STOPPED: a second Ctrl-C while the preview closes.
+  ends: { errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ECHECK', 'ESEND'], results: ['STOPPED'] },
   examples: ['newsletter preview', 'newsletter preview content/issues/2026-02-05-trump-petro-oval-office.md --port 4000'],
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
 
@@ -44,8 +45,12 @@ export async function run(argv: string[]): Promise<ExitCode> {
   // A Clients view run still in flight: its mail clients and temp folders go with the preview.
   process.once('exit', stopEverything);
   await runUntilSignal(async () => {
-    await server.close();
     stopEverything();
+    // A second Ctrl-C while the server closes must not leave Node's default exit, which skips the 'exit' handler.
+    const again = () => process.exit(EXIT.STOPPED);
+    process.once('SIGINT', again);
+    process.once('SIGTERM', again);
+    await server.close();
   });
   return EXIT.OK;
 }
