@@ -6,12 +6,12 @@
  * No account is configured and remote images are never loaded: nothing goes to the network.
  */
 import { closeSync, openSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isNewsletterError, NewsletterError } from '../errors.ts';
+import { NewsletterError } from '../errors.ts';
 import { writeBusConfig, writeMailbox, writeSettings } from './evolution-home.ts';
-import { killByEnvironment, missingPrograms, run, spawnGroup, stopping, trackDir, type GroupProcess } from './processes.ts';
+import { shotName } from './names.ts';
+import { asCheckError, lastLines, missingPrograms, retryOnce, run, spawnGroup, stopping, withRunFolder, type GroupProcess } from './processes.ts';
 import type { ClientMode, ClientRun, ClientShot } from './types.ts';
 import { showAndCapture } from './evolution-window.ts';
 import { startXvfb, type Xvfb } from './xvfb.ts';
@@ -73,75 +73,59 @@ export async function renderInEvolution(options: EvolutionOptions): Promise<Clie
     options.signal?.throwIfAborted();
     settled.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') result.shots.push(outcome.value);
-      else result.failures.push({ modes: [batch[i] as ClientMode], error: asCheckError(outcome.reason) });
+      else result.failures.push({ modes: [batch[i] as ClientMode], error: asCheckError(outcome.reason, 'Evolution', REINSTALL) });
     });
   }
   return result;
 }
 
-/** Failures of a run are NewsletterErrors already (see failure()); anything else (a full disk at mkdtemp) is wrapped. */
-function asCheckError(error: unknown): NewsletterError {
-  if (isNewsletterError(error)) return error;
-  return new NewsletterError('ECHECK', `Evolution failed: ${(error as Error).message ?? String(error)}`, { fix: `If Evolution or its helpers are missing or broken, install them: ${EVOLUTION_INSTALL}`, cause: error });
-}
+/** Failures of a run are NewsletterErrors already (see failure()); anything else (a full disk at mkdtemp) is wrapped with this fix. */
+const REINSTALL = `If Evolution or its helpers are missing or broken, install them: ${EVOLUTION_INSTALL}`;
 
-/**
- * A mode that failed is tried once more from scratch: on a loaded machine (a CI run with other
- * tests beside it) Evolution now and then paints late; a second failure is reported.
- */
+/** A mode, tried once more from scratch if it fails (Evolution now and then paints late on a loaded machine). */
 async function renderModeTwice(mode: ClientMode, options: EvolutionOptions): Promise<ClientShot> {
-  try {
-    return await renderMode(mode, options);
-  } catch (error) {
-    if (options.signal?.aborted || stopping.aborted) throw error;
-    const shot = await renderMode(mode, options);
-    // The first try's log and screen capture are about a failure that did not last.
-    const name = `evolution-${mode.width}-${mode.scheme}`;
-    await Promise.all([`${name}.log`, `${name}-failed.png`].map((file) => rm(join(options.outDir, file), { force: true })));
-    return shot;
-  }
+  const shot = await retryOnce(() => renderMode(mode, options), options.signal);
+  // A first try's log and screen capture, if it failed, are about a failure that did not last.
+  const name = shotName('evolution', mode);
+  await Promise.all([`${name}.log`, `${name}-failed.png`].map((file) => rm(join(options.outDir, file), { force: true })));
+  return shot;
 }
 
 /** One run of Evolution: its own temp folder, X server and D-Bus session, all gone when it returns. */
 async function renderMode(mode: ClientMode, options: EvolutionOptions): Promise<ClientShot> {
   options.signal?.throwIfAborted();
-  const name = `evolution-${mode.width}-${mode.scheme}`;
+  const name = shotName('evolution', mode);
   const base = options.env ?? process.env;
-  const dir = await mkdtemp(join(base.TMPDIR || tmpdir(), 'newsletter-evolution-'));
-  // Removed by stopEverything when the command is interrupted before the finally below runs.
-  const untrack = trackDir(dir);
-  const home = join(dir, 'home');
-  const log = join(dir, 'evolution.log');
-  // Aborted by the caller, or by us when Evolution exits early: every wait below then stops at once.
-  const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  let xvfb: Xvfb | undefined;
-  let session: GroupProcess | undefined;
-  try {
-    await writeSettings(home, mode.width, WINDOW_HEIGHT);
-    await writeMailbox(home, options.eml);
-    const busConfig = await writeBusConfig(dir);
-    const env = sessionEnv(base, dir, home, mode);
-    xvfb = await startXvfb(Math.max(1400, mode.width + 100), WINDOW_HEIGHT + 200, env);
-    signal.throwIfAborted();
-    session = startEvolution(xvfb.env, busConfig, log);
-    void session.exited.then(() => stop.abort(new Error(`Evolution exited (${exitStatus(session?.child.exitCode, session?.child.signalCode)}) before its message window was captured`)));
-    const file = join(options.outDir, `${name}.png`);
-    const { truncated } = await showAndCapture(xvfb.env, { subject: options.subject, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }, file, signal);
-    return { client: 'evolution', width: mode.width, scheme: mode.scheme, file, ...(truncated ? { truncated } : {}) };
-  } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    // When Evolution exited early, the wait that noticed reports an abort: the exit is the cause.
-    throw await failure(stop.signal.aborted ? stop.signal.reason : error, { name, log, outDir: options.outDir, x: xvfb?.env });
-  } finally {
-    // SIGTERM first: Evolution and the bus end tidily; SIGKILL after 2 s for whatever is left.
-    await session?.kill(2000);
-    await xvfb?.process.kill(2000);
-    // Anything that left the process groups still carries the private HOME (Xvfb too: stopped first, gently).
-    await killByEnvironment(`HOME=${home}`);
-    await rm(dir, { recursive: true, force: true });
-    untrack();
-  }
+  return withRunFolder('newsletter-evolution-', base, async (dir, home) => {
+    const log = join(dir, 'evolution.log');
+    // Aborted by the caller, or by us when Evolution exits early: every wait below then stops at once.
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    let xvfb: Xvfb | undefined;
+    let session: GroupProcess | undefined;
+    try {
+      await writeSettings(home, mode.width, WINDOW_HEIGHT);
+      await writeMailbox(home, options.eml);
+      const busConfig = await writeBusConfig(dir);
+      const env = sessionEnv(base, dir, home, mode);
+      xvfb = await startXvfb(Math.max(1400, mode.width + 100), WINDOW_HEIGHT + 200, env);
+      signal.throwIfAborted();
+      session = startEvolution(xvfb.env, busConfig, log);
+      void session.exited.then(() => stop.abort(new Error(`Evolution exited (${exitStatus(session?.child.exitCode, session?.child.signalCode)}) before its message window was captured`)));
+      const file = join(options.outDir, `${name}.png`);
+      const { truncated } = await showAndCapture(xvfb.env, { subject: options.subject, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }, file, signal);
+      return { client: 'evolution', width: mode.width, scheme: mode.scheme, file, ...(truncated ? { truncated } : {}) };
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      // When Evolution exited early, the wait that noticed reports an abort: the exit is the cause.
+      throw await failure(stop.signal.aborted ? stop.signal.reason : error, { name, log, outDir: options.outDir, x: xvfb?.env });
+    } finally {
+      // SIGTERM first: Evolution and the bus end tidily; SIGKILL after 2 s for whatever is left (Xvfb
+      // too, stopped gently); then withRunFolder kills anything that left the groups.
+      await session?.kill(2000);
+      await xvfb?.process.kill(2000);
+    }
+  });
 }
 
 /**
@@ -199,7 +183,7 @@ async function failure(error: unknown, run: { name: string; log: string; outDir:
   await copyFile(run.log, kept).catch(() => writeFile(kept, '(no log)\n').catch(() => undefined));
   const screen = join(run.outDir, `${run.name}-failed.png`);
   const captured = run.x ? await captureScreen(run.x, screen) : false;
-  const tail = text.trim().split('\n').slice(-8).join('\n');
+  const tail = lastLines(text);
   const message = `${(error as Error).message ?? String(error)} (${run.name}).${tail ? `\nThe end of Evolution's log:\n${tail}` : ''}`;
   return new NewsletterError('ECHECK', message, {
     where: kept,

@@ -19,7 +19,7 @@ export const MESSAGE_READY = String.raw`
   ${MESSAGE_DOCUMENT}
   // The document's own height (not scrollHeight, which is never less than the pane): the window can then shrink to fit too.
   var content = doc.documentElement.getBoundingClientRect().height;
-  return { width: window.outerWidth, height: window.outerHeight, paneHeight: pane.clientHeight, docHeight: Math.ceil(content) };
+  return { height: window.outerHeight, paneHeight: pane.clientHeight, docHeight: Math.ceil(content) };
 `;
 
 /**

@@ -6,7 +6,10 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isNewsletterError, NewsletterError } from '../errors.ts';
 import { findExecutable } from '../paths.ts';
 
 /** The programs of `names` that are not executable files on env.PATH. */
@@ -140,7 +143,7 @@ export function spawnGroup(command: string, args: readonly string[], env: NodeJS
  * for one run): a safety net for anything that left the process group (a daemon calling setsid).
  * Only processes this user may read are seen, which are the only ones it could have started.
  */
-export async function killByEnvironment(entry: string): Promise<number[]> {
+async function killByEnvironment(entry: string): Promise<number[]> {
   const needle = Buffer.from(`\0${entry}\0`);
   const killed: number[] = [];
   for (const name of await readdir('/proc').catch(() => [])) {
@@ -171,4 +174,46 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * Try a render once more from scratch when it fails (a loaded machine now and then starts a
+ * client late); not when the caller aborted or the command is exiting (stopEverything).
+ */
+export async function retryOnce<T>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (stopping.aborted || signal?.aborted) throw error;
+    return attempt();
+  }
+}
+
+/**
+ * A temp folder for one client run, `<TMPDIR>/<prefix>XXXXXX` with the run's private HOME at
+ * `home/`, tracked for stopEverything. Afterwards anything that left the run's process groups
+ * (a daemon calling setsid) is found by that HOME and killed, and the folder removed.
+ */
+export async function withRunFolder<T>(prefix: string, env: NodeJS.ProcessEnv, use: (dir: string, home: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(env.TMPDIR || tmpdir(), prefix));
+  const untrack = trackDir(dir);
+  const home = join(dir, 'home');
+  try {
+    return await use(dir, home);
+  } finally {
+    await killByEnvironment(`HOME=${home}`);
+    await rm(dir, { recursive: true, force: true });
+    untrack();
+  }
+}
+
+/** The last lines of a program's output, for an error message. */
+export function lastLines(text: string, count = 8): string {
+  return text.trim().split('\n').slice(-count).join('\n');
+}
+
+/** Whatever went wrong inside a client run (a protocol error, a closed connection, a full disk) as the ECHECK error a report carries. */
+export function asCheckError(error: unknown, client: string, fix: string): NewsletterError {
+  if (isNewsletterError(error)) return error;
+  return new NewsletterError('ECHECK', `${client} failed: ${(error as Error).message ?? String(error)}`, { fix, cause: error });
 }

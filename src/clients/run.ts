@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EVOLUTION_INSTALL, evolutionMissing, renderInEvolution } from './evolution.ts';
+import { CLIENTS, isRenderFile, SCHEMES } from './names.ts';
 import { renderInThunderbird, THUNDERBIRD_INSTALL, thunderbirdMissing } from './thunderbird.ts';
 import type { ClientId, ClientMode, ClientRun, ClientShot } from './types.ts';
 
@@ -13,8 +14,6 @@ export const CLIENT_WIDTHS: Readonly<Record<ClientId, readonly [desktop: number,
   evolution: [860, 440],
 };
 
-export const CLIENTS: readonly ClientId[] = ['thunderbird', 'evolution'];
-const SCHEMES = ['light', 'dark'] as const;
 
 /** Every mode a client is shown in: both widths, light and dark. */
 export function clientModes(client: ClientId): ClientMode[] {
@@ -76,9 +75,8 @@ const INSTALL: Record<ClientId, string> = { thunderbird: THUNDERBIRD_INSTALL, ev
 
 /** A client's PNGs and logs from an earlier run would sit beside this run's contact sheet as if they were new. */
 async function removeEarlierRenders(outDir: string, clients: readonly ClientId[]): Promise<void> {
-  // Only the names a render writes: <client>-<width>-<scheme>.png, its -failed.png and .log, and the sheet.
-  const ours = new RegExp(`^(?:index\\.html|(?:${clients.join('|')})-\\d+-(?:light|dark)(?:\\.png|-failed\\.png|\\.log))$`);
-  const earlier = (await readdir(outDir, { withFileTypes: true })).filter((entry) => entry.isFile() && ours.test(entry.name));
+  // Only the names a render writes, and the sheet.
+  const earlier = (await readdir(outDir, { withFileTypes: true })).filter((entry) => entry.isFile() && (entry.name === 'index.html' || isRenderFile(entry.name, clients)));
   await Promise.all(earlier.map((entry) => rm(join(outDir, entry.name), { force: true })));
 }
 

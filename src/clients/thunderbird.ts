@@ -1,12 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isNewsletterError, NewsletterError } from '../errors.ts';
+import { NewsletterError } from '../errors.ts';
 import { findExecutable } from '../paths.ts';
 import { connectMarionette, MarionetteError, type Marionette } from './marionette.ts';
 import { MEASURE_MESSAGE, MESSAGE_READY } from './measure-script.ts';
-import { killByEnvironment, spawnGroup, stopping, trackDir, type GroupProcess } from './processes.ts';
+import { shotName } from './names.ts';
+import { asCheckError, lastLines, retryOnce, spawnGroup, stopping, withRunFolder, type GroupProcess } from './processes.ts';
 import { writeProfile } from './thunderbird-profile.ts';
 import type { ClientMode, ClientRun, ClientShot, RenderedMeasure, Scheme } from './types.ts';
 
@@ -44,53 +44,45 @@ export async function renderInThunderbird(options: ThunderbirdOptions): Promise<
     const modes = options.modes.filter((m) => m.scheme === scheme);
     if (stopping.aborted) break;
     try {
-      run.shots.push(...(await renderScheme(options, scheme, modes).catch((error: unknown) => (stopping.aborted ? Promise.reject(error as Error) : renderScheme(options, scheme, modes)))));
+      run.shots.push(...(await retryOnce(() => renderScheme(options, scheme, modes))));
     } catch (error) {
-      run.failures.push({ modes, error: asCheckError(error) });
+      run.failures.push({ modes, error: asCheckError(error, 'Thunderbird', BY_HAND) });
     }
   }
   return run;
 }
 
-/** Whatever went wrong inside (a Marionette error, a closed connection, a file) as an ECHECK error the report can carry. */
-function asCheckError(error: unknown): NewsletterError {
-  if (isNewsletterError(error)) return error;
-  return new NewsletterError('ECHECK', `Thunderbird failed: ${(error as Error).message}`, { fix: `Run \`thunderbird --headless --marionette\` by hand to see why; reinstall it with ${THUNDERBIRD_INSTALL}.`, cause: error });
-}
+/** The fix for a Thunderbird that failed to start or to show the message. */
+const BY_HAND = `Run \`thunderbird --headless --marionette\` by hand to see why; reinstall it with ${THUNDERBIRD_INSTALL}.`;
 
 async function renderScheme(options: ThunderbirdOptions, scheme: Scheme, modes: readonly ClientMode[]): Promise<ClientShot[]> {
   const env = options.env ?? process.env;
   const executable = thunderbirdPath(env);
   if (!executable) throw new NewsletterError('ECHECK', `Cannot show the message in Thunderbird: ${thunderbirdMissing(env)}.`, { fix: `Install it: ${THUNDERBIRD_INSTALL}.` });
-  const dir = await mkdtemp(join(tmpdir(), 'newsletter-thunderbird-'));
-  const untrack = trackDir(dir);
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  let group: Thunderbird | undefined;
-  let marionette: Marionette | undefined;
-  try {
-    await writeProfile(join(dir, 'profile'), scheme);
-    const eml = join(dir, 'message.eml');
-    await writeFile(eml, options.eml);
-    // Its own HOME and XDG folders: nothing is read from or written to the user's Thunderbird.
-    const home = join(dir, 'home');
-    const childEnv = { ...env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache'), XDG_DATA_HOME: join(home, '.local', 'share'), MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' };
-    // --headless --screenshot does not work in Thunderbird; Marionette does. System access lets it read the message window.
-    group = startThunderbird(executable, ['--headless', '--marionette', '-remote-allow-system-access', '--no-remote', '--profile', join(dir, 'profile'), eml], childEnv);
-    marionette = await connectWhenUp(join(dir, 'profile'), group, deadline);
-    await marionette.command('WebDriver:NewSession', {});
-    await marionette.command('Marionette:SetContext', { value: 'chrome' });
-    await switchToMessageWindow(marionette, group, deadline);
-    const shots: ClientShot[] = [];
-    for (const mode of modes) shots.push(await shootMode(marionette, options.outDir, mode, group, deadline));
-    return shots;
-  } finally {
-    marionette?.close();
-    await group?.kill(2_000);
-    // A process that left the group (a daemon calling setsid) still carries the private HOME.
-    await killByEnvironment(`HOME=${join(dir, 'home')}`);
-    await rm(dir, { recursive: true, force: true });
-    untrack();
-  }
+  // Its own folder, profile and HOME: nothing is read from or written to the user's Thunderbird.
+  return withRunFolder('newsletter-thunderbird-', env, async (dir, home) => {
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    let group: Thunderbird | undefined;
+    let marionette: Marionette | undefined;
+    try {
+      await writeProfile(join(dir, 'profile'), scheme);
+      const eml = join(dir, 'message.eml');
+      await writeFile(eml, options.eml);
+      const childEnv = { ...env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache'), XDG_DATA_HOME: join(home, '.local', 'share'), MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' };
+      // --headless --screenshot does not work in Thunderbird; Marionette does. System access lets it read the message window.
+      group = startThunderbird(executable, ['--headless', '--marionette', '-remote-allow-system-access', '--no-remote', '--profile', join(dir, 'profile'), eml], childEnv);
+      marionette = await connectWhenUp(join(dir, 'profile'), group, deadline);
+      await marionette.command('WebDriver:NewSession', {});
+      await marionette.command('Marionette:SetContext', { value: 'chrome' });
+      await switchToMessageWindow(marionette, group, deadline);
+      const shots: ClientShot[] = [];
+      for (const mode of modes) shots.push(await shootMode(marionette, options.outDir, mode, group, deadline));
+      return shots;
+    } finally {
+      marionette?.close();
+      await group?.kill(2_000);
+    }
+  });
 }
 
 /** Thunderbird in its own process group (its content and helper processes go with it), with the tail of its output for errors. */
@@ -118,7 +110,7 @@ async function shootMode(m: Marionette, outDir: string, mode: ClientMode, group:
   const measure = await settledMeasure(m, group, deadline);
   await fitHeight(m, mode.width, group, deadline);
   const { value } = await m.command<{ value: string }>('WebDriver:TakeScreenshot', { full: false });
-  const file = join(outDir, `thunderbird-${mode.width}-${mode.scheme}.png`);
+  const file = join(outDir, `${shotName('thunderbird', mode)}.png`);
   await writeFile(file, Buffer.from(value, 'base64'));
   return { client: 'thunderbird', ...mode, file, measure };
 }
@@ -138,7 +130,6 @@ async function fitHeight(m: Marionette, width: number, group: Thunderbird, deadl
 }
 
 interface Ready {
-  width: number;
   height: number;
   paneHeight: number;
   docHeight: number;
@@ -200,12 +191,8 @@ async function until<T>(probe: () => Promise<T | null>, group: Thunderbird, dead
     if (value !== null) return value;
     const exited = group.hasExited();
     if (exited || Date.now() > deadline)
-      throw new NewsletterError('ECHECK', `Thunderbird ${exited ? 'exited' : 'timed out'} while waiting for ${what}.${tail(group.log())}`, {
-        fix: `Run \`thunderbird --headless --marionette\` by hand to see why; reinstall it with ${THUNDERBIRD_INSTALL}.`,
-      });
+      throw new NewsletterError('ECHECK', `Thunderbird ${exited ? 'exited' : 'timed out'} while waiting for ${what}.${group.log().trim() ? ` Its last output:\n${lastLines(group.log())}` : ''}`, { fix: BY_HAND });
     await sleep(200);
   }
 }
-
-const tail = (log: string) => (log.trim() ? ` Its last output:\n${log.trim().split('\n').slice(-8).join('\n')}` : '');
 
