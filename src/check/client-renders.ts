@@ -7,6 +7,8 @@ export const BOUNDARY_RATIO = 3;
 
 export const CLIENT_NAMES: Record<ClientId, string> = { thunderbird: 'Thunderbird', evolution: 'Evolution' };
 
+/** "Thunderbird · 400 px · dark": a screenshot's caption on the contact sheet and in the preview. */
+export const shotCaption = (s: Pick<ClientShot, 'client' | 'width' | 'scheme'>) => `${CLIENT_NAMES[s.client]} · ${s.width} px · ${s.scheme}`;
 /** "Thunderbird dark at 400 px" */
 const modeName = (s: ClientShot) => `${CLIENT_NAMES[s.client]} ${s.scheme} at ${s.width} px`;
 /** "Thunderbird dark at 860 and 400 px" for the shots of one client and scheme that share a problem. */

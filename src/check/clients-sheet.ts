@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { ClientShot } from '../clients/index.ts';
 import { escapeHtml } from '../content/index.ts';
-import { CLIENT_NAMES } from './client-renders.ts';
+import { CLIENT_NAMES, shotCaption } from './client-renders.ts';
 import { SYMBOLS } from './format.ts';
 import type { Finding } from './report.ts';
 
@@ -16,7 +16,7 @@ export function contactSheet(subject: string, shots: readonly ClientShot[], find
       .filter((s) => s.client === client)
       .map((s) => {
         const name = escapeHtml(basename(s.file));
-        const caption = `${CLIENT_NAMES[s.client]} · ${s.width} px · ${s.scheme}`;
+        const caption = shotCaption(s);
         // Shown at half size: a 400 px window next to an 860 px one, the way they compare on screen.
         return `<figure><a href="${name}"><img src="${name}" alt="${escapeHtml(`${caption}: the issue as this client shows it`)}" style="width:${Math.round(s.width / 2)}px"></a><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
       });

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { renderInClients, type ClientId } from '../clients/index.ts';
+import { renderInClients, type ClientId, type ClientShot } from '../clients/index.ts';
 import { CLIENT_NAMES, problemFindings, renderFindings } from './client-renders.ts';
 import { contactSheet } from './clients-sheet.ts';
 import { finding, type Finding, type Figures } from './report.ts';
@@ -20,6 +20,8 @@ export interface ClientsStepInput {
 
 export interface ClientsStepResult {
   findings: Finding[];
+  /** The screenshots taken, in report order (client, then width, then light before dark). */
+  shots: ClientShot[];
   figures: NonNullable<Figures['clientRenders']>;
 }
 
@@ -38,6 +40,6 @@ export async function runClientsStep(input: ClientsStepInput): Promise<ClientsSt
     );
     await writeFile(sheet, contactSheet(input.subject, result.shots, findings));
   }
-  return { findings, figures: { files, sheet: files.length ? sheet : undefined, took: result.took } };
+  return { findings, shots: result.shots, figures: { files, sheet: files.length ? sheet : undefined, took: result.took } };
 }
 

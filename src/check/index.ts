@@ -21,5 +21,5 @@ export { runBrowserStep, type BrowserModule, type BrowserStepResult } from './br
 export { browserPass, takeScreenshots } from './browser-pass.ts';
 export { axeFindings, severityOf, withoutDuplicates } from './axe.ts';
 export { runClientsStep, type ClientsStepInput, type ClientsStepResult } from './clients-step.ts';
-export { BOUNDARY_RATIO, CLIENT_NAMES, problemFindings, readsAsButton, renderFindings } from './client-renders.ts';
+export { BOUNDARY_RATIO, CLIENT_NAMES, problemFindings, shotCaption, readsAsButton, renderFindings } from './client-renders.ts';
 export { contactSheet } from './clients-sheet.ts';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { isNewsletterError } from '../errors.ts';
-import { CLIENT_NAMES, runClientsStep, type ClientsStepInput, type ClientsStepResult, type Finding } from '../check/index.ts';
-import { CLIENTS, type ClientId, type Scheme } from '../clients/index.ts';
+import { CLIENT_NAMES, runClientsStep, shotCaption, type ClientsStepInput, type ClientsStepResult, type Finding } from '../check/index.ts';
+import { CLIENTS, type ClientId, type ClientShot, type Scheme } from '../clients/index.ts';
 import type { BuiltIssue } from '../render/index.ts';
 
 export interface ClientFile {
@@ -41,7 +41,6 @@ export interface ClientsRequest {
 /** runClientsStep, or a stand-in in the route's own tests. */
 export type ClientsRunner = (input: ClientsStepInput) => Promise<ClientsStepResult>;
 
-const NAME = new RegExp(`^(${CLIENTS.join('|')})-(\\d+)-(light|dark)\\.png$`);
 const SHEET = 'index.html';
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 
@@ -68,10 +67,10 @@ export function clientsFor(cwd: string, configuredDir: string | undefined, runne
     const dir = resolve(cwd, configuredDir ?? join('out', request.built.meta.slug, 'clients'));
     try {
       const { eml, subject } = await request.compose();
-      const { findings, figures } = await runner({ eml, subject, outDir: dir, clients: request.clients, cwd });
-      if (!figures.files.length) return nothingShown(findings);
+      const { findings, shots, figures } = await runner({ eml, subject, outDir: dir, clients: request.clients, cwd });
+      if (!shots.length) return nothingShown(findings);
       const stamp = Date.now(); // new URLs, so the browser shows the new pictures, not cached ones
-      const files = figures.files.map((f) => clientFile(basename(f), stamp)).filter((f) => f !== undefined);
+      const files = shots.map((shot) => clientFile(shot, stamp));
       lastDir = dir;
       served = new Set([SHEET, ...files.map((f) => f.name)]);
       return {
@@ -103,19 +102,15 @@ export function clientsFor(cwd: string, configuredDir: string | undefined, runne
     },
     async read(name: string): Promise<Buffer | undefined> {
       // Only our own file names from the last run: no path traversal, no stale files.
-      if (!lastDir || !(name === SHEET || NAME.test(name)) || !served.has(name)) return undefined;
+      if (!lastDir || !served.has(name)) return undefined;
       return readFile(join(lastDir, name)).catch(() => undefined);
     },
   };
 }
 
-function clientFile(name: string, stamp: number): ClientFile | undefined {
-  const parts = NAME.exec(name);
-  if (!parts) return undefined;
-  const client = parts[1] as ClientId;
-  const width = Number(parts[2]);
-  const scheme = parts[3] as 'light' | 'dark';
-  return { name, url: `/clients/${name}?t=${stamp}`, client, width, scheme, label: CLIENT_NAMES[client], caption: `${CLIENT_NAMES[client]} · ${width} px · ${scheme}` };
+function clientFile(shot: ClientShot, stamp: number): ClientFile {
+  const name = basename(shot.file);
+  return { name, url: `/clients/${name}?t=${stamp}`, client: shot.client, width: shot.width, scheme: shot.scheme, label: CLIENT_NAMES[shot.client], caption: shotCaption(shot) };
 }
 
 /** Every client was skipped or failed: say why each, and how to get one going. */

@@ -1,8 +1,9 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientsStepInput, ClientsStepResult, Finding } from '../../src/check/index.ts';
+import type { ClientShot } from '../../src/clients/index.ts';
 import { startPreviewServer, type PreviewServer } from '../../src/preview/index.ts';
 import { clientsFor, clientsParam, type ClientsAnswer, type ClientsRequest } from '../../src/preview/clients-route.ts';
 import { headersAsSent, messageAsSent } from '../../src/preview/headers.ts';
@@ -19,7 +20,7 @@ async function folder(): Promise<string> {
 const PNG_BYTES = Buffer.from('\x89PNG\r\n\x1a\n', 'latin1');
 
 /** A stand-in for runClientsStep that writes real files, counts its calls and records when each run was busy. */
-function countingRunner(result: (input: ClientsStepInput) => Omit<ClientsStepResult, 'figures'> & { names: string[] }) {
+function countingRunner(result: (input: ClientsStepInput) => Omit<ClientsStepResult, 'figures' | 'shots'> & { names: string[] }) {
   const calls: ClientsStepInput[] = [];
   const spans: { start: number; end: number }[] = [];
   const runner = async (input: ClientsStepInput): Promise<ClientsStepResult> => {
@@ -32,9 +33,15 @@ function countingRunner(result: (input: ClientsStepInput) => Omit<ClientsStepRes
     await Promise.all(files.map((f) => writeFile(f, PNG_BYTES)));
     if (files.length) await writeFile(join(input.outDir, 'index.html'), '<!doctype html><title>sheet</title>');
     spans.push({ start, end: Date.now() });
-    return { findings, figures: { files, sheet: files.length ? join(input.outDir, 'index.html') : undefined, took: { thunderbird: Date.now() - start } } };
+    return { findings, shots: files.map(shotOf), figures: { files, sheet: files.length ? join(input.outDir, 'index.html') : undefined, took: { thunderbird: Date.now() - start } } };
   };
   return { runner, calls, spans };
+}
+
+/** The shot a file name like `thunderbird-860-light.png` stands for, as runClientsStep returns it. */
+function shotOf(file: string): ClientShot {
+  const [client, width, scheme] = basename(file, '.png').split('-') as [ClientShot['client'], string, ClientShot['scheme']];
+  return { client, width: Number(width), scheme, file };
 }
 
 const warning = (id: string, message: string, fix: string): Finding => ({ id: `rendering.${id}`, severity: 'warning', section: 'rendering', message, fix });
