@@ -31,11 +31,13 @@ export interface IssueBody {
   sections: Section[];
 }
 
-export type IssueModel = Omit<FrontMatter, 'greeting'> &
+export type IssueModel = Omit<FrontMatter, 'greeting' | 'cta'> &
   IssueBody & {
     /** The line above the headline (the issue's own, else newsletter.yml's), or false for none. */
     greeting: string | false;
     slug: string;
+    /** The button at the end of the card; its url defaults to the archive (newsletter.yml siteUrl). */
+    cta?: { label: string; url: string };
     /** The view-in-browser URL of this issue (config webVersionUrl with {slug} filled). */
     webVersionUrl: string;
   };

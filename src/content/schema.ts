@@ -17,6 +17,15 @@ const configUrl = httpUrl.refine((v) => !/[{}\uE000-\uF8FF]/u.test(v.replaceAll(
   params: { fix: 'Remove the braces (or percent-encode them as %7B and %7D) and any invisible character.' },
 });
 
+/**
+ * A base URL other URLs are appended to (siteUrl, assetsBaseUrl): no query or fragment, and
+ * always ending in "/" so `base + "assets/x.png"` and `base + slug + "/"` stay inside it.
+ */
+const siteBaseUrl = configUrl
+  .refine((v) => !v.includes('{slug}'), { message: 'must not contain {slug} (only webVersionUrl takes it)', params: { fix: 'Write the folder the archive is published at, e.g. https://example.com/issues/' } })
+  .refine((v) => !/[?#]/.test(v), { message: 'must not have a query (?) or fragment (#): page and file paths are appended to it', params: { fix: 'Write the folder the archive is published at, e.g. https://example.com/issues/' } })
+  .transform((v) => (v.endsWith('/') ? v : `${v}/`));
+
 /** The default greeting: the line above the headline, as every issue had it before `greeting` existed. */
 export const DEFAULT_GREETING = 'Hi {{firstName}},';
 
@@ -69,7 +78,20 @@ export const newsletterSchema = z.strictObject({
     .prefault({}),
   listId: z.string().regex(/^[A-Za-z0-9._-]+\.[A-Za-z0-9.-]+$/, 'must look like "news.example.com" (RFC 2919 list id)'),
   unsubscribeUrl: configUrl,
-  webVersionUrl: configUrl.refine((v) => v.includes('{slug}'), 'must contain {slug}, replaced by each issue\'s slug'),
+  // Optional when siteUrl is set: the issue's page in the archive, <siteUrl><slug>/ (validate.ts fills it in).
+  webVersionUrl: configUrl.refine((v) => v.includes('{slug}'), 'must contain {slug}, replaced by each issue\'s slug').optional(),
+  // The web archive (`newsletter archive`): where it is published, with a trailing slash.
+  siteUrl: siteBaseUrl.optional(),
+  // Where local images are uploaded: an image's URL is assetsBaseUrl + assets/<hash>.<ext> (default: siteUrl).
+  assetsBaseUrl: siteBaseUrl.optional(),
+  // The archive's feeds (feed.xml, feed.json); each defaults to the name, the tagline and the From name.
+  feed: z
+    .strictObject({
+      title: configText(z.string().trim().min(1).max(120), 'the feed title').optional(),
+      description: configText(z.string().trim().min(1).max(300), 'the feed description').optional(),
+      author: configText(z.string().trim().min(1).max(80), 'the feed author').optional(),
+    })
+    .optional(),
   // Authored text: validate.ts checks and marks its fields as it does an issue's front-matter strings.
   greeting: greetingSchema.prefault(DEFAULT_GREETING),
   greetingFallback: configText(z.string().trim().min(1).max(40), 'the greeting fallback').default('there'),
@@ -82,7 +104,8 @@ export const newsletterSchema = z.strictObject({
     .optional(),
 });
 
-export type NewsletterConfig = z.infer<typeof newsletterSchema>;
+/** newsletter.yml as validated: webVersionUrl always set (written, or from siteUrl). */
+export type NewsletterConfig = Omit<z.infer<typeof newsletterSchema>, 'webVersionUrl'> & { webVersionUrl: string };
 
 export const storySchema = z.strictObject({
   title: z.string().trim().min(1).max(200),
@@ -102,7 +125,8 @@ export const frontMatterSchema = z.strictObject({
   canonicalUrl: httpUrl.optional(),
   // Overrides newsletter.yml's greeting for this issue (validate.ts marks its fields like every front-matter string).
   greeting: greetingSchema.optional(),
-  cta: z.strictObject({ label: z.string().trim().min(1).max(60), url: linkUrl }).optional(),
+  // With no url, the button points at the archive (newsletter.yml siteUrl): "Browse past issues".
+  cta: z.strictObject({ label: z.string().trim().min(1).max(60), url: linkUrl.optional() }).optional(),
   stories: z.array(storySchema).max(20).optional(),
 });
 
@@ -118,6 +142,6 @@ export const FIELD_EXAMPLES: Record<string, string> = {
   greeting: 'greeting: "Hello {{firstName}}!"',
   hero: 'hero: { src: https://example.com/a.jpg, alt: "What the image shows", width: 600, height: 300 }',
   canonicalUrl: 'canonicalUrl: https://example.com/issues/12',
-  cta: 'cta: { label: Read the full story, url: https://example.com/story }',
+  cta: 'cta: { label: Read the full story, url: https://example.com/story } (with no url: the archive, newsletter.yml siteUrl)',
   stories: 'stories: [{ title: …, summary: …, url: https://example.com/… }]',
 };

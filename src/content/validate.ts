@@ -49,7 +49,21 @@ export function validateNewsletter(text: string, file: string): Validation<Newsl
   // checked and marked on the same path as an issue's front-matter strings.
   const authored = { greeting: (source?.data as Record<string, unknown> | undefined)?.greeting };
   if (source) for (const { path, text: value } of authoredStrings(authored)) problems.push(...frontMatterFieldProblems(value, path, file, source.lineOf(path)));
-  return finish(problems, () => ({ ...config!, greeting: templateStrings(config!.greeting) }));
+  if (config && source) problems.push(...siteProblems(config, file, source));
+  return finish(problems, () => ({ ...config!, greeting: templateStrings(config!.greeting), webVersionUrl: config!.webVersionUrl ?? `${config!.siteUrl!}{slug}/` }));
+}
+
+/** webVersionUrl is needed unless siteUrl gives it, and must lie inside the archive when both are set. */
+function siteProblems(config: z.infer<typeof newsletterSchema>, file: string, source: YamlSource): ContentProblem[] {
+  const { webVersionUrl, siteUrl } = config;
+  if (!webVersionUrl && !siteUrl)
+    return [{ severity: 'error', file, field: 'webVersionUrl', message: 'is required but missing (or set siteUrl, and each issue\'s page in the archive is its web version)', fix: 'Add `siteUrl: https://example.com/issues/` (where `newsletter archive` is published), or `webVersionUrl: https://example.com/issues/{slug}`.' }];
+  if (webVersionUrl && siteUrl && !webVersionUrl.startsWith(siteUrl))
+    return [{ severity: 'error', file, line: source.lineOf(['webVersionUrl']), field: 'webVersionUrl', message: `is outside siteUrl ${siteUrl}: the archive publishes each issue's page under siteUrl, so "View in browser" would lead nowhere`, received: JSON.stringify(webVersionUrl), fix: `Write \`webVersionUrl: ${siteUrl}{slug}/\`, or remove it (that is its default when siteUrl is set).` }];
+  const page = webVersionUrl && siteUrl ? webVersionUrl.slice(siteUrl.length) : '';
+  if (page && !/(\/|\.html)$/.test(page))
+    return [{ severity: 'error', file, line: source.lineOf(['webVersionUrl']), field: 'webVersionUrl', message: 'must end with "/" (a folder the archive writes index.html into) or ".html", so every static host serves the page at exactly this URL', received: JSON.stringify(webVersionUrl), fix: `Write \`webVersionUrl: ${webVersionUrl!}/\`, or remove it (its default is ${siteUrl!}{slug}/).` }];
+  return [];
 }
 
 const lengthWarnings = (fm: FrontMatter, file: string, source: YamlSource): ContentProblem[] => {
@@ -133,6 +147,8 @@ export function validateIssue(text: string, { file, config }: ValidateIssueOptio
   const frontMatter = source && parseWith(frontMatterSchema, source, file, problems, FIELD_EXAMPLES);
   if (frontMatter && source) problems.push(...lengthWarnings(frontMatter, file, source));
   if (frontMatter && !frontMatter.slug && !slugFromFile(file)) problems.push(emptySlugProblem(file));
+  if (frontMatter?.cta && !frontMatter.cta.url && !config.siteUrl && source)
+    problems.push({ severity: 'error', file, line: source.lineOf(['cta']), field: 'cta.url', message: 'the button has no url, and newsletter.yml has no siteUrl for it to point at (the archive of past issues)', fix: `Add a url to the button (\`${FIELD_EXAMPLES.cta!.split(' (')[0]!}\`), or set siteUrl in newsletter.yml.` });
 
   if (source) {
     for (const { path, text: value } of authoredStrings(source.data)) problems.push(...frontMatterFieldProblems(value, path, file, source.lineOf(path)));
@@ -148,9 +164,11 @@ export function validateIssue(text: string, { file, config }: ValidateIssueOptio
   return finish(problems, () => {
     const fm = frontMatter!;
     const slug = fm.slug ?? slugFromFile(file);
-    const marked = templateStrings(fm);
+    const { cta: markedCta, ...marked } = templateStrings(fm);
+    const cta = markedCta && { label: markedCta.label, url: markedCta.url ?? config.siteUrl! };
     const issue: IssueModel = {
       ...marked,
+      ...(cta ? { cta } : {}),
       greeting: marked.greeting ?? config.greeting,
       ...body,
       slug,

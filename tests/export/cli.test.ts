@@ -82,7 +82,7 @@ describe('newsletter export', () => {
     expect(document.body.textContent).toContain('because you subscribed at');
     const href = (text: string) => [...document.querySelectorAll('a')].find((a) => a.textContent?.trim() === text)?.getAttribute('href');
     expect(href('Unsubscribe')).toBe('https://hemispherebrief.example.com/unsubscribe');
-    expect(href('View in browser')).toBe(`https://hemispherebrief.example.com/issues/${SLUG}`);
+    expect(href('View in browser')).toBe(`https://hemispherebrief.example.com/issues/${SLUG}/`);
     expect(html).not.toContain('{{');
   });
 

@@ -12,7 +12,7 @@ const EVERY_FIELD = join(FIXTURES, 'export', 'content');
 // An unsubscribe URL with `&` in it: it must survive every platform's escaping inside href="…".
 const UNSUB = 'https://unsub.example.net/u?list=brief&id=42';
 const HOSTED = 'https://hosted.example.net/m/7';
-const WEB_SEED = 'https://hemispherebrief.example.com/issues/2026-02-05-trump-petro-oval-office';
+const WEB_SEED = 'https://hemispherebrief.example.com/issues/2026-02-05-trump-petro-oval-office/';
 const WEB_FIXTURE = 'https://hemispherebrief.example.com/issues/2026-03-12-every-field';
 const ANA: Subscriber = { email: 'ana@example.com', firstName: 'Ana', lastName: 'Lopez' };
 const NAMELESS: Subscriber = { email: 'sam@example.com' };
