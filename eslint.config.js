@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 /** Folders under src/, each one room whose index.ts is its door. */
 const ROOMS = [
   'cli', 'preview', 'check', 'queue', 'bounces', 'stats', 'send', 'export', 'unsubscribe', 'webhooks', 'mail', 'audience', 'config',
-  'redis', 'render', 'personalize', 'content', 'output', 'browser', 'clients',
+  'redis', 'render', 'personalize', 'content', 'output', 'browser', 'clients', 'archive', 'assets',
 ];
 
 /** Low-level code any room may use: src/errors.ts, src/paths.ts, src/output/, src/browser/. */
@@ -38,7 +38,11 @@ const ARROWS = {
   mail: ['audience', 'config', 'render', 'personalize', 'content', ...SHARED],
   audience: ['config', 'content', ...SHARED],
   config: ['content', ...SHARED],
-  render: ['emails', 'personalize', 'content', ...SHARED],
+  // The web archive: every issue as a web page (the web version's neutral merge fields), index, feeds, sitemap.
+  archive: ['export', 'render', 'assets', 'personalize', 'content', ...SHARED],
+  render: ['emails', 'assets', 'personalize', 'content', ...SHARED],
+  // Local images next to an issue file, processed with sharp into hashed JPEG/PNG files.
+  assets: ['content', ...SHARED],
   emails: ['content'],
   personalize: ['content', ...SHARED],
   content: ['shared'],

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { loadIssue, type LoadOptions, type ContentProblem, type NewsletterProps, templateToDisplay } from '../content/index.ts';
+import type { ImageAsset } from '../assets/index.ts';
 import { issueTemplates, mergeFieldsUsed } from '../personalize/index.ts';
 import { renderIssue } from './render-issue.ts';
 
@@ -24,6 +25,8 @@ export interface BuiltIssue {
   text: string;
   meta: BuildMeta;
   warnings: ContentProblem[];
+  /** The issue's local images, processed (assets/<hash>.<ext>); empty when every image is hosted. */
+  assets: ImageAsset[];
 }
 
 /** Load, validate and render one issue (in memory; nothing written). */
@@ -43,5 +46,5 @@ export async function buildIssue(options: LoadOptions = {}): Promise<BuiltIssue>
     mergeFields: mergeFieldsUsed(html, text, issueTemplates(props, { html, text }).subject),
     contentHash: createHash('sha256').update(html).update('\0').update(text).digest('hex'),
   };
-  return { file, props, html, text, meta, warnings };
+  return { file, props, html, text, meta, warnings, assets: [] };
 }

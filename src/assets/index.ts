@@ -1,0 +1,1 @@
+export { type ImageAsset } from './types.ts';
