@@ -51,6 +51,12 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
   return results;
 }
 
+/** The bytes of each image `checkOnline` fetched (from its summary finding's data), by URL. */
+export function fetchedImageBytes(findings: readonly Finding[]): Map<string, number> {
+  const results = (findings.find((f) => f.id === 'links.online')?.data?.results ?? []) as (Probe & { image: boolean })[];
+  return new Map(results.filter((r) => r.image && r.bytes !== undefined && r.status !== undefined && r.status < 400).map((r) => [r.url, r.bytes!]));
+}
+
 /** Fetch every http(s) link (HEAD, then GET when refused) and image; report failures and images over 1 MB. */
 export async function checkOnline(doc: HtmlDoc, options: OnlineOptions = {}): Promise<Finding[]> {
   const doFetch = options.fetch ?? fetch;

@@ -10,10 +10,11 @@ import { checkClientSupport } from './client-support.ts';
 import { checkCompliance } from './compliance.ts';
 import { checkContrast } from './contrast.ts';
 import { parseHeaders } from './headers.ts';
-import { parseHtml } from './html-doc.ts';
+import { attr, parseHtml } from './html-doc.ts';
 import { checkImages } from './images.ts';
 import { checkLinks } from './links.ts';
-import { checkOnline } from './online.ts';
+import { checkOnline, fetchedImageBytes } from './online.ts';
+import { checkImageWeight } from './image-weight.ts';
 import { checkPlainText } from './plain-text.ts';
 import { finding, makeReport, type CheckReport, type Figures, type Finding } from './report.ts';
 import { LONG_RECIPIENT, sampleCopy, TYPICAL_RECIPIENT, type SampleRecipient } from './sample.ts';
@@ -96,9 +97,18 @@ export async function checkIssue(options: CheckOptions = {}): Promise<CheckRepor
     figures.clientRenders = step.figures;
   }
   findings.push(...checkPlainText(doc, reader.personalized.text));
-  if (options.online) findings.push(...(await checkOnline(doc, { unsubscribeBase })));
+  const online = options.online ? await checkOnline(doc, { unsubscribeBase }) : [];
+  findings.push(...online, ...imageWeight(doc, built, online));
   findings.push(...browser.findings);
   return makeReport(findings, figures, { file: built.file, subject: built.meta.subject });
+}
+
+/** The weight of the issue's own images (always known) and its hosted ones (known when --online fetched them). */
+function imageWeight(doc: ReturnType<typeof parseHtml>, built: BuiltIssue, online: readonly Finding[]): Finding[] {
+  const own = new Set(built.assets.map((a) => a.url));
+  const hosted = new Set(doc.all('img[src]').map((i) => attr(i, 'src')?.trim() ?? '').filter((src) => /^https?:\/\//i.test(src) && !own.has(src)));
+  const bytes = new Map([...fetchedImageBytes(online)].filter(([url]) => hosted.has(url)));
+  return checkImageWeight(built.assets, bytes, hosted.size);
 }
 
 /** Chromium, when there is anything for it to do: axe-core (unless turned off) and the screenshots asked for. */

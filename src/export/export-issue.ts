@@ -2,9 +2,9 @@ import type { SenderSettings } from '../config/index.ts';
 import type { ContentProblem, NewsletterProps, LoadOptions } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
 import { issueTemplates, type IssueTemplates } from '../personalize/index.ts';
-import { buildIssue, GMAIL_CLIP_BYTES } from '../render/index.ts';
+import { buildIssue, GMAIL_CLIP_BYTES, type ImageAsset } from '../render/index.ts';
 import { sampleEml, SAMPLE_RECIPIENT } from './eml.ts';
-import { emlGuide, importGuide, webVersionGuide } from './import-guide.ts';
+import { emlGuide, imagesGuide, importGuide, webVersionGuide } from './import-guide.ts';
 import { PLATFORM_ALIASES, PLATFORMS } from './platforms/index.ts';
 import type { Platform, TagInput } from './platforms/types.ts';
 import { translateIssue } from './translate.ts';
@@ -89,7 +89,12 @@ function checkClean(target: Platform, parts: { html: string; text: string; subje
   if (left.length) throw new Error(`export ${target.name}: internal merge syntax left in the output: ${[...new Set(left)].join(', ')}`);
 }
 
-function platformTarget(platform: Platform, templates: IssueTemplates, props: NewsletterProps, input: TagInput): ExportedTarget {
+/** The issue's local images, as files of every export folder (assets/<hash>.<ext>). */
+function assetFiles(assets: readonly ImageAsset[]): Record<string, Uint8Array> {
+  return Object.fromEntries(assets.map((a) => [a.name, a.data]));
+}
+
+function platformTarget(platform: Platform, templates: IssueTemplates, props: NewsletterProps, input: TagInput, assets: readonly ImageAsset[]): ExportedTarget {
   const out = translateIssue(templates, platform, input, props.newsletter.postalAddress);
   checkClean(platform, out, input);
   const htmlBytes = Buffer.byteLength(out.html);
@@ -103,21 +108,22 @@ function platformTarget(platform: Platform, templates: IssueTemplates, props: Ne
       'email.txt': out.text,
       'subject.txt': out.subject + '\n',
       'preheader.txt': out.preheader + '\n',
-      'IMPORT.md': isWeb ? webVersionGuide(props.issue.webVersionUrl) : importGuide(platform, input, out.subject),
+      'IMPORT.md': (isWeb ? webVersionGuide(props.issue.webVersionUrl) : importGuide(platform, input, out.subject)) + imagesGuide(assets, isWeb ? 'your web host' : platform.title),
+      ...assetFiles(assets),
     },
     htmlBytes,
     warnings: out.warnings,
   };
 }
 
-async function emlTarget(props: NewsletterProps, templates: IssueTemplates, sender: SenderSettings | undefined): Promise<ExportedTarget> {
+async function emlTarget(props: NewsletterProps, templates: IssueTemplates, sender: SenderSettings | undefined, assets: readonly ImageAsset[]): Promise<ExportedTarget> {
   const eml = await sampleEml(props, templates, sender);
   const htmlBytes = Buffer.byteLength(templates.html); // the personalized HTML differs by a few bytes at most
   checkSize('eml', htmlBytes);
   return {
     target: 'eml',
     title: 'Sample message (.eml)',
-    files: { 'email.eml': eml, 'IMPORT.md': emlGuide(`${SAMPLE_RECIPIENT.firstName} <${SAMPLE_RECIPIENT.email}>`) },
+    files: { 'email.eml': eml, 'IMPORT.md': emlGuide(`${SAMPLE_RECIPIENT.firstName} <${SAMPLE_RECIPIENT.email}>`) + imagesGuide(assets, 'your web host'), ...assetFiles(assets) },
     htmlBytes,
     warnings: [],
   };
@@ -138,12 +144,12 @@ export async function exportIssue(options: ExportOptions): Promise<ExportedIssue
   const input = tagInput(props);
   const targets: ExportedTarget[] = [];
   for (const name of options.targets) {
-    if (name === 'eml') targets.push(await emlTarget(props, templates, options.sender));
-    else if (name === 'html') targets.push(platformTarget(webVersionTarget(props), templates, props, input));
+    if (name === 'eml') targets.push(await emlTarget(props, templates, options.sender, built.assets));
+    else if (name === 'html') targets.push(platformTarget(webVersionTarget(props), templates, props, input, built.assets));
     else {
       const platform = PLATFORMS.find((p) => p.name === name);
       if (!platform) throw new NewsletterError('EUSAGE', `Unknown export target "${name}"`, { fix: `Choose one of ${EXPORT_TARGETS.join(', ')}.` });
-      targets.push(platformTarget(platform, templates, props, input));
+      targets.push(platformTarget(platform, templates, props, input, built.assets));
     }
   }
   return { file: built.file, slug: built.meta.slug, number: built.meta.number, subject: built.meta.subject, targets, warnings: built.warnings };

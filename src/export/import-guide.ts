@@ -1,4 +1,5 @@
 import { MERGE_FIELDS, type MergeField } from '../content/index.ts';
+import type { ImageAsset } from '../render/index.ts';
 import type { Platform, TagInput } from './platforms/types.ts';
 
 const FIELD_LABELS: Record<MergeField, string> = {
@@ -60,6 +61,24 @@ export function emlGuide(recipient: string): string {
     '# Sample message (.eml)',
     '',
     `\`email.eml\` is the complete RFC 5322 message one subscriber (${recipient}) would receive: headers (List-Unsubscribe, List-Id), the plain-text and HTML parts. Open it in a mail client to see the issue as delivered, or import it into a testing tool.`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The images section of every IMPORT.md: the issue's local images are in `assets/` and the HTML
+ * loads them from their hosted URLs, so they must be online before the first message goes out.
+ */
+export function imagesGuide(assets: readonly ImageAsset[], platformTitle: string): string {
+  if (!assets.length) return '';
+  const base = assets[0]!.url.slice(0, -assets[0]!.name.length);
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  return [
+    '## Images',
+    '',
+    `This issue has ${assets.length} image${assets.length === 1 ? '' : 's'} of its own in \`assets/\` (resized, metadata stripped). The HTML and text load them from ${base}, so **upload \`assets/\` there before you send** (\`newsletter archive\` puts them into the site folder as well), or upload them to ${platformTitle}’s image library and replace each URL below with the one it gives you.`,
+    '',
+    ...assets.map((a) => `- \`${a.name}\` (${a.width}×${a.height}, ${kb(a.bytes)}, from ${a.source}) → ${a.url}`),
     '',
   ].join('\n');
 }

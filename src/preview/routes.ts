@@ -68,6 +68,13 @@ export async function serveClientsFile(ctx: PreviewContext, name: string, res: S
   send(res, 200, HTML, body, { 'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'" });
 }
 
+/** GET /assets/<hash>.<ext>: one of the current build's local images (the email view points here). */
+export async function serveAsset(ctx: PreviewContext, name: string, res: ServerResponse): Promise<void> {
+  const outcome = await ctx.live.current();
+  const asset = outcome.ok ? outcome.built.assets.find((a) => a.name === `assets/${name}`) : undefined;
+  return asset ? send(res, 200, asset.type, Buffer.from(asset.data)) : send(res, 404, TEXT, 'No such image in this issue\n');
+}
+
 /** Every other route shows the current build (waiting for one in progress) as the sample subscriber `?who=` names. */
 export async function serveView(ctx: PreviewContext, req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
   const outcome = await ctx.live.current();
@@ -87,10 +94,18 @@ function page({ ctx, outcome }: ViewRequest, res: ServerResponse): void {
   send(res, 200, HTML, previewPage(outcome, ctx.live.generation));
 }
 
+/**
+ * The issue's own images load from the preview rather than from assetsBaseUrl, where they are
+ * not uploaded yet: only in what the preview shows, never in what is sent, exported or checked.
+ */
+function withLocalAssets(html: string, built: BuiltIssue): string {
+  return built.assets.reduce((out, asset) => out.replaceAll(escapeHtml(asset.url), `/${asset.name}`), html);
+}
+
 function emailHtml(view: ViewRequest, res: ServerResponse): void {
   const { outcome, url } = view;
   if (!outcome.ok) return send(res, 200, HTML, `<!doctype html><meta charset="utf-8"><pre>${escapeHtml(problemText(outcome))}</pre>`);
-  const { html } = personalized(view, outcome.built);
+  const html = withLocalAssets(personalized(view, outcome.built).html, outcome.built);
   send(res, 200, HTML, url.searchParams.get('scheme') === 'dark' ? forceDarkScheme(html) : html);
 }
 

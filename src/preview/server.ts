@@ -7,7 +7,7 @@ import { CheckView } from './check-view.ts';
 import { clientsFor } from './clients-route.ts';
 import { LiveBuild } from './live-build.ts';
 import type { BuildOutcome } from './rebuild.ts';
-import { buildEvent, openEvents, send, serveClientsFile, serveScreenshot, serveView, TEXT, type PreviewContext } from './routes.ts';
+import { buildEvent, openEvents, send, serveAsset, serveClientsFile, serveScreenshot, serveView, TEXT, type PreviewContext } from './routes.ts';
 import type { SenderSettings } from './samples.ts';
 import { screenshotsFor } from './screenshots-route.ts';
 import { watchFolders } from './watch.ts';
@@ -92,6 +92,7 @@ async function handle(ctx: PreviewContext, host: string, req: IncomingMessage, r
   if (url.pathname === '/events') return req.method === 'GET' ? openEvents(ctx, req, res) : send(res, 405, TEXT, 'Only GET opens the event stream\n', { allow: 'GET' });
   if (url.pathname.startsWith('/screenshots/') && req.method === 'GET') return serveScreenshot(ctx, url.pathname.slice('/screenshots/'.length), res);
   if (url.pathname.startsWith('/clients/') && req.method === 'GET') return serveClientsFile(ctx, url.pathname.slice('/clients/'.length), res);
+  if (url.pathname.startsWith('/assets/') && req.method === 'GET') return serveAsset(ctx, url.pathname.slice('/assets/'.length), res);
   return serveView(ctx, req, url, res);
 }
 

@@ -33,7 +33,9 @@ export async function run(argv: string[]): Promise<ExitCode> {
   const width = Math.max(...exported.targets.map((t) => t.target.length));
   exported.targets.forEach((t, i) => {
     const dir = relative(process.cwd(), dirs[i] ?? '') || '.';
-    const files = Object.keys(t.files).join(', ');
+    const names = Object.keys(t.files);
+    const images = names.filter((n) => n.startsWith('assets/')).length;
+    const files = [...names.filter((n) => !n.startsWith('assets/')), ...(images ? [`assets/ (${images} image${images === 1 ? '' : 's'}: upload them, see IMPORT.md)`] : [])].join(', ');
     console.log(`  ${t.target.padEnd(width)}  ${dir}/  ${files}  (HTML ${kb(t.htmlBytes)})`);
     for (const w of t.warnings) console.error(`  ⚠ ${w}`);
   });
