@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   // renders (src/clients/) throw it when a client fails; check reports that (a warning, an error for a
   // client named with --client) and goes on.
   ECHECK: { exit: EXIT.INVALID, meaning: 'The pre-send check found errors.' },
+  // A send (or --test, or --queue) checks that the issue's own images are online at their URLs first.
+  EIMAGES: { exit: EXIT.INVALID, meaning: 'The issue\'s own images (assets/) are not online at their URLs yet; nothing was sent.' },
   ESEND: { exit: EXIT.FAILURES, meaning: 'A message could not be made or delivered.' },
   EOUTPUT: { exit: EXIT.FAILURES, meaning: 'Output files could not be written.' },
   ESTATE: { exit: EXIT.STOPPED, meaning: 'The state folder (journal, lock, suppression list, failures report) cannot be used as it is; the run stopped.' },

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { formatProblem } from '../../content/index.ts';
 import { formatRowProblem, type RowProblem, type SuppressionProblem } from '../../audience/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
 import { buildIssue, type BuiltIssue } from '../../render/index.ts';
+import { verifyHostedImages } from '../../send/index.ts';
 import { countdownLine, dryRun, exitCodeOf, formatSummary, issueLabel, issueNamed, progressBar, progressLine, SAMPLE_SECRET_NOTE, sendIssue, testSend, type Progress } from '../../send/index.ts';
 import { loadSettings, type SendEnv, type SmtpConfig } from '../../config/index.ts';
 import { verifyOffWarning } from '../../mail/index.ts';
@@ -12,7 +14,7 @@ export const spec = {
   name: 'send',
   summary: 'Send an issue to a subscriber list over SMTP: personalized, rate-limited, retried, resumable.',
   usage:
-    'send [ISSUE.md] --to FILE [--queue URL [--batch-size N]] [--dry-run] [--test ADDR] [--rate N] [--concurrency N] [--limit N] [--retry-failed[=all]] [--retry-schedule LIST] [--state DIR] [--strict] [--content DIR] [--out DIR]',
+    'send [ISSUE.md] --to FILE [--queue URL [--batch-size N]] [--dry-run] [--test ADDR] [--rate N] [--concurrency N] [--limit N] [--retry-failed[=all]] [--retry-schedule LIST] [--state DIR] [--strict] [--skip-image-check] [--content DIR] [--out DIR]',
   options: {
     to: { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -24,6 +26,7 @@ export const spec = {
     'retry-schedule': { type: 'string' },
     state: { type: 'string' },
     strict: { type: 'boolean' },
+    'skip-image-check': { type: 'boolean' },
     content: { type: 'string' },
     out: { type: 'string' },
     queue: { type: 'string' },
@@ -41,13 +44,14 @@ export const spec = {
     '--retry-schedule LIST': 'Waits before each retry of a deferred recipient, each ±20%; after the last, it is recorded as failed transiently (default: 5s,30s,2m,6m,15m).',
     '--state DIR': 'Where the journal and suppression list live (default: .newsletter).',
     '--strict': 'Refuse the whole list if any row is invalid or duplicate.',
+    '--skip-image-check': 'Send even if the issue\'s own images (assets/) are not online at their URLs. Without it a send, --test and --queue first fetch each one and refuse (EIMAGES) when one is missing or differs.',
     '--content DIR': 'Folder with newsletter.yml and issues/ (default: content).',
     '--out DIR': 'Output root for --dry-run (default: out).',
     '--queue URL': 'Enqueue the campaign in Redis (redis://HOST:PORT/DB, rediss:// for TLS) instead of sending; `newsletter worker` on any number of machines sends it. --rate then holds across all workers together. Running it again resumes the enqueue; nobody is added twice.',
     '--batch-size N': 'With --queue: recipients per batch a worker takes at a time (default: 200).',
   },
   ends: {
-    errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'ESEND', 'EOUTPUT', 'ESTATE', 'EQUEUE'],
+    errors: ['EUSAGE', 'ECONTENT', 'ECONFIG', 'ESUBSCRIBERS', 'EIMAGES', 'ESEND', 'EOUTPUT', 'ESTATE', 'EQUEUE'],
     reasons: ['stateSymlink', 'lockHeld', 'journalWriteFailed', 'testSendStopped', 'stoppedWaitingForList', 'campaignConflict'],
     results: ['FAILURES', 'STOPPED'],
   },
@@ -274,8 +278,16 @@ async function enqueue(req: SendRequest, queue: string, env: SendEnv): Promise<E
   if (!req.values.to) throw new NewsletterError('EUSAGE', 'Which list? --to is missing', { fix: 'Pass the subscriber CSV: newsletter send --to subscribers.csv --queue URL.' });
   const built = await buildIssue({ file: req.file, contentDir: req.values.content });
   for (const w of built.warnings) console.error(formatProblem(w));
+  await imagesOnline(built, req.values);
   const label = issueLabel(issueNamed(built));
   return enqueueToList({ queue, listPath: req.values.to, rate: req.rate, batchSize: req.values['batch-size'], stateDir: req.stateDir, given: req.values }, built, label, env);
+}
+
+/** Before a real send, --test or --queue: the issue's own images must be online (unless --skip-image-check). */
+async function imagesOnline(built: BuiltIssue, values: { 'skip-image-check'?: boolean | undefined; out?: string | undefined }): Promise<void> {
+  if (!built.assets.length) return;
+  if (values['skip-image-check']) return console.error(`⚠ Warning: --skip-image-check: the issue's ${built.assets.length} images were not checked online`);
+  for (const w of await verifyHostedImages(built.assets, { outDir: join(values.out ?? 'out', built.meta.slug) })) console.error(w);
 }
 
 export async function run(argv: string[]): Promise<ExitCode> {
@@ -298,6 +310,7 @@ export async function run(argv: string[]): Promise<ExitCode> {
   // Which issue (number, subject, file) is named before anything goes out, whatever the mode: a wrong
   // file is caught here, not by the readers. The summary names it again.
   const label = issueLabel(issueNamed(built));
+  if (!values['dry-run']) await imagesOnline(built, values);
 
   if (values.test) {
     console.error(`Sending a test copy of ${label} to ${values.test}`);
