@@ -9,8 +9,8 @@ export const NODE_BUNDLE = {
   jsx: 'automatic',
   // React's production build: 3× faster rendering than the development build.
   define: { 'process.env.NODE_ENV': '"production"' },
-  // Loaded by path at run time, or not meant to be bundled.
-  external: ['playwright-core', 'tsx', 'esbuild'],
+  // Loaded by path at run time, or not meant to be bundled (sharp loads its native libvips binary from its own package).
+  external: ['playwright-core', 'tsx', 'esbuild', 'sharp'],
   // CommonJS dependencies (nodemailer, handlebars) call require() on Node built-ins.
   banner: { js: "import { createRequire as __newsletterRequire } from 'node:module'; const require = __newsletterRequire(import.meta.url);" },
   logLevel: 'warning',

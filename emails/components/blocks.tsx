@@ -47,6 +47,19 @@ export const bodyText = (colors: Colors): CSSProperties => ({
   margin: '0 0 18px',
 });
 
+/** The content column's width in px; a story card's image column is 482. */
+export const COLUMN_WIDTH = 520;
+
+/**
+ * The width and height attributes of an image shown in a column: its width capped at the column
+ * (the column itself when unknown), and its height scaled to match when known, so Outlook, which
+ * sizes by the attributes, keeps the proportions (other clients follow the CSS height: auto).
+ */
+export function imageSize(width: number | undefined, height: number | undefined, column: number): { width: string; height?: string } {
+  const shown = Math.min(width ?? column, column);
+  return height !== undefined && width ? { width: String(shown), height: String(Math.max(1, Math.round((height * shown) / width))) } : { width: String(shown) };
+}
+
 /** Render Markdown blocks of a lead or section. */
 export function Blocks({ blocks, colors }: { blocks: readonly Block[]; colors: Colors }): ReactNode {
   return blocks.map((block, i) => {
@@ -89,7 +102,7 @@ export function Blocks({ blocks, colors }: { blocks: readonly Block[]; colors: C
             key={i}
             src={block.src}
             alt={block.alt}
-            width="520"
+            {...imageSize(block.width, block.height, COLUMN_WIDTH)}
             style={{ display: 'block', width: '100%', maxWidth: '100%', height: 'auto', borderRadius: '6px', margin: '0 0 18px' }}
           />
         );

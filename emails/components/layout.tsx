@@ -1,7 +1,7 @@
 import { Button, Heading, Hr, Img, Link, Section, Text } from '@react-email/components';
 import type { CSSProperties } from 'react';
 import type { IssueModel, MergeField, NewsletterConfig, Section as IssueSectionModel } from '../../src/content/index.ts';
-import { Blocks, bodyText, Inlines } from './blocks.tsx';
+import { Blocks, bodyText, COLUMN_WIDTH, imageSize, Inlines } from './blocks.tsx';
 import { FONT_SANS, FONT_SERIF, LIGHT, type Colors } from './theme.ts';
 
 /** The parts of the newsletter, top to bottom: masthead, then the card (opening, hero, lead, sections, stories, button), then the footer. */
@@ -70,7 +70,7 @@ export function Opening({ issue, colors: c }: { issue: IssueModel; colors: Color
 export function Hero({ hero }: { hero: NonNullable<IssueModel['hero']> }) {
   return (
     <Section className="nl-pad" style={{ padding: CARD_PAD }}>
-      <Img src={hero.src} alt={hero.alt} width={String(Math.min(hero.width, 520))} style={{ display: 'block', width: '100%', maxWidth: '100%', height: 'auto', borderRadius: '6px', margin: '0 0 24px' }} />
+      <Img src={hero.src} alt={hero.alt} {...imageSize(hero.width, hero.height, COLUMN_WIDTH)} style={{ display: 'block', width: '100%', maxWidth: '100%', height: 'auto', borderRadius: '6px', margin: '0 0 24px' }} />
     </Section>
   );
 }
@@ -105,7 +105,7 @@ function StoryCard({ story, colors: c }: { story: Story; colors: Colors }) {
   return (
     <Section className="nl-rule" style={{ border: `1px solid ${LIGHT.rule}`, borderRadius: '8px', padding: '16px 18px', margin: '0 0 14px' }}>
       {story.image ? (
-        <Img src={story.image.src} alt={story.image.alt} width={String(Math.min(story.image.width, 482))} style={{ display: 'block', width: '100%', maxWidth: '100%', height: 'auto', borderRadius: '4px', margin: '0 0 12px' }} />
+        <Img src={story.image.src} alt={story.image.alt} {...imageSize(story.image.width, story.image.height, 482)} style={{ display: 'block', width: '100%', maxWidth: '100%', height: 'auto', borderRadius: '4px', margin: '0 0 12px' }} />
       ) : null}
       <Heading as="h3" style={{ fontFamily: FONT_SANS, fontSize: '17px', lineHeight: '1.35', margin: '0 0 6px' }}>
         <Link href={story.url} className="nl-link" style={{ ...linkStyle(c), textDecoration: 'none' }}>

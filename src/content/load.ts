@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { NewsletterError } from '../errors.ts';
 import type { NewsletterProps } from './model.ts';
 import { ISSUES_DIR, readFailure, scanIssues, type IssueHead } from './issue-files.ts';
+import { findImageFiles, type LocalImage } from './local-image-files.ts';
 import { formatProblem, type ContentProblem } from './problems.ts';
 import { validateIssue, validateNewsletter, type Validation } from './validate.ts';
 
@@ -13,6 +14,8 @@ export interface LoadedIssue {
   props: NewsletterProps;
   file: string;
   warnings: ContentProblem[];
+  /** Images whose src is a path next to the issue, each file found (in the order the email shows them); src/assets processes them. */
+  localImages: LocalImage[];
 }
 
 async function readText(path: string, what: string): Promise<string> {
@@ -82,12 +85,13 @@ export async function loadIssue(options: LoadOptions = {}): Promise<LoadedIssue>
   if (!options.file && broken.length) throw brokenIssuesError(broken, contentDir, cwd);
   const file = options.file ? relative(cwd, resolve(cwd, options.file)) : newest(heads, contentDir);
   const result = validateIssue(await readText(resolve(cwd, file), 'the issue'), { file, config });
-  const duplicates = duplicateProblems(heads, file);
-  const merged: Validation<NewsletterProps> = duplicates.length
-    ? { ok: false, errors: [...(result.ok ? [] : result.errors), ...duplicates], warnings: result.warnings }
+  const { images, problems: imageProblems } = await findImageFiles(result.localImages, { issueFile: file, cwd, contentDir });
+  const more = [...imageProblems, ...duplicateProblems(heads, file)];
+  const merged: Validation<NewsletterProps> = more.length
+    ? { ok: false, errors: [...(result.ok ? [] : result.errors), ...more], warnings: result.warnings }
     : result;
   if (!merged.ok) throw contentError(merged);
-  return { props: merged.value, file, warnings: merged.warnings };
+  return { props: merged.value, file, warnings: merged.warnings, localImages: images };
 }
 
 function brokenIssuesError(broken: ContentProblem[], contentDir: string, cwd: string): NewsletterError {

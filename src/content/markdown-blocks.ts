@@ -3,6 +3,7 @@ import type { Block } from './model.ts';
 import { lineOf, markedUrl, reportRawHtml, reportUnsupported, type BodyContext } from './markdown-context.ts';
 import { parseInline } from './markdown-inline.ts';
 import { toTemplateText } from './merge-fields.ts';
+import { hasScheme, localPathProblem } from './local-images.ts';
 import { urlProblem } from './text-rules.ts';
 
 /** One Markdown block as template blocks; raw HTML and unsupported kinds are reported and dropped. */
@@ -50,22 +51,14 @@ function blockquote(ctx: BodyContext, node: Blockquote): Block[] {
   return [{ type: 'blockquote', children: node.children.flatMap((child) => parseBlock(ctx, child)) }];
 }
 
-/** An image on its own line: it needs an https:// URL and alt text; both problems are reported before it is dropped. */
+/**
+ * An image on its own line: an https:// URL, or a path relative to the issue file (a local
+ * image, recorded for load.ts and src/assets), and alt text; every problem is reported before it is dropped.
+ */
 function image(ctx: BodyContext, node: Image): Block[] {
-  let ok = true;
-  const imageProblem = urlProblem(node.url, ['https']);
-  if (imageProblem) {
-    ok = false;
-    ctx.problems.push({
-      line: lineOf(ctx, node),
-      field: 'body (image)',
-      message: `image URL must be an absolute https:// URL: it ${imageProblem}`,
-      received: JSON.stringify(node.url),
-      fix: 'Host the image on the web and use its https:// address; mail clients cannot load local or data: images.',
-    });
-  }
+  const problem = imageSrcProblem(node.url);
+  if (problem) ctx.problems.push({ line: lineOf(ctx, node), field: 'body (image)', received: JSON.stringify(node.url), ...problem });
   if (!node.alt?.trim()) {
-    ok = false;
     ctx.problems.push({
       line: lineOf(ctx, node),
       field: 'body (image alt)',
@@ -74,7 +67,21 @@ function image(ctx: BodyContext, node: Image): Block[] {
       fix: 'Describe the image between the brackets: ![Petro holding the red cap](https://…). Many readers see the alt text instead of the image.',
     });
   }
-  if (!ok) return [];
+  if (problem || !node.alt?.trim()) return [];
   const src = markedUrl(ctx, node, 'body (image)').marked;
-  return [{ type: 'image', src, alt: toTemplateText(node.alt ?? ''), ...(node.title ? { title: toTemplateText(node.title) } : {}) }];
+  if (!hasScheme(node.url)) ctx.localImages.push({ src, line: lineOf(ctx, node), field: 'body (image)', slot: 'full' });
+  return [{ type: 'image', src, alt: toTemplateText(node.alt), ...(node.title ? { title: toTemplateText(node.title) } : {}) }];
+}
+
+function imageSrcProblem(url: string): { message: string; fix: string } | undefined {
+  if (!hasScheme(url)) {
+    const local = localPathProblem(url);
+    return local && { message: `image path ${local.message}`, fix: local.fix };
+  }
+  const problem = urlProblem(url, ['https']);
+  if (problem === undefined) return undefined;
+  return {
+    message: `image URL must be an absolute https:// URL: it ${problem}`,
+    fix: 'Host the image on the web and use its https:// address, or put the file next to the issue and write its relative path (images/chart.png); mail clients cannot load data: or file: images.',
+  };
 }

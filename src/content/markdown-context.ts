@@ -1,4 +1,5 @@
 import type { Nodes } from 'mdast';
+import type { LocalImageRef } from './local-images.ts';
 import { markUrl, templateToDisplay, toTemplateText, URL_FIELD_FIX, urlFieldProblem } from './merge-fields.ts';
 
 export interface BodyProblem {
@@ -13,6 +14,8 @@ export interface BodyProblem {
 export interface BodyContext {
   readonly bodyLine: number;
   readonly problems: BodyProblem[];
+  /** Images whose src is a path relative to the issue file, in document order. */
+  readonly localImages: LocalImageRef[];
 }
 
 /** The node's line in the issue file (the parser counts from the body's first line). */

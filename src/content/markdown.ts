@@ -1,5 +1,6 @@
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import type { Heading, RootContent } from 'mdast';
+import type { LocalImageRef } from './local-images.ts';
 import type { Block, Inline, IssueBody, Section } from './model.ts';
 import { parseBlock } from './markdown-blocks.ts';
 import { lineOf, type BodyContext, type BodyProblem } from './markdown-context.ts';
@@ -19,8 +20,8 @@ interface Outline {
  * Parse an issue body into the template model. Raw HTML is never passed
  * through: it is reported (and dropped), like unsafe links and images without alt.
  */
-export function parseBody(source: string, bodyLine: number): { body: IssueBody; problems: BodyProblem[] } {
-  const ctx: BodyContext = { bodyLine, problems: [] };
+export function parseBody(source: string, bodyLine: number): { body: IssueBody; problems: BodyProblem[]; localImages: LocalImageRef[] } {
+  const ctx: BodyContext = { bodyLine, problems: [], localImages: [] };
   const outline: Outline = { headline: undefined, lead: [], sections: [] };
   for (const node of fromMarkdown(protectFields(source)).children) addTopLevel(ctx, outline, node);
   if (!outline.headline) {
@@ -31,7 +32,7 @@ export function parseBody(source: string, bodyLine: number): { body: IssueBody; 
       fix: 'Start the body with a line like "# Trump and Petro hold an unlikely meeting".',
     });
   }
-  return { body: { headline: outline.headline ?? [], lead: outline.lead, sections: outline.sections }, problems: ctx.problems };
+  return { body: { headline: outline.headline ?? [], lead: outline.lead, sections: outline.sections }, problems: ctx.problems, localImages: ctx.localImages };
 }
 
 /** "# " is the headline and "## " opens a section; any other block goes to the open section, or to the lead before the first one. */

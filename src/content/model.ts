@@ -17,7 +17,8 @@ export type Block =
   | { type: 'heading'; children: Inline[] }
   | { type: 'list'; ordered: boolean; /** The first number of an ordered list, when not 1. */ start?: number; items: Block[][] }
   | { type: 'blockquote'; children: Block[] }
-  | { type: 'image'; src: string; alt: string; title?: string }
+  /** width/height: the pixel size to show it at, set for a local image once processed (src/assets). */
+  | { type: 'image'; src: string; alt: string; title?: string; width?: number; height?: number }
   | { type: 'rule' };
 
 export interface Section {

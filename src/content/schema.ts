@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasScheme, localPathProblem } from './local-images.ts';
 import { configText, oneLine, urlSchema } from './text-rules.ts';
 
 /** http(s) only: the one rule for every URL a reader can follow or load. */
@@ -45,12 +46,39 @@ const greetingSchema = z.union(
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a 6-digit hex colour like "#0b5cad"');
 const email = z.email('must be an email address like "news@example.com"');
 
-export const imageSchema = z.strictObject({
-  src: httpUrl,
-  alt: oneLine(z.string().trim().min(1, 'needs alt text describing the image (it is shown when images are blocked)'), 'alt text'),
-  width: z.number().int().positive().max(1200),
-  height: z.number().int().positive().max(4000).optional(),
-});
+const ALT_REQUIRED = 'needs alt text describing the image (it is shown when images are blocked)';
+const imageWidth = z.number().int().positive().max(1200);
+const imageHeight = z.number().int().positive().max(4000);
+
+/**
+ * An issue image's src: an http(s) URL (checked exactly like every other URL), or a path
+ * relative to the issue file: a local image (content/local-images.ts), processed into a
+ * hosted asset when the issue is built.
+ */
+const imageSrc = z
+  .string()
+  .trim()
+  .superRefine((value, ctx) => {
+    if (hasScheme(value)) {
+      const url = httpUrl.safeParse(value);
+      for (const issue of url.error?.issues ?? []) ctx.addIssue({ code: 'custom', message: issue.message, params: (issue as { params?: Record<string, unknown> }).params });
+      return;
+    }
+    const problem = localPathProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `must be an https:// URL or a path relative to the issue file: it ${problem.message}`, params: { fix: problem.fix } });
+  });
+
+export const imageSchema = z
+  .strictObject({
+    src: imageSrc,
+    alt: oneLine(z.string().trim().min(1, ALT_REQUIRED), 'alt text'),
+    // A local image's width comes from its processed file (src/assets); a hosted one's from the author.
+    width: imageWidth.optional(),
+    height: imageHeight.optional(),
+  })
+  .superRefine((image, ctx) => {
+    if (image.width === undefined && hasScheme(image.src)) ctx.addIssue({ code: 'custom', path: ['width'], message: 'is required for an image given by URL' });
+  });
 
 // Every newsletter.yml text is plain text (configText): it reaches mail headers,
 // the footer and the compliance check exactly as written.
@@ -58,7 +86,7 @@ export const newsletterSchema = z.strictObject({
   name: configText(z.string().trim().min(1).max(80), 'the newsletter name (it is in the List-Id header)'),
   tagline: configText(z.string().trim().max(160), 'the tagline').optional(),
   website: configUrl,
-  logo: imageSchema.extend({ src: configUrl, alt: configText(z.string().trim().min(1, 'needs alt text describing the image (it is shown when images are blocked)'), 'alt text') }).optional(),
+  logo: z.strictObject({ src: configUrl, alt: configText(z.string().trim().min(1, ALT_REQUIRED), 'alt text'), width: imageWidth, height: imageHeight.optional() }).optional(),
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like "en" or "es-CO"').default('en'),
   direction: z.enum(['ltr', 'rtl']).default('ltr'),
   from: z.strictObject({
@@ -140,7 +168,7 @@ export const FIELD_EXAMPLES: Record<string, string> = {
   preheader: 'preheader: A sentence of 40–140 characters that adds to the subject.',
   slug: 'slug: trump-petro-meeting',
   greeting: 'greeting: "Hello {{firstName}}!"',
-  hero: 'hero: { src: https://example.com/a.jpg, alt: "What the image shows", width: 600, height: 300 }',
+  hero: 'hero: { src: https://example.com/a.jpg, alt: "What the image shows", width: 600, height: 300 } (or a file next to the issue: { src: images/hero.jpg, alt: "What the image shows" })',
   canonicalUrl: 'canonicalUrl: https://example.com/issues/12',
   cta: 'cta: { label: Read the full story, url: https://example.com/story } (with no url: the archive, newsletter.yml siteUrl)',
   stories: 'stories: [{ title: …, summary: …, url: https://example.com/… }]',

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { z } from 'zod';
+import { frontMatterImages, hostingProblems, type LocalImageRef } from './local-images.ts';
 import { parseBody } from './markdown.ts';
 import { authoredToTemplate, braceProblems, markUrl, MERGE_FIELD_NAMES, templateToDisplay, URL_FIELD_FIX, urlFieldProblem, type BraceProblem } from './merge-fields.ts';
 import type { IssueModel, NewsletterProps } from './model.ts';
@@ -133,15 +134,22 @@ export interface ValidateIssueOptions {
   config: NewsletterConfig;
 }
 
+/**
+ * An issue's validation, and its local images (relative image paths, hero first, then the body,
+ * then the stories, as the email shows them), found even when other fields fail, so load.ts can
+ * check their files and report every problem together.
+ */
+export type IssueValidation = Validation<NewsletterProps> & { localImages: LocalImageRef[] };
+
 /** Validate one issue file (front matter + Markdown body). Pure: returns every problem, throws nothing. */
-export function validateIssue(text: string, { file, config }: ValidateIssueOptions): Validation<NewsletterProps> {
+export function validateIssue(text: string, { file, config }: ValidateIssueOptions): IssueValidation {
   const problems: ContentProblem[] = [];
   const empty = emptyIssueProblem(text, file);
-  if (empty) return finish([empty], () => undefined as never);
+  if (empty) return { ...finish([empty], () => undefined as never), localImages: [] };
   const split = splitFrontMatter(text);
   if (!split) {
     problems.push({ severity: 'error', file, line: 1, field: '(front matter)', message: 'the file does not start with "---" front matter', fix: 'Start the file with a front-matter block: a line "---", then "number: 1", "date: 2026-02-05", "subject: …", "preheader: …", then a closing "---".' });
-    return finish(problems, () => undefined as never);
+    return { ...finish(problems, () => undefined as never), localImages: [] };
   }
   const source = parseYamlObject(split.frontMatter, file, 2, problems);
   const frontMatter = source && parseWith(frontMatterSchema, source, file, problems, FIELD_EXAMPLES);
@@ -158,10 +166,13 @@ export function validateIssue(text: string, { file, config }: ValidateIssueOptio
     problems.push(braceProblem(p, file, line, 'body'));
   }
 
-  const { body, problems: bodyProblems } = parseBody(split.body, split.bodyLine);
+  const { body, problems: bodyProblems, localImages: bodyImages } = parseBody(split.body, split.bodyLine);
   problems.push(...bodyProblems.map((p): ContentProblem => ({ severity: 'error', file, ...p })));
+  const { hero, stories } = source ? frontMatterImages(source) : { hero: [], stories: [] };
+  const localImages = [...hero, ...bodyImages, ...stories];
+  problems.push(...hostingProblems(localImages, config, file));
 
-  return finish(problems, () => {
+  const validation = finish(problems, () => {
     const fm = frontMatter!;
     const slug = fm.slug ?? slugFromFile(file);
     const { cta: markedCta, ...marked } = templateStrings(fm);
@@ -176,6 +187,7 @@ export function validateIssue(text: string, { file, config }: ValidateIssueOptio
     };
     return { newsletter: config, issue };
   });
+  return { ...validation, localImages };
 }
 
 /** The output folder is out/<slug>/: an empty slug would write into out/ itself. */

@@ -1,3 +1,4 @@
+import { readdir, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { formatProblem } from '../../content/index.ts';
 import { writeFilesAtomic } from '../../output/index.ts';
@@ -28,12 +29,28 @@ export async function run(argv: string[]): Promise<ExitCode> {
     'email.html': built.html,
     'email.txt': built.text,
     'meta.json': JSON.stringify(built.meta, null, 2) + '\n',
+    ...Object.fromEntries(built.assets.map((asset) => [asset.name, asset.data])),
   });
+  // After the new files are in place, so the email.html on disk always has its images.
+  await removeUnusedAssets(dir, new Set(built.assets.map((asset) => asset.name)));
   const rel = relative(process.cwd(), dir) || '.';
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log(`✔ Built issue ${built.meta.number} “${built.meta.subject}” from ${built.file}`);
   console.log(`  ${join(rel, 'email.html')}  ${kb(built.meta.sizes.html)}`);
   console.log(`  ${join(rel, 'email.txt')}   ${kb(built.meta.sizes.text)}`);
   console.log(`  ${join(rel, 'meta.json')}`);
+  for (const asset of built.assets) console.log(`  ${join(rel, asset.name)}  ${kb(asset.bytes)} ← ${asset.source}`);
+  const [first] = built.assets;
+  if (first) console.log(`  Upload ${join(rel, ASSETS_DIR)}/ to ${first.url.slice(0, -first.name.length)}${ASSETS_DIR}/ before sending (newsletter.yml assetsBaseUrl, else siteUrl).`);
   return EXIT.OK;
+}
+
+const ASSETS_DIR = 'assets';
+
+/** out/<slug>/assets/ holds this build's images only: files an earlier build wrote and this one no longer uses are removed. */
+async function removeUnusedAssets(dir: string, used: ReadonlySet<string>): Promise<void> {
+  const assets = join(dir, ASSETS_DIR);
+  const names = await readdir(assets).catch(() => [] as string[]);
+  await Promise.all(names.filter((name) => !used.has(`${ASSETS_DIR}/${name}`)).map((name) => rm(join(assets, name), { recursive: true, force: true })));
+  if (!used.size) await rm(assets, { recursive: true, force: true });
 }
