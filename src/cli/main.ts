@@ -15,6 +15,7 @@ const COMMANDS = {
   'preview-props': { summary: 'Write the React Email preview’s props from an issue (used by npm run dev).', load: () => import('./commands/preview-props.ts') },
   export: { summary: 'Export an issue for a mail platform (Mailchimp, SendGrid, Mailgun, Postmark, Brevo, SES, Resend, listmonk, Kit), a web version or an .eml.', load: () => import('./commands/export.ts') },
   check: { summary: 'Check an issue before sending: size, client support, links, images, accessibility, compliance, spam score.', load: () => import('./commands/check.ts') },
+  archive: { summary: 'Build the web archive of every issue (pages, index, Atom and JSON feeds, sitemap) in out/site/; --serve to look at it.', load: () => import('./commands/archive.ts') },
   preview: { summary: 'Serve a live preview of an issue (desktop, mobile, dark, text, headers, check, screenshots).', load: () => import('./commands/preview.ts') },
   send: { summary: 'Send an issue to a subscriber list over SMTP (personalized, rate-limited, retried, resumable; --dry-run, --test).', load: () => import('./commands/send.ts') },
   server: { summary: 'Run the public endpoint: one-click unsubscribe (RFC 8058) and the ESP bounce/complaint webhooks (SES, SendGrid, Mailgun, Postmark).', load: () => import('./commands/server.ts') },

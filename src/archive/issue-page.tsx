@@ -1,0 +1,85 @@
+import { ArticleBody, Inlines } from './article.tsx';
+import { Document } from './document.tsx';
+import { absoluteUrls, pageUrls } from './links.ts';
+import { formatDate, type ArchivedIssue, type Site } from './model.ts';
+import { relativeHref } from './urls.ts';
+
+/** Open Graph (https://ogp.me/) and Twitter card meta: how the page looks when shared. */
+function ShareMeta({ site, issue }: { site: Site; issue: ArchivedIssue }) {
+  const { config } = site;
+  const hero = issue.props.issue.hero;
+  const image = hero ? absoluteUrls(site.baseUrl, config.siteUrl, site.assets)(hero.src) : undefined;
+  return (
+    <>
+      <meta property="og:type" content="article" />
+      <meta property="og:title" content={issue.subject} />
+      <meta property="og:description" content={issue.preheader} />
+      <meta property="og:url" content={issue.url} />
+      <meta property="og:site_name" content={config.name} />
+      {image ? <meta property="og:image" content={image} /> : null}
+      {image && hero ? <meta property="og:image:alt" content={hero.alt} /> : null}
+      <meta property="article:published_time" content={`${issue.date}T00:00:00Z`} />
+      <meta name="twitter:card" content={image ? 'summary_large_image' : 'summary'} />
+      <meta name="twitter:title" content={issue.subject} />
+      <meta name="twitter:description" content={issue.preheader} />
+      {image ? <meta name="twitter:image" content={image} /> : null}
+    </>
+  );
+}
+
+/** Previous/next (rel=prev/next) and "All issues". */
+function IssueNav({ issue, previous, next }: { issue: ArchivedIssue; previous?: ArchivedIssue | undefined; next?: ArchivedIssue | undefined }) {
+  const href = (to: string) => relativeHref(issue.file, to);
+  return (
+    <nav className="issue-nav" aria-label="More issues">
+      <ul>
+        {previous ? (
+          <li>
+            <a rel="prev" href={href(previous.path)}>
+              ← Previous: {previous.subject}
+            </a>
+          </li>
+        ) : null}
+        <li>
+          <a href={href('')}>All issues</a>
+        </li>
+        {next ? (
+          <li>
+            <a rel="next" href={href(next.path)}>
+              Next: {next.subject} →
+            </a>
+          </li>
+        ) : null}
+      </ul>
+    </nav>
+  );
+}
+
+/** An issue's web page: the web version with neutral merge fields, not the email. */
+export function IssuePage({ site, issue, previous, next }: { site: Site; issue: ArchivedIssue; previous?: ArchivedIssue | undefined; next?: ArchivedIssue | undefined }) {
+  const { config } = site;
+  const model = issue.props.issue;
+  const canonical = model.canonicalUrl ?? issue.url;
+  return (
+    <Document
+      config={config}
+      file={issue.file}
+      title={`${issue.subject} — ${config.name}`}
+      description={issue.preheader}
+      canonical={canonical}
+      head={<ShareMeta site={site} issue={issue} />}
+      after={<IssueNav issue={issue} previous={previous} next={next} />}
+    >
+      <article>
+        <p className="meta">
+          {`Issue ${issue.number} · `}
+          <time dateTime={issue.date}>{formatDate(issue.date, config.language)}</time>
+        </p>
+        <h1>
+          <Inlines nodes={model.headline} url={pageUrls(issue.file, config.siteUrl, site.assets)} />
+        </h1>
+        <ArticleBody issue={model} url={pageUrls(issue.file, config.siteUrl, site.assets)} />
+      </article>
+    </Document>
+  );
+}

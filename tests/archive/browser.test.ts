@@ -1,0 +1,85 @@
+/**
+ * Every archive page in headless Chromium, served over real HTTP on 127.0.0.1: no sideways
+ * scrolling at 375 px and 1,280 px, and axe-core finds no violation, in light and dark.
+ */
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import type { Result } from 'axe-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSite, serveSite, type SiteServer } from '../../src/archive/index.ts';
+import { launchBrowser } from '../../src/browser/index.ts';
+import { openPage, SKIP_BROWSER } from '../browser/chromium.ts';
+import { archiveContent } from './content.ts';
+
+/** Every rule axe-core has (WCAG A/AA and best practices), the page landmarks included: these are web pages, not emails. */
+async function axeViolations(page: Page): Promise<Pick<Result, 'id' | 'impact' | 'help'>[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const { axe } = globalThis as unknown as { axe: typeof import('axe-core') };
+    const results = await axe.run(document, { resultTypes: ['violations'] });
+    return results.violations.map((v) => ({ id: v.id, impact: v.impact, help: `${v.help}: ${v.nodes.map((n) => n.html).join(' | ')}` }));
+  });
+}
+
+describe.skipIf(SKIP_BROWSER)('the archive pages in headless Chromium', () => {
+  let browser: Browser;
+  let server: SiteServer;
+  let pages: string[];
+  let remove: () => Promise<void>;
+  beforeAll(async () => {
+    const content = await archiveContent();
+    remove = content.remove;
+    const built = await buildSite({ contentDir: content.content, cwd: content.dir });
+    pages = [...built.files.keys()].filter((p) => p.endsWith('.html')).map((p) => p.replace(/index\.html$/, ''));
+    server = await serveSite(built.files, { port: 0, mount: '/issues/' });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await remove?.();
+  });
+
+  const cases = [375, 1280].flatMap((width) => (['light', 'dark'] as const).map((scheme) => ({ width, scheme })));
+  it.each(cases)('at $width px in $scheme mode: no sideways scrolling, no axe violation, on every page', async ({ width, scheme }) => {
+    expect(pages).toHaveLength(4);
+    const { page, context } = await openPage(browser, width, scheme);
+    try {
+      for (const path of pages) {
+        await page.goto(server.url + path, { waitUntil: 'load' });
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(width);
+        expect(await axeViolations(page), path).toEqual([]);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('uses the dark palette when the reader prefers dark, and the column stays readable (at most ~40rem) on a wide screen', async () => {
+    const background = async (scheme: 'light' | 'dark') => {
+      const { page, context } = await openPage(browser, 1280, scheme);
+      await page.goto(server.url, { waitUntil: 'load' });
+      const values = await page.evaluate(() => ({ bg: getComputedStyle(document.body).backgroundColor, main: document.querySelector('main')!.getBoundingClientRect().width }));
+      await context.close();
+      return values;
+    };
+    const [light, dark] = [await background('light'), await background('dark')];
+    expect(light.bg).toBe('rgb(243, 244, 246)');
+    expect(dark.bg).toBe('rgb(13, 17, 23)');
+    expect(light.main).toBeLessThanOrEqual(640);
+  });
+
+  it('shows a visible focus ring on links reached with the keyboard', async () => {
+    const { page, context } = await openPage(browser, 1280);
+    await page.goto(server.url, { waitUntil: 'load' });
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      const style = getComputedStyle(el);
+      return { text: el.textContent, left: el.getBoundingClientRect().left, outline: style.outlineStyle, width: style.outlineWidth };
+    });
+    await context.close();
+    expect(focused).toMatchObject({ text: 'Skip to content', outline: 'solid', width: '3px' });
+    expect(focused.left).toBeGreaterThanOrEqual(0);
+  });
+});
