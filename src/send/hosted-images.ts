@@ -8,8 +8,11 @@ const CONCURRENCY = 4;
 
 export interface HostedImagesOptions {
   fetch?: typeof fetch;
-  /** The issue's output folder, named in the fix (out/<slug>). */
-  outDir: string;
+  /**
+   * Images at a reserved example domain: a refusal for a send to the list (they never will be
+   * online), a warning for a `--test` copy to yourself (trying the issue before you have hosting).
+   */
+  exampleDomain: 'refuse' | 'warn';
 }
 
 /** Why one image is not what readers would load, or undefined when its URL serves exactly its bytes. */
@@ -26,17 +29,25 @@ async function problemOf(asset: ImageAsset, doFetch: typeof fetch): Promise<stri
   }
 }
 
+/** Where an image's folder is uploaded: its URL without `<hash>.<ext>` (assetsBaseUrl + "assets/"). */
+const folderOf = (asset: ImageAsset) => asset.url.slice(0, asset.url.length - asset.name.length) + 'assets/';
+
+const UPLOAD_FIX = (asset: ImageAsset) =>
+  `run \`newsletter build\` (it writes the images to out/<slug>/assets/) or \`newsletter archive\` (out/site/assets/), and upload them to ${folderOf(asset)}`;
+
 /**
  * Before anything is sent: every image of the issue's own (assets/) must be online at the URL the
  * message loads it from, byte for byte, or every reader gets a blank box that cannot be fixed once
- * the mail is out. Images at a reserved example domain are not fetched (they never will be
- * online; a warning says so). Returns the warnings; throws EIMAGES naming every image that fails.
+ * the mail is out. Images at a reserved example domain are never fetched: they never will be
+ * online. Returns the warnings; throws EIMAGES naming every image that fails.
  */
 export async function verifyHostedImages(assets: readonly ImageAsset[], options: HostedImagesOptions): Promise<string[]> {
   const atExample = assets.filter((a) => isReservedExampleHost(new URL(a.url).hostname));
-  const warnings = atExample.length
-    ? [`⚠ Warning: ${atExample.length} of the issue's images load from an example domain (${new URL(atExample[0]!.url).origin}), so readers would see blank boxes\n  fix: Set assetsBaseUrl (or siteUrl) in content/newsletter.yml to where you upload ${options.outDir}/assets/.`]
-    : [];
+  const exampleLine = atExample.length ? `${atExample.length} of the issue's ${assets.length} images load from an example domain (${new URL(atExample[0]!.url).origin}), which is never online, so readers would see blank boxes` : '';
+  const exampleFix = 'Set assetsBaseUrl (or siteUrl) in content/newsletter.yml to where you host the images, then ' + (atExample[0] ? UPLOAD_FIX(atExample[0]) : '') + '.';
+  if (atExample.length && options.exampleDomain === 'refuse')
+    throw new NewsletterError('EIMAGES', `${exampleLine}; nothing was sent`, { where: 'content/newsletter.yml assetsBaseUrl', fix: `${exampleFix} --skip-image-check sends without looking.` });
+  const warnings = atExample.length ? [`⚠ Warning: ${exampleLine}\n  fix: ${exampleFix}`] : [];
   const toFetch = assets.filter((a) => !atExample.includes(a));
   const doFetch = options.fetch ?? fetch;
   const problems: string[] = [];
@@ -46,10 +57,9 @@ export async function verifyHostedImages(assets: readonly ImageAsset[], options:
     found.forEach((p, j) => p && problems.push(`${batch[j]!.url} ${p} (${batch[j]!.source})`));
   }
   if (problems.length) {
-    const base = toFetch[0]!.url.slice(0, -toFetch[0]!.name.length);
     throw new NewsletterError('EIMAGES', `${problems.length} of the issue's ${assets.length} images ${problems.length === 1 ? 'is' : 'are'} not online at ${problems.length === 1 ? 'its URL' : 'their URLs'}, so readers would see blank boxes; nothing was sent:\n${problems.map((p) => `  ${p}`).join('\n')}`, {
-      where: base,
-      fix: `Upload ${options.outDir}/assets/ to ${base} (\`newsletter archive\` puts them in out/site/assets/ too), then run the same command again; --skip-image-check sends without looking.`,
+      where: folderOf(toFetch[0]!),
+      fix: `${UPLOAD_FIX(toFetch[0]!).replace(/^r/, 'R')}, then run the same command again; --skip-image-check sends without looking.`,
     });
   }
   return warnings;

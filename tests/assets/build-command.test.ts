@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { selectAll } from 'css-select';
 import type { Element } from 'domhandler';
@@ -76,6 +76,28 @@ describe('newsletter build with local images', () => {
     expect((await runCli(['build', LOCAL_ISSUE], { cwd: dir })).code).toBe(0);
     expect(existsSync(out(dir, 'assets'))).toBe(false);
     expect(await readFile(out(dir, 'export', 'keep.txt'), 'utf8')).toBe('other output');
+  });
+
+  it('never removes a file in assets/ it did not write, and refuses a symbolic link there', async () => {
+    const dir = await localImageProject();
+    await mkdir(out(dir, 'assets', 'mine'), { recursive: true });
+    await writeFile(out(dir, 'assets', 'hand-made.png'), 'not ours');
+    await writeFile(out(dir, 'assets', 'mine', 'photo.jpg'), 'not ours either');
+    const file = join(dir, LOCAL_ISSUE);
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/hero:\n.*\n.*\n/, '').replace(/ {4}image:\n.*\n.*\n/, '').replace(/!\[[^\]]*\]\(images\/[^)]*\)/g, ''));
+    expect((await runCli(['build', LOCAL_ISSUE], { cwd: dir })).code).toBe(0);
+    expect(await readFile(out(dir, 'assets', 'hand-made.png'), 'utf8')).toBe('not ours');
+    expect(await readFile(out(dir, 'assets', 'mine', 'photo.jpg'), 'utf8')).toBe('not ours either');
+
+    const uploads = join(dir, 'uploads');
+    await mkdir(uploads);
+    await writeFile(join(uploads, 'logo.png'), 'an upload folder');
+    await rm(out(dir, 'assets'), { recursive: true });
+    await symlink(uploads, out(dir, 'assets'));
+    const linked = await runCli(['build', LOCAL_ISSUE], { cwd: dir });
+    expect(linked.code).toBe(2);
+    expect(linked.stderr).toContain('is a symbolic link');
+    expect(await readdir(uploads)).toEqual(['logo.png']);
   });
 
   it('uses assetsBaseUrl when set', async () => {

@@ -33,18 +33,19 @@ function asset(file: string, data: Buffer, at = base): ImageAsset {
 
 describe('the issue’s images are online before a send', () => {
   it('passes when every image is served byte for byte', async () => {
-    await expect(verifyHostedImages([asset('online.png', ONLINE)], { outDir: 'out/x' })).resolves.toEqual([]);
+    await expect(verifyHostedImages([asset('online.png', ONLINE)], { exampleDomain: 'refuse' })).resolves.toEqual([]);
   });
 
   it('refuses, naming every image that is missing or differs, with the folder to upload', async () => {
-    const error = await verifyHostedImages([asset('online.png', ONLINE), asset('missing.png', ONLINE), asset('changed.jpg', Buffer.from('the new photo'))], { outDir: 'out/x' }).catch((e: unknown) => e);
+    const error = await verifyHostedImages([asset('online.png', ONLINE), asset('missing.png', ONLINE), asset('changed.jpg', Buffer.from('the new photo'))], { exampleDomain: 'refuse' }).catch((e: unknown) => e);
     expect(isNewsletterError(error) && error.code).toBe('EIMAGES');
     const message = (error as Error).message;
     expect(message).toContain('2 of the issue\'s 3 images are not online');
     expect(message).toContain(`${base}assets/missing.png answers HTTP 404 (content/issues/images/missing.png)`);
     expect(message).toMatch(/changed\.jpg serves other bytes/);
     expect(message).not.toContain('online.png answers');
-    expect((error as { fix?: string }).fix).toContain(`Upload out/x/assets/ to ${base}`);
+    expect((error as { fix?: string }).fix).toContain(`upload them to ${base}assets/`);
+    expect((error as { fix?: string }).fix).toMatch(/^Run `newsletter build`/);
   });
 
   it('refuses when the host cannot be reached', async () => {
@@ -52,13 +53,21 @@ describe('the issue’s images are online before a send', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await verifyHostedImages([asset('online.png', ONLINE, `http://127.0.0.1:${port}/`)], { outDir: 'out/x' }).catch((e: unknown) => e);
+    const error = await verifyHostedImages([asset('online.png', ONLINE, `http://127.0.0.1:${port}/`)], { exampleDomain: 'refuse' }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/cannot be fetched \(ECONNREFUSED\)/);
   });
 
-  it('does not fetch images at an example domain, and warns that readers would see blanks', async () => {
+  it('refuses a send to the list when the images are at an example domain, without fetching them', async () => {
     const before = requests.length;
-    const warnings = await verifyHostedImages([asset('online.png', ONLINE, 'https://news.example.com/')], { outDir: 'out/x' });
+    const error = await verifyHostedImages([asset('online.png', ONLINE, 'https://news.example.com/')], { exampleDomain: 'refuse' }).catch((e: unknown) => e);
+    expect(requests.length).toBe(before);
+    expect(isNewsletterError(error) && error.code).toBe('EIMAGES');
+    expect((error as Error).message).toMatch(/example domain \(https:\/\/news\.example\.com\), which is never online.*nothing was sent/);
+  });
+
+  it('only warns about an example domain for a --test copy, still without fetching', async () => {
+    const before = requests.length;
+    const warnings = await verifyHostedImages([asset('online.png', ONLINE, 'https://news.example.com/')], { exampleDomain: 'warn' });
     expect(requests.length).toBe(before);
     expect(warnings.join('\n')).toMatch(/example domain \(https:\/\/news\.example\.com\).*blank boxes/);
   });

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { formatProblem } from '../../content/index.ts';
 import { formatRowProblem, type RowProblem, type SuppressionProblem } from '../../audience/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
@@ -284,10 +283,11 @@ async function enqueue(req: SendRequest, queue: string, env: SendEnv): Promise<E
 }
 
 /** Before a real send, --test or --queue: the issue's own images must be online (unless --skip-image-check). */
-async function imagesOnline(built: BuiltIssue, values: { 'skip-image-check'?: boolean | undefined; out?: string | undefined }): Promise<void> {
+async function imagesOnline(built: BuiltIssue, values: { 'skip-image-check'?: boolean | undefined; test?: string | undefined }): Promise<void> {
   if (!built.assets.length) return;
   if (values['skip-image-check']) return console.error(`⚠ Warning: --skip-image-check: the issue's ${built.assets.length} images were not checked online`);
-  for (const w of await verifyHostedImages(built.assets, { outDir: join(values.out ?? 'out', built.meta.slug) })) console.error(w);
+  const exampleDomain = values.test ? 'warn' : 'refuse';
+  for (const w of await verifyHostedImages(built.assets, { exampleDomain })) console.error(w);
 }
 
 export async function run(argv: string[]): Promise<ExitCode> {
