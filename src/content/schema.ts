@@ -27,6 +27,14 @@ const siteBaseUrl = configUrl
   .refine((v) => !/[?#]/.test(v), { message: 'must not have a query (?) or fragment (#): page and file paths are appended to it', params: { fix: 'Write the folder the archive is published at, e.g. https://example.com/issues/' } })
   .transform((v) => (v.endsWith('/') ? v : `${v}/`));
 
+function isValidLocale(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
+
 /** The default greeting: the line above the headline, as every issue had it before `greeting` existed. */
 export const DEFAULT_GREETING = 'Hi {{firstName}},';
 
@@ -87,7 +95,12 @@ export const newsletterSchema = z.strictObject({
   tagline: configText(z.string().trim().max(160), 'the tagline').optional(),
   website: configUrl,
   logo: z.strictObject({ src: configUrl, alt: configText(z.string().trim().min(1, ALT_REQUIRED), 'alt text'), width: imageWidth, height: imageHeight.optional() }).optional(),
-  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like "en" or "es-CO"').default('en'),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like "en" or "es-CO"')
+    // The shape alone lets through tags Intl refuses (a repeated region, "en-US-US"), and dates are formatted with Intl.
+    .refine(isValidLocale, { message: 'is not a valid BCP 47 language tag (a subtag is repeated or misplaced)', params: { fix: 'Write a tag like "en", "en-US" or "es-CO".' } })
+    .default('en'),
   direction: z.enum(['ltr', 'rtl']).default('ltr'),
   from: z.strictObject({
     name: configText(z.string().trim().min(1), 'the From name (a mail header)'),

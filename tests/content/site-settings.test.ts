@@ -94,3 +94,11 @@ describe('the button at the end of an issue', () => {
     expect(problem?.fix).toMatch(/siteUrl/);
   });
 });
+
+describe('newsletter.yml language', () => {
+  it('refuses a tag of the right shape that Intl cannot use (dates are formatted with it)', () => {
+    const problem = problemOf(CONFIG.replace(/^language: .*$/m, 'language: en-US-US'), 'language');
+    expect(problem.message).toMatch(/not a valid BCP 47 language tag/);
+    expect(valid(CONFIG.replace(/^language: .*$/m, 'language: es-CO')).language).toBe('es-CO');
+  });
+});
