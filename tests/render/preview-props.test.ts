@@ -108,3 +108,16 @@ it('the React Email preview links UNSUBSCRIBE_URL when it is set, as `preview`, 
     await runCli(['preview-props']);
   }
 });
+
+it('shows an issue’s own images in the React Email preview as data: URLs (they are not uploaded yet)', async () => {
+  try {
+    const result = await runCli(['preview-props', 'examples/site/issues/2026-02-19-after-the-oval-office.md', '--content', 'examples/site']);
+    expect(result.code).toBe(0);
+    const source = readFileSync(join(ROOT, PREVIEW_ENTRY), 'utf8');
+    expect(source).toMatch(/"src": "data:image\/png;base64,iVBORw0KGgo[A-Za-z0-9+/=]+"/);
+    expect(source).not.toContain('images/timeline.png');
+    expect(source).not.toContain('hemispherebrief.example.com/issues/assets/');
+  } finally {
+    await runCli(['preview-props']);
+  }
+});
