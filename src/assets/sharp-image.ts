@@ -31,6 +31,12 @@ export async function sharpVersions(): Promise<string> {
   return `vips ${sharp.versions.vips} sharp ${sharp.versions.sharp ?? ''}`;
 }
 
+/**
+ * The most pixels an input may have: sharp's own default (0x3FFF × 0x3FFF), named so the check
+ * below and the pipeline use the same figure. Decoding past it takes gigabytes of memory.
+ */
+const PIXEL_LIMIT = 0x3fff * 0x3fff;
+
 const EXPORT_FIX = 'Export it as a PNG (graphics, transparency) or JPEG (photos), or host it and use its https:// URL.';
 
 /**
@@ -43,19 +49,33 @@ export async function processImage(source: Buffer, slot: ImageSlot): Promise<Pro
   const sharp = await loadSharp();
   let meta: Metadata;
   try {
-    meta = await sharp(source).metadata();
+    // Only the header is read here, so no limit is needed: the size is checked below with a message of its own.
+    meta = await sharp(source, { limitInputPixels: false }).metadata();
   } catch (cause) {
     return { message: `is not an image sharp can read (${(cause as Error).message})`, fix: `Check the file opens in an image viewer; ${EXPORT_FIX}` };
   }
-  if (meta.format === 'svg') return { message: 'is an SVG, which Gmail and Outlook do not show', fix: EXPORT_FIX };
-  if ((meta.format === 'gif' || meta.format === 'webp') && (meta.pages ?? 1) > 1)
-    return { message: `is an animated ${meta.format.toUpperCase()} (${String(meta.pages)} frames); mail clients do not reliably play it (Outlook for Windows shows only the first frame)`, fix: `Export the frame to show as a PNG or JPEG, or host the animation and use its https:// URL.` };
+  const refusal = unusableKind(meta);
+  if (refusal) return refusal;
   const png = meta.format === 'png' || (meta.format !== 'jpeg' && meta.hasAlpha);
   try {
-    const pipeline = sharp(source).autoOrient().resize({ width: MAX_WIDTH[slot], withoutEnlargement: true });
+    const pipeline = sharp(source, { limitInputPixels: PIXEL_LIMIT }).autoOrient().resize({ width: MAX_WIDTH[slot], withoutEnlargement: true });
     const { data, info } = await (png ? pipeline.png(PNG) : pipeline.jpeg(JPEG)).toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, type: png ? 'image/png' : 'image/jpeg' };
   } catch (cause) {
     return { message: `cannot be processed (${(cause as Error).message}); the file may be damaged`, fix: `Open and re-save it in an image editor; ${EXPORT_FIX}` };
   }
+}
+
+/** Why a readable image still cannot be one email image: an SVG, several pages or frames, or too many pixels to decode. */
+function unusableKind(meta: Metadata): ImageRefusal | undefined {
+  const pages = meta.pages ?? 1;
+  if (meta.format === 'svg') return { message: 'is an SVG, which Gmail and Outlook do not show', fix: EXPORT_FIX };
+  if ((meta.format === 'gif' || meta.format === 'webp') && pages > 1)
+    return { message: `is an animated ${meta.format.toUpperCase()} (${String(pages)} frames); mail clients do not reliably play it (Outlook for Windows shows only the first frame)`, fix: `Export the frame to show as a PNG or JPEG, or host the animation and use its https:// URL.` };
+  // Any other file of several pages (a TIFF scan, a HEIF sequence) would silently become its first page.
+  if (pages > 1) return { message: `is a multi-page ${meta.format.toUpperCase()} (${String(pages)} pages); an email image is one picture, and only its first page would be shown`, fix: 'Export the page to show as a PNG (graphics) or JPEG (photos).' };
+  const { width = 0, height = 0 } = meta;
+  if (width * height > PIXEL_LIMIT)
+    return { message: `is too large in pixels: ${width}×${height} (${Math.round((width * height) / 1e6)} megapixels; at most ${Math.floor(PIXEL_LIMIT / 1e6)} can be read)`, fix: `Resize it first (an email shows at most 1,200 px across), e.g. to 2,400 px wide in an image editor; ${EXPORT_FIX}` };
+  return undefined;
 }

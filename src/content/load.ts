@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { NewsletterError } from '../errors.ts';
 import type { NewsletterProps } from './model.ts';
-import { ISSUES_DIR, readFailure, scanIssues, type IssueHead } from './issue-files.ts';
+import { ISSUES_DIR, readFailure, scanIssues, type IssueHead, type IssueScan } from './issue-files.ts';
 import { findImageFiles, type LocalImage } from './local-image-files.ts';
 import { formatProblem, type ContentProblem } from './problems.ts';
 import { validateIssue, validateNewsletter, type Validation } from './validate.ts';
@@ -65,6 +65,12 @@ export interface LoadOptions {
   /** An issue file; default: the newest issue by date, then number. */
   file?: string;
   cwd?: string;
+  /**
+   * The issues folder as scanIssues read it, when the caller loads many issues at once (the
+   * archive): each load then checks numbers and slugs against it instead of reading every file
+   * again, which made loading n issues read n² files.
+   */
+  scan?: IssueScan;
 }
 
 export async function loadConfig(contentDir: string, cwd = process.cwd()) {
@@ -81,7 +87,7 @@ export async function loadIssue(options: LoadOptions = {}): Promise<LoadedIssue>
   const config = await loadConfig(contentDir, cwd);
   // A named file needs only itself to be valid (plus no clash with the readable
   // ones); picking the newest needs every file, or an older issue could win.
-  const { heads, broken } = await scanIssues(contentDir, cwd);
+  const { heads, broken } = options.scan ?? (await scanIssues(contentDir, cwd));
   if (!options.file && broken.length) throw brokenIssuesError(broken, contentDir, cwd);
   const file = options.file ? relative(cwd, resolve(cwd, options.file)) : newest(heads, contentDir);
   const result = validateIssue(await readText(resolve(cwd, file), 'the issue'), { file, config });

@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { LocalImageRef } from './local-images.ts';
 import type { ContentProblem } from './problems.ts';
 
@@ -19,9 +19,10 @@ export interface ImageFileOptions {
   contentDir: string;
 }
 
+/** `path` lies strictly inside `dir`: not above it, and not on another drive (relative() is then absolute). A file named `..top.png` is inside. */
 const inside = (dir: string, path: string) => {
   const rel = relative(dir, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 };
 
 /**
@@ -39,7 +40,7 @@ export async function findImageFiles(refs: readonly LocalImageRef[], options: Im
 }
 
 async function findOne(ref: LocalImageRef, { issueFile, cwd, contentDir }: ImageFileOptions, realContent: string): Promise<LocalImage | ContentProblem> {
-  const path = resolve(cwd, dirname(issueFile), ref.src);
+  const path = resolve(cwd, dirname(issueFile), ref.file);
   const shown = relative(cwd, path);
   const contentShown = relative(cwd, contentDir) || '.';
   const problem = (message: string, fix: string): ContentProblem => ({ severity: 'error', file: issueFile, line: ref.line, field: ref.field, message, received: JSON.stringify(ref.src), fix });
@@ -55,6 +56,8 @@ async function findOne(ref: LocalImageRef, { issueFile, cwd, contentDir }: Image
   }
   if (!inside(realContent, real)) return problem(`the image file ${shown} is a link to ${real}, outside the content folder ${contentShown}/; only files inside it are published`, keepInside);
   const info = await stat(real);
-  if (!info.isFile()) return problem(`${shown} is a folder, not an image file`, `Name the image file inside it, e.g. ${ref.src.replace(/\/?$/, '/')}chart.png.`);
+  if (info.isDirectory()) return problem(`${shown} is a folder, not an image file`, `Name the image file inside it, e.g. ${ref.file.replace(/\/?$/, '/')}chart.png.`);
+  // A FIFO would block the read forever and a device has no end: only a regular file is read.
+  if (!info.isFile()) return problem(`${shown} is not a regular file (a FIFO, socket or device), so it cannot be an image`, 'Put the image file itself at this path.');
   return { ...ref, path: real, source: shown };
 }

@@ -15,6 +15,12 @@ export type ImageSlot = 'full' | 'story';
 /** A local image where the issue names it. `src` is exactly the string the props carry. */
 export interface LocalImageRef {
   src: string;
+  /**
+   * The file, relative to the issue: `src` itself in the front matter (a YAML value is a file
+   * path), and with its percent-escapes decoded in the body, where Markdown writes a URL
+   * (`images/my%20chart.png` is the file `images/my chart.png`).
+   */
+  file: string;
   line: number | undefined;
   field: string;
   slot: ImageSlot;
@@ -39,6 +45,27 @@ export function localPathProblem(value: string): { message: string; fix: string 
   return undefined;
 }
 
+const BAD_ESCAPE = {
+  message: 'has a "%" that is not a percent-escape of UTF-8 text (such as %20 for a space)',
+  fix: 'Write a "%" in a file name as %25 (images/100%25.png), or rename the file; in Markdown a space is %20 and an accented letter its UTF-8 escapes (café.png or caf%C3%A9.png).',
+};
+
+/**
+ * A body image's path as the file it names: Markdown destinations are URLs, so their percent-escapes
+ * are decoded, and the decoded path is checked again (`%5C` is a backslash, `%2F` a "/" like any other,
+ * `%00` a control character). Whether `%2e%2e/` leads out of the content folder is found from the
+ * decoded path too, by local-image-files.ts, like a written `../`.
+ */
+export function decodedBodyPath(url: string): { file: string } | { message: string; fix: string } {
+  let file: string;
+  try {
+    file = decodeURIComponent(url);
+  } catch {
+    return BAD_ESCAPE;
+  }
+  return (file === url ? undefined : localPathProblem(file)) ?? { file };
+}
+
 /** A src that names a local image file (a well-written relative path). */
 export const isLocalImageSrc = (value: string): boolean => !hasScheme(value) && !localPathProblem(value);
 
@@ -53,7 +80,7 @@ export function frontMatterImages(source: YamlSource): { hero: LocalImageRef[]; 
   const data = isObject(source.data) ? source.data : {};
   const ref = (value: unknown, path: (string | number)[], slot: ImageSlot): LocalImageRef[] => {
     const src = typeof value === 'string' ? value.trim() : undefined;
-    return src !== undefined && isLocalImageSrc(src) ? [{ src, line: source.lineOf(path), field: path.join('.'), slot }] : [];
+    return src !== undefined && isLocalImageSrc(src) ? [{ src, file: src, line: source.lineOf(path), field: path.join('.'), slot }] : [];
   };
   const hero = isObject(data.hero) ? ref(data.hero.src, ['hero', 'src'], 'full') : [];
   const stories = Array.isArray(data.stories)

@@ -3,7 +3,7 @@ import type { Block } from './model.ts';
 import { lineOf, markedUrl, reportRawHtml, reportUnsupported, type BodyContext } from './markdown-context.ts';
 import { parseInline } from './markdown-inline.ts';
 import { toTemplateText } from './merge-fields.ts';
-import { hasScheme, localPathProblem } from './local-images.ts';
+import { decodedBodyPath, hasScheme, localPathProblem } from './local-images.ts';
 import { urlProblem } from './text-rules.ts';
 
 /** One Markdown block as template blocks; raw HTML and unsupported kinds are reported and dropped. */
@@ -56,7 +56,8 @@ function blockquote(ctx: BodyContext, node: Blockquote): Block[] {
  * image, recorded for load.ts and src/assets), and alt text; every problem is reported before it is dropped.
  */
 function image(ctx: BodyContext, node: Image): Block[] {
-  const problem = imageSrcProblem(node.url);
+  const local = hasScheme(node.url) ? undefined : localFile(node.url);
+  const problem = local ? ('fix' in local ? local : undefined) : imageUrlProblem(node.url);
   if (problem) ctx.problems.push({ line: lineOf(ctx, node), field: 'body (image)', received: JSON.stringify(node.url), ...problem });
   if (!node.alt?.trim()) {
     ctx.problems.push({
@@ -69,15 +70,17 @@ function image(ctx: BodyContext, node: Image): Block[] {
   }
   if (problem || !node.alt?.trim()) return [];
   const src = markedUrl(ctx, node, 'body (image)').marked;
-  if (!hasScheme(node.url)) ctx.localImages.push({ src, line: lineOf(ctx, node), field: 'body (image)', slot: 'full' });
+  if (local && 'file' in local) ctx.localImages.push({ src, file: local.file, line: lineOf(ctx, node), field: 'body (image)', slot: 'full' });
   return [{ type: 'image', src, alt: toTemplateText(node.alt), ...(node.title ? { title: toTemplateText(node.title) } : {}) }];
 }
 
-function imageSrcProblem(url: string): { message: string; fix: string } | undefined {
-  if (!hasScheme(url)) {
-    const local = localPathProblem(url);
-    return local && { message: `image path ${local.message}`, fix: local.fix };
-  }
+/** A local path as written, then decoded: the file it names, or why it names none. */
+function localFile(url: string): { file: string } | { message: string; fix: string } {
+  const decoded = localPathProblem(url) ?? decodedBodyPath(url);
+  return 'file' in decoded ? decoded : { message: `image path ${decoded.message}`, fix: decoded.fix };
+}
+
+function imageUrlProblem(url: string): { message: string; fix: string } | undefined {
   const problem = urlProblem(url, ['https']);
   if (problem === undefined) return undefined;
   return {

@@ -76,7 +76,7 @@ export function imagesGuide(assets: readonly ImageAsset[], platformTitle: string
   return [
     '## Images',
     '',
-    `This issue has ${assets.length} image${assets.length === 1 ? '' : 's'} of its own in \`assets/\` (resized, metadata stripped). The HTML and text load them from ${base}, so **upload \`assets/\` there before you send** (\`newsletter archive\` puts them into the site folder as well), or upload them to ${platformTitle}’s image library and replace each URL below with the one it gives you.`,
+    `This issue has ${assets.length} image${assets.length === 1 ? '' : 's'} of its own in \`assets/\` (resized, metadata stripped). The HTML loads them from ${base} (the text part shows no images), so **upload \`assets/\` there before you send** (\`newsletter archive\` puts them into the site folder as well), or upload them to ${platformTitle}’s image library and replace each URL below with the one it gives you.`,
     '',
     ...assets.map((a) => `- \`${a.name}\` (${a.width}×${a.height}, ${kb(a.bytes)}, from ${a.source}) → ${a.url}`),
     '',

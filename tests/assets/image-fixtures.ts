@@ -39,6 +39,24 @@ export async function animatedGif(): Promise<Buffer> {
   return sharp([await frame(255), await frame(0)], { join: { animated: true } }).gif().toBuffer();
 }
 
+/** A TIFF of three 20 × 20 pages (a scan of several sheets, a fax). */
+export async function multiPageTiff(): Promise<Buffer> {
+  const page = (r: number) => sharp({ create: { width: 20, height: 20, channels: 3, background: { r, g: 0, b: 0 } } }).png().toBuffer();
+  return sharp([await page(255), await page(0), await page(90)], { join: { animated: true } }).tiff().toBuffer();
+}
+
+/**
+ * A JPEG whose header says 30,000 × 20,000 (600 megapixels, over sharp's limit): a 16 px JPEG with
+ * its frame header (SOF0) rewritten, so the test does not have to make a 1.8 GB image to get one.
+ */
+export async function hugeJpeg(): Promise<Buffer> {
+  const jpeg = await sharp({ create: { width: 16, height: 16, channels: 3, background: RED } }).jpeg().toBuffer();
+  const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+  jpeg.writeUInt16BE(20_000, sof + 5);
+  jpeg.writeUInt16BE(30_000, sof + 7);
+  return jpeg;
+}
+
 export const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>';
 
 /**

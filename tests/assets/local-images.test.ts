@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { processLocalImages, type ImageMemo } from '../../src/assets/index.ts';
 import { loadIssue } from '../../src/content/index.ts';
 import { buildIssue } from '../../src/render/index.ts';
-import { animatedGif, BLUE, cameraJpeg, gpsTagCount, LOCAL_ISSUE, localImageProject, RED, SVG } from './image-fixtures.ts';
+import { animatedGif, BLUE, cameraJpeg, gpsTagCount, hugeJpeg, LOCAL_ISSUE, localImageProject, multiPageTiff, RED, SVG } from './image-fixtures.ts';
 
 const SITE = 'https://hemispherebrief.example.com/issues/';
 
@@ -89,6 +89,16 @@ describe('local images are processed into email-safe assets (sharp)', () => {
     await writeFile(config, (await readFile(config, 'utf8')) + 'assetsBaseUrl: https://cdn.example.com/brief\n');
     const hosted = await processIn(dir);
     expect(hosted.assets[0]!.url).toBe(`https://cdn.example.com/brief/${photo!.name}`);
+  });
+
+  it('a percent-escaped body path (my%20photo.jpg) is the file with a space, and its src becomes the hosted URL', async () => {
+    const dir = await localImageProject({ 'content/issues/images/my photo.jpg': await cameraJpeg() });
+    const file = join(dir, LOCAL_ISSUE);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('![The same photo again](images/photo.jpg)', '![The same photo again](images/my%20photo.jpg)'));
+    const { props } = await processIn(dir);
+    // The same bytes as the hero's photo.jpg: the same asset, at the same hosted URL.
+    expect(props.issue.lead.find((b) => b.type === 'image')).toMatchObject({ src: props.issue.hero!.src });
+    expect(props.issue.hero!.src).toMatch(/^https:\/\/hemispherebrief\.example\.com\/issues\/assets\/[0-9a-f]{16}\.jpg$/);
   });
 
   it("keeps the author's smaller width and scales the height to the file", async () => {
@@ -184,5 +194,25 @@ describe('images that cannot go into an email are content errors at their line',
     expect(message).toMatch(new RegExp(`${LOCAL_ISSUE}:${line('broken.jpg')} .*broken\\.jpg is not an image sharp can read`));
     expect(message.match(/fix: /g)).toHaveLength(3);
   });
-});
 
+  it('a multi-page TIFF is refused like an animation, and an image over the pixel limit is named with its size', async () => {
+    const dir = await localImageProject({
+      'content/issues/images/scan.tiff': await multiPageTiff(),
+      'content/issues/images/huge.jpg': await hugeJpeg(),
+    });
+    const file = join(dir, LOCAL_ISSUE);
+    const text = (await readFile(file, 'utf8')).replace('![A transparent shape](images/shape.png)', '![A scan](images/scan.tiff)\n\n![Huge](images/huge.jpg)');
+    await writeFile(file, text);
+    const error = await processIn(dir).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(error?.code).toBe('ECONTENT');
+    const message = error!.message;
+    const line = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(message).toMatch(new RegExp(`${LOCAL_ISSUE}:${line('scan.tiff')} .*scan\\.tiff is a multi-page TIFF \\(3 pages\\)`));
+    expect(message).toMatch(new RegExp(`${LOCAL_ISSUE}:${line('huge.jpg')} .*huge\\.jpg is too large in pixels: 30000×20000`));
+    expect(message).toMatch(/fix: Resize it/);
+    expect(message).not.toMatch(/may be damaged|sharp can read/);
+  });
+});

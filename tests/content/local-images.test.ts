@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,9 +40,9 @@ describe('an image src may be a path relative to the issue file (a local image)'
     );
     expect(result.ok ? [] : result.errors.map(formatProblem)).toEqual([]);
     expect(result.localImages).toEqual([
-      { src: 'images/hero.jpg', line: 7, field: 'hero.src', slot: 'full' },
-      { src: 'images/chart.png', line: 20, field: 'body (image)', slot: 'full' },
-      { src: './images/story.png', line: 14, field: 'stories.0.image.src', slot: 'story' },
+      { src: 'images/hero.jpg', file: 'images/hero.jpg', line: 7, field: 'hero.src', slot: 'full' },
+      { src: 'images/chart.png', file: 'images/chart.png', line: 20, field: 'body (image)', slot: 'full' },
+      { src: './images/story.png', file: './images/story.png', line: 14, field: 'stories.0.image.src', slot: 'story' },
     ]);
   });
 
@@ -72,6 +73,29 @@ describe('an image src may be a path relative to the issue file (a local image)'
     const problem = errorsOf(validate(issueText('', `![An image](${src})`), siteConfig())).find((p) => p.field === 'body (image)');
     expect(problem?.line).toBe(11);
     expect(problem?.message).toMatch(message);
+  });
+
+  it('decodes percent-escapes in a body image path (the Markdown spelling of a space or an accent) to find the file, keeping src as written', () => {
+    const result = validate(issueText('', '![A chart](images/my%20chart.png)\n\n![A café](caf%C3%A9.png)\n\n![Nested](images%2Fchart.png)'), siteConfig());
+    expect(result.ok ? [] : result.errors.map(formatProblem)).toEqual([]);
+    expect(result.localImages.map((i) => [i.src, i.file])).toEqual([
+      ['images/my%20chart.png', 'images/my chart.png'],
+      ['caf%C3%A9.png', 'café.png'],
+      ['images%2Fchart.png', 'images/chart.png'],
+    ]);
+  });
+
+  it.each([
+    ['a "%" that is no escape', 'images/100%.png', /"%" that is not a percent-escape/],
+    ['an escape that is not UTF-8', 'images/caf%E9.png', /"%" that is not a percent-escape/],
+    ['an escaped backslash', 'images%5Ca.png', /backslash/],
+    ['an escaped NUL', 'images/a%00.png', /U\+0000|NUL|control/i],
+    ['an escaped leading slash', '%2Fetc/a.png', /absolute path/],
+  ])('refuses %s in a body image path, at its line', (_kind, src, message) => {
+    const problem = errorsOf(validate(issueText('', `![An image](${src})`), siteConfig())).find((p) => p.field === 'body (image)');
+    expect(problem?.line).toBe(11);
+    expect(problem?.message).toMatch(message);
+    expect(problem?.fix).toMatch(/\S/);
   });
 
   it('with neither assetsBaseUrl nor siteUrl, each local image is an error at its line saying where to host the files', () => {
@@ -124,5 +148,37 @@ describe('loadIssue finds each local image file inside the content folder', () =
     expect(message).toMatch(new RegExp(`${FILE}:16 .*is a link to .*secret\\.png, outside the content folder`));
     expect(message).toMatch(new RegExp(`${FILE}:18 .*is a folder, not an image file`));
     expect(message).not.toContain('not for publishing');
+  });
+
+  it('finds a file whose name starts with ".." inside the content folder (it does not lead outside)', async () => {
+    const dir = await project(issueText('', '![Top](../..top.png)'), { 'content/..top.png': 'bytes' });
+    const loaded = await load(dir);
+    expect(loaded.localImages.map((i) => i.source)).toEqual(['content/..top.png']);
+  });
+
+  it('finds percent-escaped body paths by their decoded names, and still refuses an escaped way out', async () => {
+    const dir = await project(issueText('', '![A chart](images/my%20chart.png)\n\n![A café](images/caf%C3%A9.png)\n\n![Nested](images%2Fmy%20chart.png)'), {
+      'content/issues/images/my chart.png': 'bytes',
+      'content/issues/images/café.png': 'bytes',
+    });
+    const loaded = await load(dir);
+    expect(loaded.localImages.map((i) => [i.src, i.source])).toEqual([
+      ['images/my%20chart.png', 'content/issues/images/my chart.png'],
+      ['images/caf%C3%A9.png', 'content/issues/images/café.png'],
+      ['images%2Fmy%20chart.png', 'content/issues/images/my chart.png'],
+    ]);
+
+    const outside = await project(issueText('', '![Passwords](%2e%2e/%2E%2E/%2e%2e/etc/passwd)\n\n![Also](..%2F..%2Fnewsletter.yml)'));
+    const message = (await failure(outside))!.message;
+    expect(message).toMatch(new RegExp(`${FILE}:11 .*leads outside the content folder content/ \\(to \\.\\./etc/passwd\\)`));
+    expect(message).toMatch(new RegExp(`${FILE}:13 .*leads outside the content folder content/ \\(to newsletter\\.yml\\)`));
+  });
+
+  it('calls a FIFO "not a regular file", not a folder', async () => {
+    const dir = await project(issueText('', '![A pipe](images/pipe.png)'));
+    execFileSync('mkfifo', [join(dir, 'content', 'issues', 'images', 'pipe.png')]);
+    const message = (await failure(dir))!.message;
+    expect(message).toMatch(new RegExp(`${FILE}:11 .*content/issues/images/pipe\\.png is not a regular file`));
+    expect(message).not.toMatch(/folder, not an image/);
   });
 });
