@@ -4,6 +4,24 @@ import type { Block, Inline, IssueModel, Section } from '../content/index.ts';
 /** Turns a URL of the content into the one the output writes (relative in pages, absolute in feeds; see links.ts). */
 export type UrlOf = (url: string) => string;
 
+/**
+ * The widths images are shown at on the page (style.ts): the card's 40rem (640 px) less its 40 px
+ * padding each side, and a story box's 18 px padding and 1 px border less again.
+ */
+const ARTICLE_COLUMN = 560;
+const STORY_COLUMN = 522;
+
+/**
+ * An image's width and height attributes: its own size (a local image's is the size src/assets
+ * shows it at) but never wider than the column, the aspect kept, so a small image is not blown
+ * up and the browser reserves its box before it loads. Without a known size, the column's width
+ * and no height (the browser keeps the image's aspect), as the email does (emails/components/blocks.tsx imageSize()).
+ */
+function imageSize(width: number | undefined, height: number | undefined, column: number): { width: number; height?: number } {
+  const shown = Math.min(width ?? column, column);
+  return width && height ? { width: shown, height: Math.max(1, Math.round((height * shown) / width)) } : { width: shown };
+}
+
 /** Markdown inline nodes as HTML; React escapes every text and attribute. */
 function Inlines({ nodes, url }: { nodes: readonly Inline[]; url: UrlOf }): ReactNode {
   return nodes.map((node, i) => {
@@ -69,7 +87,7 @@ function Blocks({ blocks, url }: { blocks: readonly Block[]; url: UrlOf }): Reac
           </blockquote>
         );
       case 'image':
-        return <img key={i} src={url(block.src)} alt={block.alt} title={block.title} width={600} loading="lazy" decoding="async" />;
+        return <img key={i} src={url(block.src)} alt={block.alt} title={block.title} {...imageSize(block.width, block.height, ARTICLE_COLUMN)} loading="lazy" decoding="async" />;
       case 'rule':
         return <hr key={i} />;
     }
@@ -95,7 +113,7 @@ function Stories({ stories, url }: { stories: readonly Story[]; url: UrlOf }) {
       <h2 id="more-stories">More stories</h2>
       {stories.map((story, i) => (
         <div className="story" key={i}>
-          {story.image ? <img src={url(story.image.src)} alt={story.image.alt} width={story.image.width} height={story.image.height} loading="lazy" decoding="async" /> : null}
+          {story.image ? <img src={url(story.image.src)} alt={story.image.alt} {...imageSize(story.image.width, story.image.height, STORY_COLUMN)} loading="lazy" decoding="async" /> : null}
           <h3>
             <a href={url(story.url)}>{story.title}</a>
           </h3>
@@ -109,14 +127,17 @@ function Stories({ stories, url }: { stories: readonly Story[]; url: UrlOf }) {
 /**
  * The issue's body: greeting, hero, lead, sections, stories, the button. The same element in the
  * page (relative URLs) and in the feeds' full content (absolute URLs), so they never differ.
+ * heroLoading "lazy" is for the feeds: React 19 hoists a `<link rel="preload" as="image">` for every
+ * image not loaded lazily, which in a page goes to <head> (a useful hint) but in a feed item would
+ * sit in the content itself.
  */
-export function ArticleBody({ issue, url }: { issue: IssueModel; url: UrlOf }) {
+export function ArticleBody({ issue, url, heroLoading = 'eager' }: { issue: IssueModel; url: UrlOf; heroLoading?: 'eager' | 'lazy' }) {
   return (
     <>
       {issue.greeting === false ? null : <p className="greeting">{issue.greeting}</p>}
       {issue.hero ? (
         <figure className="hero">
-          <img src={url(issue.hero.src)} alt={issue.hero.alt} width={issue.hero.width} height={issue.hero.height} />
+          <img src={url(issue.hero.src)} alt={issue.hero.alt} {...imageSize(issue.hero.width, issue.hero.height, ARTICLE_COLUMN)} {...(heroLoading === 'lazy' ? { loading: 'lazy', decoding: 'async' } : {})} />
         </figure>
       ) : null}
       <Blocks blocks={issue.lead} url={url} />

@@ -18,9 +18,28 @@ function feedInfo(site: Site) {
   };
 }
 
-/** The article body with every URL absolute: a feed reader has no page to resolve relative links against. */
+/**
+ * The article body with every URL absolute (a feed reader has no page to resolve relative links
+ * against), in a <div> with the newsletter's dir and lang: readers show an item outside the page,
+ * so without it Arabic or Hebrew text would be laid out left to right.
+ */
 function contentHtml(site: Site, issue: ArchivedIssue): string {
-  return renderToStaticMarkup(createElement(ArticleBody, { issue: issue.props.issue, url: absoluteUrls(site.baseUrl, site.config.siteUrl, site.assets) }));
+  const { direction, language } = site.config;
+  const body = createElement(ArticleBody, { issue: issue.props.issue, url: absoluteUrls(site.baseUrl, site.config.siteUrl, site.assets), heroLoading: 'lazy' });
+  return renderToStaticMarkup(createElement('div', { dir: direction, lang: language }, body));
+}
+
+const ATOM_ROOT = '<feed xmlns="http://www.w3.org/2005/Atom">';
+
+/**
+ * The `feed` package (6.0) writes `language` into RSS only, never into Atom, and has no option for
+ * attributes of <feed>: xml:lang (RFC 4287 §2) is added to the one root element it writes. The
+ * language is a validated BCP 47 tag (content/schema.ts), escaped all the same. Should a new
+ * version write the root differently, this fails loudly instead of dropping the language.
+ */
+function withXmlLang(xml: string, language: string): string {
+  if (!xml.includes(ATOM_ROOT)) throw new Error(`The feed package's Atom output has no ${ATOM_ROOT}: xml:lang cannot be added (archive/feeds.ts)`);
+  return xml.replace(ATOM_ROOT, `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeHtml(language)}">`);
 }
 
 function heroUrl(site: Site, issue: ArchivedIssue): string | undefined {
@@ -63,7 +82,7 @@ export function atomFeed(site: Site): string {
       published: dateTime(issue.date),
     });
   }
-  return `${feed.atom1()}\n`;
+  return `${withXmlLang(feed.atom1(), site.config.language)}\n`;
 }
 
 /**

@@ -27,16 +27,24 @@ function ShareMeta({ site, issue }: { site: Site; issue: ArchivedIssue }) {
   );
 }
 
+/**
+ * The arrows point outwards, towards the side each link sits on: previous at the start of the line
+ * (left in ltr, right in rtl), next at its end. Unicode arrows are not mirrored by the bidi
+ * algorithm (only brackets and the like are), so rtl needs the other pair.
+ */
+const ARROWS = { ltr: { previous: '←', next: '→' }, rtl: { previous: '→', next: '←' } } as const;
+
 /** Previous/next (rel=prev/next) and "All issues". */
-function IssueNav({ issue, previous, next }: { issue: ArchivedIssue; previous?: ArchivedIssue | undefined; next?: ArchivedIssue | undefined }) {
+function IssueNav({ issue, previous, next, direction }: { issue: ArchivedIssue; previous?: ArchivedIssue | undefined; next?: ArchivedIssue | undefined; direction: 'ltr' | 'rtl' }) {
   const href = (to: string) => relativeHref(issue.file, to);
+  const arrow = ARROWS[direction];
   return (
     <nav className="issue-nav" aria-label="More issues">
       <ul>
         {previous ? (
           <li>
             <a rel="prev" href={href(previous.path)}>
-              ← Previous: {previous.subject}
+              {arrow.previous} Previous: {previous.subject}
             </a>
           </li>
         ) : null}
@@ -46,7 +54,7 @@ function IssueNav({ issue, previous, next }: { issue: ArchivedIssue; previous?: 
         {next ? (
           <li>
             <a rel="next" href={href(next.path)}>
-              Next: {next.subject} →
+              Next: {next.subject} {arrow.next}
             </a>
           </li>
         ) : null}
@@ -68,7 +76,7 @@ export function IssuePage({ site, issue, previous, next }: { site: Site; issue: 
       description={issue.preheader}
       canonical={canonical}
       head={<ShareMeta site={site} issue={issue} />}
-      after={<IssueNav issue={issue} previous={previous} next={next} />}
+      after={<IssueNav issue={issue} previous={previous} next={next} direction={config.direction} />}
     >
       <article>
         <p className="meta">

@@ -24,7 +24,7 @@ export async function loadArchive(contentDir: string, cwd = process.cwd()): Prom
   // One at a time: each build renders with React, which is synchronous work anyway.
   for (const head of heads) {
     try {
-      issues.push(await buildIssue({ file: head.file, contentDir: dir, cwd }));
+      issues.push(await buildIssue({ file: head.file, contentDir: dir, cwd, scan: { heads, broken } }));
     } catch (error) {
       if (!isNewsletterError(error) || error.code !== 'ECONTENT') throw error;
       failures.push(error.message.replace(/^\d+ problems? in content:\n/, ''));

@@ -3,7 +3,7 @@ import type { ImageAsset } from '../assets/index.ts';
 import type { BuiltIssue } from '../render/index.ts';
 import { assetMap } from './links.ts';
 import { neutralProps } from './neutral.ts';
-import { absoluteUrl, pageFile, pagePath } from './urls.ts';
+import { pageLocation, pagePath } from './urls.ts';
 
 /** One issue as the archive publishes it. */
 export interface ArchivedIssue {
@@ -13,10 +13,10 @@ export interface ArchivedIssue {
   date: string;
   subject: string;
   preheader: string;
-  /** The file written ("slug/index.html") and its URL path ("slug/"). */
+  /** The file written ("slug/index.html") and its site path ("slug/"), both decoded ("número/…"). */
   file: string;
   path: string;
-  /** Absolute URL on the base URL. */
+  /** Absolute URL on the base URL, its path exactly as the email's webVersionUrl writes it. */
   url: string;
   assets: ImageAsset[];
 }
@@ -33,7 +33,7 @@ export interface Site {
 
 export function archivedIssue(built: BuiltIssue, config: NewsletterConfig, baseUrl: string): ArchivedIssue {
   const props = neutralProps(built.props);
-  const file = pageFile(built.props.issue.webVersionUrl, config.siteUrl ?? baseUrl, built.meta.slug);
+  const { file, urlPath } = pageLocation(built.props.issue.webVersionUrl, config.siteUrl ?? baseUrl, built.meta.slug);
   const path = pagePath(file);
   return {
     props,
@@ -43,7 +43,7 @@ export function archivedIssue(built: BuiltIssue, config: NewsletterConfig, baseU
     preheader: props.issue.preheader,
     file,
     path,
-    url: absoluteUrl(baseUrl, path),
+    url: baseUrl + urlPath,
     assets: built.assets,
   };
 }

@@ -32,8 +32,11 @@ export function siteCss(colors: NewsletterConfig['colors']): string {
     'a:hover{text-decoration-thickness:2px}',
     // Focus always visible, in both schemes: a ring in the brand colour with room around it.
     'a:focus-visible,button:focus-visible{outline:3px solid var(--brand);outline-offset:3px;border-radius:2px}',
-    `.skip{position:absolute;left:-9999px;top:0;padding:8px 14px;background:var(--surface);color:var(--brand);font:600 16px/1.4 ${SANS}}`,
-    '.skip:focus{left:12px;top:12px;z-index:1}',
+    // Visually hidden until focused: clipped to 1 px where it stands, never pushed off-screen
+    // (left:-9999px makes a right-to-left page scroll 10,000 px sideways). Logical properties below
+    // (inline-start, padding-inline…) put every edge on the reading side in rtl as in ltr.
+    `.skip{position:absolute;inset-block-start:0;inset-inline-start:0;width:1px;height:1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap;background:var(--surface);color:var(--brand);font:600 16px/1.4 ${SANS}}`,
+    '.skip:focus{inset-block-start:12px;inset-inline-start:12px;width:auto;height:auto;padding:8px 14px;overflow:visible;clip-path:none;z-index:1}',
     '.wrap{max-width:40rem;margin:0 auto;padding:0 20px}',
     `.site-header{padding:28px 0 12px;font-family:${SANS}}`,
     `.site-name{font:700 22px/1.3 ${SERIF};color:var(--text);text-decoration:none}`,
@@ -45,8 +48,8 @@ export function siteCss(colors: NewsletterConfig['colors']): string {
     `h3{font:700 18px/1.35 ${SERIF};margin:24px 0 8px}`,
     `.greeting{font:16px/1.6 ${SANS};margin:0 0 18px}`,
     'p{margin:0 0 18px}',
-    'ul,ol{margin:0 0 18px;padding-left:24px}li{margin:0 0 6px}',
-    'blockquote{border-left:4px solid var(--brand);margin:0 0 18px;padding:2px 0 2px 18px}',
+    'ul,ol{margin:0 0 18px;padding-inline-start:24px}li{margin:0 0 6px}',
+    'blockquote{border-inline-start:4px solid var(--brand);margin:0 0 18px;padding-block:2px;padding-inline:18px 0}',
     `code{font-family:Menlo,Consolas,monospace;font-size:.9em}`,
     '.hero{margin:0 0 24px}.hero img,article img{border-radius:6px}',
     'article img{margin:0 0 18px}',
@@ -70,6 +73,6 @@ export function siteCss(colors: NewsletterConfig['colors']): string {
     `.tagline{font:17px/1.5 ${SERIF};color:var(--muted);margin:0 0 24px}`,
     `.feeds{font:14px/1.5 ${SANS}}`,
     // Last, so it wins over the rules above: a phone gets the column edge to edge, text 20 px in.
-    '@media (max-width:640px){.wrap{padding:0}.site-header,.site-footer,.issue-nav{padding-left:20px;padding-right:20px}main{border-radius:0;padding:24px 20px}}',
+    '@media (max-width:640px){.wrap{padding:0}.site-header,.site-footer,.issue-nav{padding-inline:20px}main{border-radius:0;padding:24px 20px}}',
   ].join('\n');
 }

@@ -1,7 +1,8 @@
-import { copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { NewsletterError } from '../errors.ts';
 import { SITE_MARKER } from './build-site.ts';
+import { lockSite, staleLockPrefix } from './site-lock.ts';
 
 export interface WriteReport {
   /** Files whose bytes are new or changed (written), sorted. */
@@ -62,18 +63,37 @@ async function keep(from: string, to: string): Promise<void> {
 }
 
 /**
- * Write the site into a staging folder beside the target (`.<name>.staging-<pid>`), then swap it
- * in: the old folder is renamed away, the new one renamed in, the old one removed. A failure before
- * the swap leaves the previous site as it was.
+ * Write the site beside the target, then swap it in, holding the folder's lock throughout
+ * (site-lock.ts). The staging folder is `<fresh mkdtemp folder>/<name>`: unique per write, and
+ * created by mkdir, so a first site gets the usual mode (umask) while a rebuild takes the mode of
+ * the folder it replaces. The old folder is renamed away, the new one renamed in, the old one
+ * removed. A failure before the swap leaves the previous site as it was.
  */
 export async function writeSite(target: string, files: ReadonlyMap<string, Buffer>): Promise<WriteReport> {
-  const hadSite = await checkTarget(target);
-  const staging = join(dirname(target), `.${basename(target)}.staging-${process.pid}`);
-  const old = join(dirname(target), `.${basename(target)}.old-${process.pid}`);
-  const report: WriteReport = { written: [], unchanged: [], removed: [] };
+  // Refuse a foreign folder before touching anything beside it (no lock file next to `--out .`).
+  await checkTarget(target);
   try {
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
+    await mkdir(dirname(target), { recursive: true });
+  } catch (cause) {
+    throw writeFailed(target, cause);
+  }
+  const release = await lockSite(target).catch((cause: unknown) => Promise.reject(cause instanceof NewsletterError ? cause : writeFailed(target, cause)));
+  try {
+    // Under the lock: nobody else is writing, so what a crashed run left beside the folder can go.
+    await removeLeftovers(target).catch((cause: unknown) => Promise.reject(writeFailed(target, cause)));
+    return await writeLocked(target, files, await checkTarget(target));
+  } finally {
+    await release();
+  }
+}
+
+async function writeLocked(target: string, files: ReadonlyMap<string, Buffer>, hadSite: boolean): Promise<WriteReport> {
+  const report: WriteReport = { written: [], unchanged: [], removed: [] };
+  let holder: string | undefined;
+  try {
+    holder = await mkdtemp(join(dirname(target), `.${basename(target)}.staging-`));
+    const staging = join(holder, basename(target));
+    await mkdir(staging);
     for (const [path, data] of files) {
       const to = join(staging, ...path.split('/'));
       const from = join(target, ...path.split('/'));
@@ -87,30 +107,51 @@ export async function writeSite(target: string, files: ReadonlyMap<string, Buffe
       }
     }
     if (hadSite) report.removed = (await listFiles(target)).filter((path) => !files.has(path));
-    await swap(target, staging, old, hadSite || (await lstat(target).then(() => true, () => false)));
+    const previous = await stat(target).catch(() => undefined);
+    if (previous) await chmod(staging, previous.mode & 0o7777);
+    await swap(target, staging, previous !== undefined);
   } catch (cause) {
-    await rm(staging, { recursive: true, force: true }).catch(() => {});
     if (cause instanceof NewsletterError) throw cause;
-    throw new NewsletterError('EOUTPUT', `Could not write the archive to ${target}: ${(cause as Error).message}`, {
-      where: target,
-      fix: 'Check that the folder and its parent are writable and the disk is not full, or pass --out DIR.',
-      cause,
-    });
+    throw writeFailed(target, cause);
+  } finally {
+    if (holder) await rm(holder, { recursive: true, force: true }).catch(() => {});
   }
   return report;
 }
 
+function writeFailed(target: string, cause: unknown): NewsletterError {
+  return new NewsletterError('EOUTPUT', `Could not write the archive to ${target}: ${(cause as Error).message}`, {
+    where: target,
+    fix: 'Check that the folder and its parent are writable and the disk is not full, or pass --out DIR.',
+    cause,
+  });
+}
+
 /** Staging in, the previous folder out; if the second rename fails, the previous folder goes back. */
-async function swap(target: string, staging: string, old: string, exists: boolean): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
+async function swap(target: string, staging: string, exists: boolean): Promise<void> {
   if (!exists) return rename(staging, target);
-  await rm(old, { recursive: true, force: true });
+  const holder = await mkdtemp(join(dirname(target), `.${basename(target)}.old-`));
+  const old = join(holder, basename(target));
   await rename(target, old);
   try {
     await rename(staging, target);
   } catch (error) {
     await rename(old, target);
+    await rm(holder, { recursive: true, force: true });
     throw error;
   }
-  await rm(old, { recursive: true, force: true });
+  await rm(holder, { recursive: true, force: true });
+}
+
+/**
+ * Staging and old folders a crashed run left beside the target (`.<name>.staging-*`, `.<name>.old-*`,
+ * also the `-<pid>` names of earlier versions), and a lock taken over halfway. Called under the lock,
+ * which proves no other run is using them.
+ */
+async function removeLeftovers(target: string): Promise<void> {
+  const parent = dirname(target);
+  const prefixes = [`.${basename(target)}.staging-`, `.${basename(target)}.old-`, staleLockPrefix(target)];
+  for (const name of await readdir(parent)) {
+    if (prefixes.some((prefix) => name.startsWith(prefix))) await rm(join(parent, name), { recursive: true, force: true });
+  }
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, serveSite, type SiteServer } from '../../src/archive/index.ts';
 import { launchBrowser } from '../../src/browser/index.ts';
 import { openPage, SKIP_BROWSER } from '../browser/chromium.ts';
-import { archiveContent } from './content.ts';
+import { archiveContent, makeRightToLeft } from './content.ts';
 
 /** Every rule axe-core has (WCAG A/AA and best practices), the page landmarks included: these are web pages, not emails. */
 async function axeViolations(page: Page): Promise<Pick<Result, 'id' | 'impact' | 'help'>[]> {
@@ -81,5 +81,73 @@ describe.skipIf(SKIP_BROWSER)('the archive pages in headless Chromium', () => {
     await context.close();
     expect(focused).toMatchObject({ text: 'Skip to content', outline: 'solid', width: '3px' });
     expect(focused.left).toBeGreaterThanOrEqual(0);
+  });
+});
+
+/**
+ * The same site in Arabic, right to left. A skip link hidden at left:-9999px, or any physical
+ * left/right rule, shows up here: the page scrolls sideways, or the quotation's bar sits on the
+ * wrong side.
+ */
+describe.skipIf(SKIP_BROWSER)('the archive pages right to left (language: ar, direction: rtl) in headless Chromium', () => {
+  let browser: Browser;
+  let server: SiteServer;
+  let pages: string[];
+  let remove: () => Promise<void>;
+  beforeAll(async () => {
+    const content = await archiveContent();
+    remove = content.remove;
+    await makeRightToLeft(content.content);
+    const built = await buildSite({ contentDir: content.content, cwd: content.dir });
+    pages = [...built.files.keys()].filter((p) => p.endsWith('.html')).map((p) => p.replace(/index\.html$/, ''));
+    server = await serveSite(built.files, { port: 0, mount: '/issues/' });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await remove?.();
+  });
+
+  it.each([375, 1280])('at %i px: no sideways scrolling and no axe violation on every page', async (width) => {
+    expect(pages).toHaveLength(5);
+    const { page, context } = await openPage(browser, width);
+    try {
+      for (const path of pages) {
+        await page.goto(server.url + path, { waitUntil: 'load' });
+        expect(await page.evaluate(() => document.documentElement.dir), path).toBe('rtl');
+        const scroll = await page.evaluate(() => ({ width: document.documentElement.scrollWidth, left: (window.scrollTo(-100_000, 0), window.scrollX) }));
+        expect(scroll.width, path).toBeLessThanOrEqual(width);
+        expect(scroll.left, path).toBe(0);
+        expect(await axeViolations(page), path).toEqual([]);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('puts the quotation bar on the right (inline-start), lists indented from the right, and shows the skip link at the right when focused', async () => {
+    const { page, context } = await openPage(browser, 1280);
+    try {
+      await page.goto(`${server.url}summit-panama/`, { waitUntil: 'load' });
+      const quote = await page.evaluate(() => {
+        const style = getComputedStyle(document.querySelector('blockquote')!);
+        const list = getComputedStyle(document.querySelector('article ul')!);
+        return { right: style.borderRightWidth, left: style.borderLeftWidth, paddingRight: style.paddingRight, listRight: list.paddingRight, listLeft: list.paddingLeft };
+      });
+      expect(quote).toEqual({ right: '4px', left: '0px', paddingRight: '18px', listRight: '24px', listLeft: '0px' });
+      await page.keyboard.press('Tab');
+      const skip = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const box = el.getBoundingClientRect();
+        return { text: el.textContent, left: box.left, right: box.right, width: box.width };
+      });
+      expect(skip.text).toBe('Skip to content');
+      expect(skip.width).toBeGreaterThan(50);
+      expect(skip.right).toBeLessThanOrEqual(1280);
+      expect(skip.left).toBeGreaterThan(640);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/content.ts';
@@ -62,4 +62,36 @@ export async function archiveContent(): Promise<{ dir: string; content: string; 
   await writeFile(join(issues, SECOND_FILE), SECOND);
   await writeFile(join(issues, THIRD_FILE), THIRD);
   return { dir, content, issues, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** An Arabic issue for the right-to-left case: a quotation (its bar must sit on the inline-start side, the right) and a long link. */
+export const ARABIC = `---
+number: 4
+date: 2026-02-19
+subject: قمة الأمريكتين في بنما
+preheader: القادة يجتمعون في بنما لمناقشة التجارة والهجرة، وكراكاس تنتظر الأخبار.
+slug: summit-panama
+---
+
+# قمة الأمريكتين في بنما
+
+اجتمع القادة هذا الأسبوع في مدينة بنما لمناقشة التجارة والهجرة.
+
+> قال أحد الوزراء: «لن نوقّع على أي شيء قبل أن نقرأ النص كاملاً».
+
+النص الكامل على https://www.example.org/documents/summit/2026/02/panama-declaration-full-text-with-annexes-and-schedules.pdf لمن يريده.
+
+## 📍 ما الذي تغيّر
+
+- خفض الرسوم الجمركية على الصلب
+- حصص جديدة للحوم الأبقار
+`;
+export const ARABIC_FILE = '2026-02-19-summit-panama.md';
+
+/** Turn a content folder from archiveContent() into an Arabic, right-to-left newsletter with the Arabic issue added. */
+export async function makeRightToLeft(content: string): Promise<void> {
+  const yml = join(content, 'newsletter.yml');
+  const text = await readFile(yml, 'utf8');
+  await writeFile(yml, text.replace(/^language: en$/m, 'language: ar').replace(/^direction: ltr$/m, 'direction: rtl'));
+  await writeFile(join(content, 'issues', ARABIC_FILE), ARABIC);
 }

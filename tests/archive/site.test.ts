@@ -2,16 +2,19 @@
  * `newsletter archive` in memory and on disk: the feeds read back by real parsers, what no page
  * may contain, page paths and relative links, determinism, incremental output, the safety rules.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildSite, writeSite, SITE_MARKER, type BuiltSite } from '../../src/archive/index.ts';
+import { buildSite, serveSite, writeSite, SITE_MARKER, type BuiltSite } from '../../src/archive/index.ts';
 import { isNewsletterError } from '../../src/errors.ts';
-import { archiveContent, SECOND_FILE, THIRD_FILE } from './content.ts';
+import { runCli } from '../helpers/cli.ts';
+import { fetchText } from '../preview/http.ts';
+import { archiveContent, makeRightToLeft, SECOND_FILE, THIRD_FILE } from './content.ts';
 
 const PYTHON = '/usr/bin/python3';
 const hasFeedparser = (() => {
@@ -103,19 +106,74 @@ describe('the feeds', () => {
   });
 });
 
+describe('the feeds say language and direction', () => {
+  it.each([
+    { direction: 'ltr', language: 'en' },
+    { direction: 'rtl', language: 'ar' },
+  ])('$direction ($language): Atom has xml:lang, each item of both feeds is the article alone in <div dir lang>, no <link rel="preload"> React hoists', async ({ direction, language }) => {
+    if (direction === 'rtl') await makeRightToLeft(content.content);
+    const built = await build();
+    const atom = text(built, 'feed.xml');
+    expect(atom).toContain(`<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${language}">`);
+    const parsed = parseFeed(atom);
+    expect(parsed.language).toBe(language);
+    const json = JSON.parse(text(built, 'feed.json')) as { language: string; items: { content_html: string }[] };
+    expect(json.language).toBe(language);
+    const contents = [...parsed.items.map((i) => i.content ?? ''), ...json.items.map((i) => i.content_html)];
+    expect(contents).toHaveLength(direction === 'rtl' ? 8 : 6);
+    for (const html of contents) {
+      expect(html).toMatch(new RegExp(`^<div dir="${direction}" lang="${language}">[\\s\\S]+</div>$`));
+      expect(html).not.toContain('<link');
+    }
+    // The hero React would have preloaded is still in the article.
+    expect(contents.some((html) => html.includes('<img src="https://images.example.com/hero/brazil-argentina.jpg"'))).toBe(true);
+  });
+});
+
+/** An issue using every merge field: in its greeting, its text and a link (a field may not choose a link's host, so they sit in its query). */
+const MERGE_ISSUE = `---
+number: 5
+date: 2026-02-20
+subject: Every merge field, once
+preheader: A page that uses each merge field, to show what the public archive writes for them.
+slug: merge-fields
+greeting: "Dear {{firstName}} {{lastName}} ({{email}}),"
+---
+
+# Every merge field, once
+
+{{firstName}} {{lastName}}, this copy went to {{email}}. Read it in a browser at {{webVersionUrl}}; leave the list at {{unsubscribeUrl}}.
+
+[Forward it to a friend](https://hemispherebrief.example.com/forward?from={{firstName}}&to={{email}}&page={{webVersionUrl}}&leave={{unsubscribeUrl}}).
+`;
+
 describe('what no page or feed contains', () => {
-  it('no email address, unsubscribe token, "{{" or private-use merge mark anywhere', async () => {
+  it('no email address, unsubscribe token, "{{" or private-use merge mark anywhere, with every merge field in a greeting, the text and links', async () => {
+    await writeFile(join(content.issues, '2026-02-20-merge-fields.md'), MERGE_ISSUE);
     const built = await build();
     for (const [path, data] of built.files) {
       const body = data.toString('utf8');
       expect(body, path).not.toMatch(/[\w.+-]+@[\w-]+\.[\w.-]+/);
       expect(body, path).not.toContain('{{');
       expect(body, path).not.toMatch(/[\uE000-\uF8FF]/u);
-      expect(body, path).not.toMatch(/[?&](t|token|e)=/);
-      expect(body, path).not.toContain('unsubscribe');
+      expect(body, path).not.toMatch(/[?&](t|e)=/);
+      expect(body, path).not.toMatch(/token/i);
       expect(body, path).not.toContain('utm_');
+      // {{unsubscribeUrl}} on a public page is newsletter.yml's bare unsubscribe page: no address,
+      // no token (the export's web version does the same), so every "unsubscribe" is that URL, ending
+      // there (percent-encoded inside a query).
+      const mentions = body.match(/unsubscribe/g)?.length ?? 0;
+      const bare = body.match(/https(:\/\/|%3A%2F%2F)hemispherebrief\.example\.com(\/|%2F)unsubscribe(?![\w?#=/-]|\.\w|%3F|%26|%2F)/g)?.length ?? 0;
+      expect(bare, path).toBe(mentions);
     }
     // The merge fields are the web version's neutral values.
+    const page = text(built, 'merge-fields/index.html');
+    expect(page).toContain('<p class="greeting">Dear there  (you),</p>');
+    expect(page).toContain(`this copy went to you. Read it in a browser at ${SITE}merge-fields/; leave the list at https://hemispherebrief.example.com/unsubscribe.`);
+    expect(page).toContain(`href="https://hemispherebrief.example.com/forward?from=there&amp;to=you&amp;page=${encodeURIComponent(`${SITE}merge-fields/`)}&amp;leave=${encodeURIComponent('https://hemispherebrief.example.com/unsubscribe')}"`);
+    const item = (JSON.parse(text(built, 'feed.json')) as { items: { url: string; content_html: string }[] }).items[0]!;
+    expect(item.url).toBe(`${SITE}merge-fields/`);
+    expect(item.content_html).toContain('leave the list at https://hemispherebrief.example.com/unsubscribe.');
     expect(text(built, PAGES.second.file)).toContain('<p class="greeting">Hi there,</p><figure');
     expect(text(built, PAGES.second.file)).toContain('<p>there, this week');
   });
@@ -162,6 +220,102 @@ describe('the pages', () => {
     expect(built.files.has('week-of-summits.html')).toBe(true);
     expect(text(built, 'week-of-summits.html')).toContain('<a href="./">All issues</a>');
     expect(text(built, 'week-of-summits.html')).toContain('<a rel="next" href="2026-02-05-trump-petro-oval-office.html">');
+  });
+
+  it('a percent-encoded webVersionUrl path: the file in the decoded folder, every URL exactly as the email has it', async () => {
+    const yml = join(content.content, 'newsletter.yml');
+    await writeFile(yml, (await readFile(yml, 'utf8')).replace('webVersionUrl: https://hemispherebrief.example.com/issues/{slug}/', 'webVersionUrl: https://hemispherebrief.example.com/issues/n%C3%BAmero/{slug}/'));
+    const built = await build();
+    const file = 'número/week-of-summits/index.html';
+    const url = `${SITE}n%C3%BAmero/week-of-summits/`;
+    expect(built.files.has(file)).toBe(true);
+    expect([...built.files.keys()].filter((p) => p.includes('%'))).toEqual([]);
+    expect(text(built, file)).toContain(`<link rel="canonical" href="${url}"/>`);
+    expect(text(built, file)).toContain(`<meta property="og:url" content="${url}"/>`);
+    expect(text(built, 'sitemap.xml')).toContain(`<loc>${url}</loc>`);
+    expect((JSON.parse(text(built, 'feed.json')) as { items: { id: string; url: string }[] }).items.at(-1)).toMatchObject({ id: url, url });
+    expect(parseFeed(text(built, 'feed.xml')).items.at(-1)).toMatchObject({ id: url, url });
+    for (const [path, data] of built.files) expect(data.toString('utf8'), path).not.toContain('%25');
+    // Links between pages are encoded too, and lead to the file over HTTP.
+    expect(text(built, 'index.html')).toContain('href="n%C3%BAmero/week-of-summits/"');
+    const server = await serveSite(built.files, { port: 0, mount: '/issues/' });
+    try {
+      const page = await fetchText(`${server.url}n%C3%BAmero/week-of-summits/`);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain(`<link rel="canonical" href="${url}"/>`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([
+    ['a%2Fb', '"/"'],
+    ['bad%00', 'NUL'],
+    ['bad%E0%A4%A', 'not valid percent-encoding'],
+    ['%2E%2E', 'leave the archive'],
+  ])('a webVersionUrl folder that decodes to something unsafe (%s) is refused, naming newsletter.yml', async (segment, why) => {
+    const yml = join(content.content, 'newsletter.yml');
+    await writeFile(yml, (await readFile(yml, 'utf8')).replace('webVersionUrl: https://hemispherebrief.example.com/issues/{slug}/', `webVersionUrl: https://hemispherebrief.example.com/issues/${segment}/{slug}/`));
+    const error = await build().catch((e: unknown) => e);
+    expect(isNewsletterError(error) && error.code, String(error)).toBe('ECONTENT');
+    expect((error as Error).message).toContain(segment);
+    expect((error as Error).message).toContain(why);
+    expect((error as { where: string }).where).toContain('newsletter.yml');
+  });
+
+  it('right to left, the previous/next arrows point outwards (previous is on the right)', async () => {
+    const ltr = text(await build(), PAGES.seed.file);
+    expect(ltr).toContain('>← Previous: A week of summits</a>');
+    expect(ltr).toContain('>Next: Brazil &amp; Argentina: a &lt;trade&gt; truce →</a>');
+    await makeRightToLeft(content.content);
+    const rtl = text(await build(), PAGES.seed.file);
+    expect(rtl).toContain('<html lang="ar" dir="rtl">');
+    expect(rtl).toContain('>→ Previous: A week of summits</a>');
+    expect(rtl).toContain('>Next: Brazil &amp; Argentina: a &lt;trade&gt; truce ←</a>');
+  });
+
+  it('every image has its real width and height, at most the column, aspect kept; a hosted one without sizes gets the column width', async () => {
+    await mkdir(join(content.issues, 'images'));
+    const png = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: { r: 11, g: 92, b: 173 } } }).png().toBuffer();
+    await writeFile(join(content.issues, 'images', 'small.png'), await png(200, 100));
+    await writeFile(join(content.issues, 'images', 'wide.png'), await png(1600, 800));
+    await writeFile(
+      join(content.issues, '2026-02-21-sizes.md'),
+      [
+        '---',
+        'number: 6',
+        'date: 2026-02-21',
+        'subject: Images of every size',
+        'preheader: A small chart, a wide chart, a hosted photograph and two story images.',
+        'slug: sizes',
+        'hero: { src: "https://images.example.com/hero/wide.jpg", alt: "A wide hero", width: 1200, height: 600 }',
+        'stories:',
+        '  - { title: Small, summary: A small story image., url: "https://news.example.org/a", image: { src: "https://images.example.com/s.jpg", alt: "Small story image", width: 300, height: 200 } }',
+        '  - { title: Big, summary: A big story image., url: "https://news.example.org/b", image: { src: "https://images.example.com/b.jpg", alt: "Big story image", width: 1044, height: 522 } }',
+        '---',
+        '',
+        '# Images of every size',
+        '',
+        '![A small chart](images/small.png)',
+        '',
+        '![A wide chart](images/wide.png)',
+        '',
+        '![A hosted photograph](https://images.example.com/photo.jpg)',
+        '',
+      ].join('\n'),
+    );
+    const page = text(await build(), 'sizes/index.html');
+    const img = (alt: string) => {
+      const tag = new RegExp(`<img [^>]*alt="${alt}"[^>]*>`).exec(page)?.[0] ?? '';
+      return { width: /width="(\d+)"/.exec(tag)?.[1], height: /height="(\d+)"/.exec(tag)?.[1] };
+    };
+    // The article column is 560 px (40rem less the card's padding); a story's 522 px (less its own).
+    expect(img('A wide hero')).toEqual({ width: '560', height: '280' });
+    expect(img('A small chart')).toEqual({ width: '200', height: '100' });
+    expect(img('A wide chart')).toEqual({ width: '520', height: '260' });
+    expect(img('A hosted photograph')).toEqual({ width: '560', height: undefined });
+    expect(img('Small story image')).toEqual({ width: '300', height: '200' });
+    expect(img('Big story image')).toEqual({ width: '522', height: '261' });
   });
 
   it('without siteUrl (and --base-url) the error names newsletter.yml and suggests the value', async () => {
@@ -239,14 +393,79 @@ describe('writing the site', () => {
     expect(await readdir(join(content.dir, 'out'))).toEqual(['site']);
   });
 
-  it('a content error leaves the previous site as it was', async () => {
-    await writeSite(out(), (await build()).files);
-    const before = await inodes(out());
+  /** Inode, mtime and bytes of every file: what a rewrite would change. */
+  const snapshot = async (dir: string) => {
+    const map = new Map<string, { ino: number; mtimeMs: number; bytes: string }>();
+    for (const name of await readdir(dir, { recursive: true })) {
+      const s = await stat(join(dir, name));
+      if (s.isFile()) map.set(name, { ino: s.ino, mtimeMs: s.mtimeMs, bytes: (await readFile(join(dir, name))).toString('base64') });
+    }
+    return map;
+  };
+
+  it('a content error leaves the previous site as it was (the CLI: a good build, then a broken issue, exit 1)', async () => {
+    expect((await runCli(['archive'], { cwd: content.dir })).code).toBe(0);
+    const before = await snapshot(out());
+    expect(before.size).toBe(8);
     await writeFile(join(content.issues, THIRD_FILE), '---\nnumber: 4\ndate: 2026-13-01\n---\n# x\n');
-    const error = await build().catch((e: unknown) => e);
-    expect(isNewsletterError(error) && error.code).toBe('ECONTENT');
-    expect((error as Error).message).toContain(`${THIRD_FILE}:3`);
-    expect(await inodes(out())).toEqual(before);
+    const r = await runCli(['archive'], { cwd: content.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${THIRD_FILE}:3`);
+    expect(r.stderr).toContain('the archive was not written');
+    expect(await snapshot(out())).toEqual(before);
+    expect(await readdir(join(content.dir, 'out'))).toEqual(['site']);
+  });
+
+  it('two writes at once: one writes the site, the other is refused ("another archive is writing"), never both "succeeding"', async () => {
+    const [a, b] = [(await build()).files, new Map((await build()).files)];
+    b.set('index.html', Buffer.from('<!doctype html>\n<title>b</title>\n'));
+    const results = await Promise.allSettled([writeSite(out(), a), writeSite(out(), b)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = results.find((r) => r.status === 'rejected')!.reason as Error;
+    expect(isNewsletterError(refused) && refused.code).toBe('EOUTPUT');
+    expect(refused.message).toContain(`another archive is writing ${out()}`);
+    const winner = results[0].status === 'fulfilled' ? a : b;
+    const onDisk = await snapshot(out());
+    expect([...onDisk.keys()].sort()).toEqual([...winner.keys()].sort());
+    for (const [path, data] of winner) expect(onDisk.get(path)!.bytes, path).toBe(data.toString('base64'));
+    expect(await readdir(join(content.dir, 'out'))).toEqual(['site']);
+    // The lock is gone: the next write goes through.
+    await writeSite(out(), a);
+  });
+
+  it('a live lock refuses (naming its holder and file); a lock whose process is gone is taken over, with the staging and old folders of the crashed run', async () => {
+    const files = (await build()).files;
+    await writeSite(out(), files);
+    const lock = join(content.dir, 'out', '.site.lock');
+    const before = await snapshot(out());
+    for (const holder of [{ pid: process.pid, host: hostname() }, { pid: 1, host: 'another-host.example' }]) {
+      await writeFile(lock, JSON.stringify(holder));
+      const error = (await writeSite(out(), files).catch((e: unknown) => e)) as Error & { fix: string };
+      expect(isNewsletterError(error) && error.code).toBe('EOUTPUT');
+      expect(error.message).toContain(`another archive is writing ${out()}`);
+      expect(error.message).toContain(`pid ${holder.pid} on ${holder.host}`);
+      expect(error.fix).toContain(lock);
+      expect(await snapshot(out())).toEqual(before);
+    }
+    // A process that has exited: its pid is free on this host.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    await writeFile(lock, JSON.stringify({ pid: gone, host: hostname() }));
+    await mkdir(join(content.dir, 'out', `.site.staging-${gone}`, 'assets'), { recursive: true });
+    await mkdir(join(content.dir, 'out', '.site.old-AbC123', 'site'), { recursive: true });
+    await writeFile(join(content.dir, 'out', '.site.old-AbC123', 'site', 'index.html'), 'old');
+    await mkdir(join(content.dir, 'out', '.sitemap.staging-1'));
+    const report = await writeSite(out(), files);
+    expect(report.written).toEqual([]);
+    expect((await readdir(join(content.dir, 'out'))).sort()).toEqual(['.sitemap.staging-1', 'site']);
+  });
+
+  it('the new folder keeps the mode of the one it replaces', async () => {
+    const files = (await build()).files;
+    await writeSite(out(), files);
+    await chmod(out(), 0o750);
+    await writeSite(out(), new Map([...files, ['extra.txt', Buffer.from('x')]]));
+    expect((await stat(out())).mode & 0o777).toBe(0o750);
+    expect(existsSync(join(out(), 'extra.txt'))).toBe(true);
   });
 
   it('refuses to replace a non-empty folder it did not write, and leaves it untouched', async () => {
