@@ -19,6 +19,7 @@ const BENCHMARKS = {
   deferrals: async () => (await import('./benchmarks/deferrals.ts')).deferralsBench,
   'deferrals-total': async () => (await import('./benchmarks/deferrals.ts')).deferralsTotalBench,
   workers: async () => (await import('./benchmarks/workers.ts')).workersBench,
+  archive: async () => (await import('./benchmarks/archive.ts')).archiveBench,
 } satisfies Record<string, () => Promise<(log: (line: string) => void) => Promise<BenchResult>>>;
 
 type Name = keyof typeof BENCHMARKS;

@@ -94,6 +94,21 @@ async function screenshot(page: Page, outDir: string, width: Width, colorScheme:
     result.overflow375 = { overflowing: scrollWidth > 375, scrollWidth };
   }
   const file = join(outDir, `${width}-${colorScheme}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await fullPageShot(page, file);
   result.files?.push(file);
+}
+
+/**
+ * A full-page screenshot, taken again once when Chromium answers "Unable to capture screenshot":
+ * a known transient refusal of Page.captureScreenshot while the compositor is starved (a busy
+ * machine), seen here when several browsers shoot at once; the second try finds it drawn.
+ */
+async function fullPageShot(page: Page, file: string): Promise<void> {
+  try {
+    await page.screenshot({ path: file, fullPage: true });
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes('Unable to capture screenshot')) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await page.screenshot({ path: file, fullPage: true });
+  }
 }
