@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { isReservedExampleHost } from '../config/index.ts';
 import { NewsletterError } from '../errors.ts';
 import type { ImageAsset } from '../render/index.ts';
@@ -9,10 +10,30 @@ const CONCURRENCY = 4;
 export interface HostedImagesOptions {
   fetch?: typeof fetch;
   /**
-   * Images at a reserved example domain: a refusal for a send to the list (they never will be
-   * online), a warning for a `--test` copy to yourself (trying the issue before you have hosting).
+   * Images readers cannot load (an example domain, this machine, a private network): a refusal
+   * for a send to the list or --queue, a warning for a `--test` copy to yourself (trying the
+   * issue before the images have a public home).
    */
-  exampleDomain: 'refuse' | 'warn';
+  unreachable: 'refuse' | 'warn';
+}
+
+/** Where an image's host is, for the readers' mail clients that load it. */
+type Reach = 'example' | 'private' | 'public';
+
+// Special-use names (RFC 6761, 6762): never resolvable on the internet.
+const PRIVATE_NAME = /(^|\.)(localhost|local|test|internal|lan|home\.arpa)$/;
+// Loopback, RFC 1918 private, link-local, CGNAT, unique-local and unspecified addresses.
+const PRIVATE_V4 = /^(127\.|10\.|192\.168\.|169\.254\.|0\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.)/;
+const PRIVATE_V6 = /^(::1?$|f[cd][0-9a-f]{2}:|fe[89ab][0-9a-f]:)/i;
+
+/** Whether readers' mail clients, anywhere on the internet, could load an image from `url`'s host. */
+export function readersReach(url: string): Reach {
+  const host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (isReservedExampleHost(host)) return 'example';
+  if (isIP(host) === 4) return PRIVATE_V4.test(host) ? 'private' : 'public';
+  if (isIP(host) === 6) return PRIVATE_V6.test(host) ? 'private' : 'public';
+  if (!host.includes('.') || PRIVATE_NAME.test(host)) return 'private';
+  return 'public';
 }
 
 /** Why one image is not what readers would load, or undefined when its URL serves exactly its bytes. */
@@ -35,20 +56,37 @@ const folderOf = (asset: ImageAsset) => asset.url.slice(0, asset.url.length - as
 const UPLOAD_FIX = (asset: ImageAsset) =>
   `run \`newsletter build\` (it writes the images to out/<slug>/assets/) or \`newsletter archive\` (out/site/assets/), and upload them to ${folderOf(asset)}`;
 
+const WHY: Record<Exclude<Reach, 'public'>, string> = {
+  example: 'an example domain, which is never online',
+  private: 'this machine or a private network, which readers’ mail clients cannot reach',
+};
+
+/** The first image readers cannot load, as a sentence, or undefined when every host is public. */
+function unreachableLine(assets: readonly ImageAsset[]): string | undefined {
+  const first = assets.find((a) => readersReach(a.url) !== 'public');
+  if (!first) return undefined;
+  const kind = readersReach(first.url) as Exclude<Reach, 'public'>;
+  const count = assets.filter((a) => readersReach(a.url) !== 'public').length;
+  return `${count} of the issue's ${assets.length} images load from ${new URL(first.url).origin}, ${WHY[kind]}, so readers would see blank boxes`;
+}
+
+const UNREACHABLE_FIX = (asset: ImageAsset) => `Set assetsBaseUrl (or siteUrl) in content/newsletter.yml to the public https:// address where you host the images, then ${UPLOAD_FIX(asset)}.`;
+
 /**
  * Before anything is sent: every image of the issue's own (assets/) must be online at the URL the
  * message loads it from, byte for byte, or every reader gets a blank box that cannot be fixed once
- * the mail is out. Images at a reserved example domain are never fetched: they never will be
- * online. Returns the warnings; throws EIMAGES naming every image that fails.
+ * the mail is out. For a send to the list, images on an example domain, this machine or a private
+ * network are refused without fetching (they may answer here, never in a reader's client); for a
+ * --test copy they are a warning, and those on this machine are still fetched. Example domains are
+ * never fetched. Returns the warnings; throws EIMAGES naming every image that fails.
  */
 export async function verifyHostedImages(assets: readonly ImageAsset[], options: HostedImagesOptions): Promise<string[]> {
-  const atExample = assets.filter((a) => isReservedExampleHost(new URL(a.url).hostname));
-  const exampleLine = atExample.length ? `${atExample.length} of the issue's ${assets.length} images load from an example domain (${new URL(atExample[0]!.url).origin}), which is never online, so readers would see blank boxes` : '';
-  const exampleFix = 'Set assetsBaseUrl (or siteUrl) in content/newsletter.yml to where you host the images, then ' + (atExample[0] ? UPLOAD_FIX(atExample[0]) : '') + '.';
-  if (atExample.length && options.exampleDomain === 'refuse')
-    throw new NewsletterError('EIMAGES', `${exampleLine}; nothing was sent`, { where: 'content/newsletter.yml assetsBaseUrl', fix: `${exampleFix} --skip-image-check sends without looking.` });
-  const warnings = atExample.length ? [`⚠ Warning: ${exampleLine}\n  fix: ${exampleFix}`] : [];
-  const toFetch = assets.filter((a) => !atExample.includes(a));
+  const unreachable = unreachableLine(assets);
+  const firstUnreachable = assets.find((a) => readersReach(a.url) !== 'public');
+  if (unreachable && firstUnreachable && options.unreachable === 'refuse')
+    throw new NewsletterError('EIMAGES', `${unreachable}; nothing was sent`, { where: 'content/newsletter.yml assetsBaseUrl', fix: `${UNREACHABLE_FIX(firstUnreachable)} --skip-image-check sends without looking.` });
+  const warnings = unreachable && firstUnreachable ? [`⚠ Warning: ${unreachable}\n  fix: ${UNREACHABLE_FIX(firstUnreachable)}`] : [];
+  const toFetch = assets.filter((a) => readersReach(a.url) !== 'example');
   const doFetch = options.fetch ?? fetch;
   const problems: string[] = [];
   for (let i = 0; i < toFetch.length; i += CONCURRENCY) {

@@ -16,4 +16,4 @@ export { preflight, queuedMarkerPath } from './run.ts';
 export { exampleDomainWarnings } from './example-domains.ts';
 export { exitCodeOf, issueNamed, SmtpSendError, type IssueNamed, type SendSummary, type Progress } from './summary.ts';
 export { countdownLine, duration, formatSummary, issueLabel, progressBar, progressLine } from './format.ts';
-export { verifyHostedImages } from './hosted-images.ts';
+export { readersReach, verifyHostedImages } from './hosted-images.ts';

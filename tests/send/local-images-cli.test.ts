@@ -77,19 +77,29 @@ function expectRefused(result: { code: number | null; stderr: string }) {
   expect(result.stderr).toMatch(/fix: Run `newsletter build`.*upload them to http:\/\/127\.0\.0\.1:\d+\/assets\//);
 }
 
+/** The refusal of a send to the list whose images are on this machine (127.0.0.1): no reader could load them. */
+function expectUnreachable(result: { code: number | null; stderr: string }) {
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/2 of the issue's 2 images load from http:\/\/127\.0\.0\.1:\d+, this machine or a private network, which readers’ mail clients cannot reach.*nothing was sent/);
+  expect(result.stderr).toMatch(/fix: Set assetsBaseUrl \(or siteUrl\).*public https:\/\/ address/);
+}
+
 describe('newsletter send checks the issue’s images are online first', () => {
-  it('a real send to the list refuses (exit 1) while the images are missing: nothing reaches SMTP, no journal is written', async () => {
+  it('a real send to the list refuses (exit 1) images on this machine, even when they are served: nothing fetched, nothing reaches SMTP, no journal', async () => {
     const { dir, list, state } = await project();
+    await upload(dir);
     const result = await send(dir, ['--to', list, '--state', state]);
-    expectRefused(result);
-    expect(requests.sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^\/assets\/[0-9a-f]{16}\.jpg$/), expect.stringMatching(/^\/assets\/[0-9a-f]{16}\.png$/)]));
+    expectUnreachable(result);
+    expect(requests).toEqual([]);
     expect(smtp.total()).toBe(0);
     expect(await journals(state)).toEqual([]);
   });
 
-  it('--test refuses too', async () => {
+  it('--test fetches the images on this machine and refuses (exit 1) while they are missing, naming each', async () => {
     const { dir, state } = await project();
-    expectRefused(await send(dir, ['--test', 'me@example.com', '--state', state]));
+    const result = await send(dir, ['--test', 'me@example.com', '--state', state]);
+    expectRefused(result);
+    expect(requests.sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^\/assets\/[0-9a-f]{16}\.jpg$/), expect.stringMatching(/^\/assets\/[0-9a-f]{16}\.png$/)]));
     expect(smtp.total()).toBe(0);
   });
 
@@ -97,7 +107,7 @@ describe('newsletter send checks the issue’s images are online first', () => {
     const { dir, list, state } = await project();
     const queue = `redis://127.0.0.1:${await closedPort()}/0`;
     const result = await send(dir, ['--to', list, '--state', state, '--queue', queue]);
-    expectRefused(result);
+    expectUnreachable(result);
     expect(result.stderr).not.toMatch(/redis|queue|ECONNREFUSED/i);
     expect(smtp.total()).toBe(0);
     // The contrast: without the image check the same command gets as far as Redis, and fails there.
@@ -120,6 +130,8 @@ describe('newsletter send checks the issue’s images are online first', () => {
     expect(names).toHaveLength(2);
     const result = await send(dir, ['--test', 'me@example.com', '--state', state]);
     expect(result.stderr).not.toMatch(/EIMAGES|not online/);
+    // A copy to yourself may try images on this machine; it says readers could not load them.
+    expect(result.stderr).toMatch(/⚠ Warning: 2 of the issue's 2 images load from http:\/\/127\.0\.0\.1:\d+, this machine or a private network/);
     expect(result.code).toBe(0);
     expect(smtp.total()).toBe(1);
     const html = smtp.received[0]!.parsed.html;
