@@ -1,8 +1,9 @@
 import { chmod, copyFile, link, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { NewsletterError } from '../errors.ts';
 import { SITE_MARKER } from './build-site.ts';
-import { lockSite, staleLockPrefix } from './site-lock.ts';
+import { lockSite, type SiteLock } from './site-lock.ts';
 
 export interface WriteReport {
   /** Files whose bytes are new or changed (written), sorted. */
@@ -77,17 +78,18 @@ export async function writeSite(target: string, files: ReadonlyMap<string, Buffe
   } catch (cause) {
     throw writeFailed(target, cause);
   }
-  const release = await lockSite(target).catch((cause: unknown) => Promise.reject(cause instanceof NewsletterError ? cause : writeFailed(target, cause)));
+  const lock = await lockSite(target).catch((cause: unknown) => Promise.reject(cause instanceof NewsletterError ? cause : writeFailed(target, cause)));
   try {
-    // Under the lock: nobody else is writing, so what a crashed run left beside the folder can go.
+    // Under the lock nobody else is writing: a site a crashed swap left aside goes back, then what else it left can go.
+    await recoverSwap(target).catch((cause: unknown) => Promise.reject(writeFailed(target, cause)));
     await removeLeftovers(target).catch((cause: unknown) => Promise.reject(writeFailed(target, cause)));
-    return await writeLocked(target, files, await checkTarget(target));
+    return await writeLocked(target, files, await checkTarget(target), lock);
   } finally {
-    await release();
+    await lock.release();
   }
 }
 
-async function writeLocked(target: string, files: ReadonlyMap<string, Buffer>, hadSite: boolean): Promise<WriteReport> {
+async function writeLocked(target: string, files: ReadonlyMap<string, Buffer>, hadSite: boolean, lock: SiteLock): Promise<WriteReport> {
   const report: WriteReport = { written: [], unchanged: [], removed: [] };
   let holder: string | undefined;
   try {
@@ -109,6 +111,7 @@ async function writeLocked(target: string, files: ReadonlyMap<string, Buffer>, h
     if (hadSite) report.removed = (await listFiles(target)).filter((path) => !files.has(path));
     const previous = await stat(target).catch(() => undefined);
     if (previous) await chmod(staging, previous.mode & 0o7777);
+    lock.assertHeld();
     await swap(target, staging, previous !== undefined);
   } catch (cause) {
     if (cause instanceof NewsletterError) throw cause;
@@ -143,15 +146,36 @@ async function swap(target: string, staging: string, exists: boolean): Promise<v
   await rm(holder, { recursive: true, force: true });
 }
 
+/** `.<name>.staging-XXXXXX` / `.<name>.old-XXXXXX` (mkdtemp), and the `-<pid>` names of earlier versions. */
+function sideFolder(target: string, kind: 'staging' | 'old'): RegExp {
+  const name = basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\.${name}\\.${kind}-([A-Za-z0-9]{6}|\\d+)$`);
+}
+
 /**
- * Staging and old folders a crashed run left beside the target (`.<name>.staging-*`, `.<name>.old-*`,
- * also the `-<pid>` names of earlier versions), and a lock taken over halfway. Called under the lock,
- * which proves no other run is using them.
+ * A run killed between the swap's two renames leaves no site and the previous one in
+ * `.<name>.old-*`: put it back (the newest with the marker), so the site is served again and the
+ * next write keeps its unchanged files (same inodes and mtimes) instead of rewriting them all.
  */
+async function recoverSwap(target: string): Promise<void> {
+  if (await lstat(target).catch(() => undefined)) return;
+  const parent = dirname(target);
+  const olds: { path: string; mtimeMs: number }[] = [];
+  for (const name of await readdir(parent)) {
+    if (!sideFolder(target, 'old').test(name)) continue;
+    const path = join(parent, name, basename(target));
+    if (!existsSync(join(path, SITE_MARKER))) continue;
+    olds.push({ path, mtimeMs: (await stat(path)).mtimeMs });
+  }
+  const newest = olds.sort((a, b) => b.mtimeMs - a.mtimeMs)[0];
+  if (newest) await rename(newest.path, target);
+}
+
+/** Staging and old folders a crashed run left beside the target. Called under the lock, which proves no other run is using them. */
 async function removeLeftovers(target: string): Promise<void> {
   const parent = dirname(target);
-  const prefixes = [`.${basename(target)}.staging-`, `.${basename(target)}.old-`, staleLockPrefix(target)];
+  const patterns = [sideFolder(target, 'staging'), sideFolder(target, 'old')];
   for (const name of await readdir(parent)) {
-    if (prefixes.some((prefix) => name.startsWith(prefix))) await rm(join(parent, name), { recursive: true, force: true });
+    if (patterns.some((pattern) => pattern.test(name))) await rm(join(parent, name), { recursive: true, force: true });
   }
 }

@@ -2,14 +2,14 @@
  * `newsletter archive` in memory and on disk: the feeds read back by real parsers, what no page
  * may contain, page paths and relative links, determinism, incremental output, the safety rules.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { chmod, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import lockfile from 'proper-lockfile';
 import { buildSite, serveSite, writeSite, SITE_MARKER, type BuiltSite } from '../../src/archive/index.ts';
 import { isNewsletterError } from '../../src/errors.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -433,30 +433,56 @@ describe('writing the site', () => {
     await writeSite(out(), a);
   });
 
-  it('a live lock refuses (naming its holder and file); a lock whose process is gone is taken over, with the staging and old folders of the crashed run', async () => {
+  it('a live lock refuses and leaves the site as it was; once released, the next write goes through', async () => {
     const files = (await build()).files;
     await writeSite(out(), files);
     const lock = join(content.dir, 'out', '.site.lock');
     const before = await snapshot(out());
-    for (const holder of [{ pid: process.pid, host: hostname() }, { pid: 1, host: 'another-host.example' }]) {
-      await writeFile(lock, JSON.stringify(holder));
+    // A real holder: another writer's proper-lockfile lock on the same folder, refreshed while held.
+    const release = await lockfile.lock(out(), { realpath: false, lockfilePath: lock, stale: 30_000, update: 5_000 });
+    try {
       const error = (await writeSite(out(), files).catch((e: unknown) => e)) as Error & { fix: string };
       expect(isNewsletterError(error) && error.code).toBe('EOUTPUT');
-      expect(error.message).toContain(`another archive is writing ${out()}`);
-      expect(error.message).toContain(`pid ${holder.pid} on ${holder.host}`);
-      expect(error.fix).toContain(lock);
+      expect(error.message).toContain(`another archive is writing ${out()} (it holds ${lock})`);
+      expect(error.fix).toMatch(/taken over 30 s after it stopped; nothing needs deleting/);
       expect(await snapshot(out())).toEqual(before);
+    } finally {
+      await release();
     }
-    // A process that has exited: its pid is free on this host.
-    const gone = spawnSync(process.execPath, ['-e', '']).pid;
-    await writeFile(lock, JSON.stringify({ pid: gone, host: hostname() }));
-    await mkdir(join(content.dir, 'out', `.site.staging-${gone}`, 'assets'), { recursive: true });
-    await mkdir(join(content.dir, 'out', '.site.old-AbC123', 'site'), { recursive: true });
-    await writeFile(join(content.dir, 'out', '.site.old-AbC123', 'site', 'index.html'), 'old');
-    await mkdir(join(content.dir, 'out', '.sitemap.staging-1'));
+    expect((await writeSite(out(), files)).written).toEqual([]);
+  });
+
+  it('a lock a killed run left (not refreshed for 30 s) is taken over, whatever its pid or host, with exactly the side folders of this site', async () => {
+    const files = (await build()).files;
+    await writeSite(out(), files);
+    const parent = join(content.dir, 'out');
+    const lock = join(parent, '.site.lock');
+    await mkdir(lock);
+    const longAgo = new Date(Date.now() - 120_000);
+    await utimes(lock, longAgo, longAgo);
+    await mkdir(join(parent, '.site.staging-AbC123', 'site', 'assets'), { recursive: true });
+    await mkdir(join(parent, '.site.staging-4242'));
+    // Another site beside this one (out/site.old-2025) and its own side files: never this site's leftovers.
+    for (const other of ['site.old-2025', '.site.old-2025.lock', '.site.old-2025.staging-XyZ789', '.sitemap.staging-1']) await mkdir(join(parent, other));
     const report = await writeSite(out(), files);
     expect(report.written).toEqual([]);
-    expect((await readdir(join(content.dir, 'out'))).sort()).toEqual(['.sitemap.staging-1', 'site']);
+    expect((await readdir(parent)).sort()).toEqual(['.site.old-2025.lock', '.site.old-2025.staging-XyZ789', '.sitemap.staging-1', 'site', 'site.old-2025']);
+  });
+
+  it('a run killed between the two renames of its swap: the next run puts the previous site back and keeps its unchanged files', async () => {
+    const files = (await build()).files;
+    await writeSite(out(), files);
+    const inode = (await stat(join(out(), 'index.html'))).ino;
+    // What the kill leaves: no out/site, the previous site aside, a finished staging folder.
+    const aside = join(content.dir, 'out', '.site.old-Q1w2E3');
+    await mkdir(aside);
+    await rename(out(), join(aside, 'site'));
+    await mkdir(join(content.dir, 'out', '.site.staging-R4t5Y6', 'site'), { recursive: true });
+    const report = await writeSite(out(), files);
+    expect(report.written).toEqual([]);
+    expect(report.unchanged).toHaveLength(files.size);
+    expect((await stat(join(out(), 'index.html'))).ino).toBe(inode);
+    expect(await readdir(join(content.dir, 'out'))).toEqual(['site']);
   });
 
   it('the new folder keeps the mode of the one it replaces', async () => {
