@@ -70,7 +70,15 @@ export async function processLocalImages(issue: { props: NewsletterProps; file: 
       return;
     }
     const asset = assetOf(outcome, image.source, base);
-    bySrc.set(`${image.slot}\0${image.src}`, asset);
+    const key = `${image.slot}\0${image.src}`;
+    // The props name an image by its src, so one src must mean one file: the front matter takes it
+    // as a file path, the body as a URL (%20 decoded), and "a%20b.png" can be two files.
+    const other = bySrc.get(key);
+    if (other && other.source !== image.source) {
+      problems.push({ severity: 'error', file: issue.file, line: image.line, field: image.field, message: `"${image.src}" names ${image.source} here but ${other.source} elsewhere in the issue (front matter takes a path as written, the body decodes its %-escapes)`, received: JSON.stringify(image.src), fix: 'Rename one of the two files, or write the same path the same way in both places.' });
+      return;
+    }
+    bySrc.set(key, asset);
     if (!assets.has(asset.name)) assets.set(asset.name, asset);
   });
   if (problems.length) throw contentError({ ok: false, errors: problems, warnings: [] });

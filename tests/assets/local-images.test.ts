@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { processLocalImages, type ImageMemo } from '../../src/assets/index.ts';
 import { loadIssue } from '../../src/content/index.ts';
 import { buildIssue } from '../../src/render/index.ts';
-import { animatedGif, BLUE, cameraJpeg, gpsTagCount, hugeJpeg, LOCAL_ISSUE, localImageProject, multiPageTiff, RED, SVG } from './image-fixtures.ts';
+import { isNewsletterError } from '../../src/errors.ts';
+import { animatedGif, BLUE, cameraJpeg, gpsTagCount, hugeJpeg, LOCAL_ISSUE, localImageProject, multiPageTiff, RED, SVG, transparentPng } from './image-fixtures.ts';
 
 const SITE = 'https://hemispherebrief.example.com/issues/';
 
@@ -99,6 +100,17 @@ describe('local images are processed into email-safe assets (sharp)', () => {
     // The same bytes as the hero's photo.jpg: the same asset, at the same hosted URL.
     expect(props.issue.lead.find((b) => b.type === 'image')).toMatchObject({ src: props.issue.hero!.src });
     expect(props.issue.hero!.src).toMatch(/^https:\/\/hemispherebrief\.example\.com\/issues\/assets\/[0-9a-f]{16}\.jpg$/);
+  });
+
+  it('one src naming two files (the hero takes "map%20v2.png" as written, the body decodes it) is an error at the second, not the wrong picture', async () => {
+    const dir = await localImageProject({ 'content/issues/images/map%20v2.png': await transparentPng(), 'content/issues/images/map v2.png': await cameraJpeg() });
+    const file = join(dir, LOCAL_ISSUE);
+    const text = (await readFile(file, 'utf8')).replace('src: images/photo.jpg', 'src: images/map%20v2.png').replace('![The same photo again](images/photo.jpg)', '![The same map](images/map%20v2.png)');
+    await writeFile(file, text);
+    const error = (await processIn(dir).catch((e: unknown) => e)) as Error;
+    expect(isNewsletterError(error) && error.code).toBe('ECONTENT');
+    expect(error.message).toContain(`${LOCAL_ISSUE}:${text.split('\n').findIndex((l) => l.includes('![The same map]')) + 1}`);
+    expect(error.message).toMatch(/"images\/map%20v2\.png" names content\/issues\/images\/map v2\.png here but content\/issues\/images\/map%20v2\.png elsewhere/);
   });
 
   it("keeps the author's smaller width and scales the height to the file", async () => {
