@@ -84,6 +84,13 @@ export function intFlag(value: string | undefined, flag: string, fallback: numbe
   return n;
 }
 
+/** A TCP port flag: 0 (any free port) to 65535; anything else is a usage error before any work. */
+export function portFlag(value: string | undefined, fallback: number): number {
+  const port = intFlag(value, '--port', fallback, 0);
+  if (port > 65535) throw new NewsletterError('EUSAGE', `--port must be at most 65535 (0 picks a free port); got "${value}"`, { fix: `Example: --port ${fallback}` });
+  return port;
+}
+
 /** Keep a long-running server up until Ctrl-C or SIGTERM, then close it gracefully. */
 export function runUntilSignal(close: () => Promise<void>): Promise<void> {
   return new Promise<void>((done) => {

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.ts';
@@ -59,6 +60,16 @@ describe('newsletter archive (CLI)', () => {
     const again = await runCli(['archive'], { cwd: content.dir });
     expect(again.stdout).toContain('out/site/: 0 written, 8 unchanged');
     expect(again.stdout).not.toContain('    + ');
+  });
+
+  it('a port out of range, or --port without --serve, is a usage error (exit 1) before anything is written', async () => {
+    for (const args of [['--serve', '--port', '99999'], ['--port', '4000']]) {
+      const r = await runCli(['archive', ...args], { cwd: content.dir });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/--port (must be at most 65535|is for --serve)/);
+      expect(r.stderr).not.toContain('Internal error');
+      expect(existsSync(join(content.dir, 'out', 'site'))).toBe(false);
+    }
   });
 
   it('refuses --out on a folder it did not write (exit 2, EOUTPUT), and never wipes it', async () => {

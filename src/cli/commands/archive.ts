@@ -1,8 +1,8 @@
 import { relative, resolve } from 'node:path';
 import { buildSite, FEED_FILES, serveSite, writeSite, type WriteReport } from '../../archive/index.ts';
 import { formatProblem } from '../../content/index.ts';
-import { EXIT, type ExitCode } from '../../errors.ts';
-import { intFlag, parseCommandArgs, runUntilSignal, type CommandSpec } from '../command.ts';
+import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
+import { parseCommandArgs, portFlag, runUntilSignal, type CommandSpec } from '../command.ts';
 
 export const spec = {
   name: 'archive',
@@ -35,7 +35,9 @@ function printReport(report: WriteReport, dir: string): void {
 
 export async function run(argv: string[]): Promise<ExitCode> {
   const { values } = parseCommandArgs(spec, argv);
-  const port = intFlag(values.port, '--port', 4000, 0);
+  if (values.port !== undefined && !values.serve)
+    throw new NewsletterError('EUSAGE', '--port is for --serve, which was not given', { fix: 'Add --serve: newsletter archive --serve --port 4000' });
+  const port = portFlag(values.port, 4000);
   const built = await buildSite({ contentDir: values.content, baseUrl: values['base-url'] });
   for (const w of built.warnings) console.error(formatProblem(w));
   const target = resolve(values.out ?? 'out/site');

@@ -2,7 +2,7 @@ import { loadSettings } from '../../config/index.ts';
 import type { BuildOutcome } from '../../preview/index.ts';
 import { EXIT, type ExitCode } from '../../errors.ts';
 import { stopEverything } from '../../clients/index.ts';
-import { intFlag, parseCommandArgs, type CommandSpec, runUntilSignal } from '../command.ts';
+import { parseCommandArgs, portFlag, type CommandSpec, runUntilSignal } from '../command.ts';
 
 export const spec = {
   name: 'preview',
@@ -28,7 +28,7 @@ function report(outcome: BuildOutcome, ms: number): void {
 
 export async function run(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs(spec, argv);
-  const port = intFlag(values.port, '--port', 3030, 0);
+  const port = portFlag(values.port, 3030);
   // Read before the server starts: an invalid setting stops the preview as it stops send.
   const settings = loadSettings();
   const { startPreviewServer } = await import('../../preview/index.ts');
