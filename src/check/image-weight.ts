@@ -7,7 +7,8 @@ export const IMAGES_ERROR_BYTES = 5_000_000;
 
 const FIX = 'Use fewer or smaller images: crop to what matters, prefer JPEG for photos (PNG only for flat graphics and transparency), and keep each under ~200 KB.';
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+// Decimal units, like the thresholds (1 MB = 1,000,000 bytes), so 3,795.2 kB and 3.80 MB agree.
+const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
 /**

@@ -75,7 +75,7 @@ export async function checkOnline(doc: HtmlDoc, options: OnlineOptions = {}): Pr
     else if (r.image && r.contentType && !/^image\//i.test(r.contentType))
       findings.push(finding('images', 'warning', 'not-an-image', `image URL serves ${r.contentType}, not an image: ${r.url}`, { where: r.url, fix: 'Point src at the image file itself.', data: { ...r } }));
     else if (r.image && r.bytes !== undefined && r.bytes > IMAGE_MAX_BYTES)
-      findings.push(finding('images', 'warning', 'too-large', `image is ${(r.bytes / 1e6).toFixed(1)} MB (over 1 MB): ${r.url}`, { where: r.url, fix: 'Resize it to at most twice its display width and compress it (JPEG/WebP ~80%).', data: { ...r } }));
+      findings.push(finding('images', 'warning', 'too-large', `image is ${(r.bytes / 1e6).toFixed(1)} MB (over 1 MB): ${r.url}`, { where: r.url, fix: 'Resize it to at most twice its display width and compress it (JPEG at ~80% quality; PNG only for flat graphics: not every mail client shows WebP).', data: { ...r } }));
   }
   const ok = results.filter((r) => !r.error && r.status !== undefined && r.status < 400).length;
   findings.push(finding('links', 'info', 'online', `fetched ${links.length} links and ${images.length} images: ${ok} answered 2xx/3xx`, { data: { results } }));

@@ -15,6 +15,8 @@ export interface HostedImagesOptions {
    * issue before the images have a public home).
    */
   unreachable: 'refuse' | 'warn';
+  /** The setting the images' URLs come from, for the error: "content/newsletter.yml assetsBaseUrl" (or siteUrl). */
+  setting: string;
 }
 
 /** Where an image's host is, for the readers' mail clients that load it. */
@@ -70,7 +72,7 @@ function unreachableLine(assets: readonly ImageAsset[]): string | undefined {
   return `${count} of the issue's ${assets.length} images load from ${new URL(first.url).origin}, ${WHY[kind]}, so readers would see blank boxes`;
 }
 
-const UNREACHABLE_FIX = (asset: ImageAsset) => `Set assetsBaseUrl (or siteUrl) in content/newsletter.yml to the public https:// address where you host the images, then ${UPLOAD_FIX(asset)}.`;
+const UNREACHABLE_FIX = (asset: ImageAsset, setting: string) => `Set ${setting} to the public https:// address where you host the images, then ${UPLOAD_FIX(asset)}.`;
 
 /**
  * Before anything is sent: every image of the issue's own (assets/) must be online at the URL the
@@ -84,8 +86,8 @@ export async function verifyHostedImages(assets: readonly ImageAsset[], options:
   const unreachable = unreachableLine(assets);
   const firstUnreachable = assets.find((a) => readersReach(a.url) !== 'public');
   if (unreachable && firstUnreachable && options.unreachable === 'refuse')
-    throw new NewsletterError('EIMAGES', `${unreachable}; nothing was sent`, { where: 'content/newsletter.yml assetsBaseUrl', fix: `${UNREACHABLE_FIX(firstUnreachable)} --skip-image-check sends without looking.` });
-  const warnings = unreachable && firstUnreachable ? [`⚠ Warning: ${unreachable}\n  fix: ${UNREACHABLE_FIX(firstUnreachable)}`] : [];
+    throw new NewsletterError('EIMAGES', `${unreachable}; nothing was sent`, { where: options.setting, fix: `${UNREACHABLE_FIX(firstUnreachable, options.setting)} --skip-image-check sends without looking.` });
+  const warnings = unreachable && firstUnreachable ? [`⚠ Warning: ${unreachable}\n  fix: ${UNREACHABLE_FIX(firstUnreachable, options.setting)}`] : [];
   const toFetch = assets.filter((a) => readersReach(a.url) !== 'example');
   const doFetch = options.fetch ?? fetch;
   const problems: string[] = [];

@@ -14,8 +14,8 @@ describe('the issue’s image weight', () => {
   it('lists each local image with its bytes, size and source', () => {
     const findings = checkImageWeight([asset('a', 200_000), asset('b', 300_000)], new Map(), 0);
     expect(findings.filter((f) => f.id === 'images.asset').map((f) => f.message)).toEqual([
-      'assets/a.jpg: 195.3 KB, 1200×800 JPEG (from content/issues/images/a.jpg)',
-      'assets/b.jpg: 293.0 KB, 1200×800 JPEG (from content/issues/images/b.jpg)',
+      'assets/a.jpg: 200.0 kB, 1200×800 JPEG (from content/issues/images/a.jpg)',
+      'assets/b.jpg: 300.0 kB, 1200×800 JPEG (from content/issues/images/b.jpg)',
     ]);
     expect(weight(findings)).toMatchObject({ severity: 'info', message: 'images weigh 0.50 MB in all, 2 images', data: { totalBytes: 500_000 } });
   });

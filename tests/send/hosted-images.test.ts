@@ -33,13 +33,13 @@ function asset(file: string, data: Buffer, at = base): ImageAsset {
 
 describe('the issue’s images are online before a send', () => {
   it('passes a --test copy when every image is served byte for byte, warning that readers could not reach this machine', async () => {
-    const warnings = await verifyHostedImages([asset('online.png', ONLINE)], { unreachable: 'warn' });
+    const warnings = await verifyHostedImages([asset('online.png', ONLINE)], { unreachable: 'warn', setting: 'content/newsletter.yml assetsBaseUrl' });
     expect(warnings.join('\n')).toMatch(/load from http:\/\/127\.0\.0\.1:\d+, this machine or a private network, which readers’ mail clients cannot reach/);
   });
 
   it('refuses a send to the list from this machine even when it serves every image, without fetching', async () => {
     const before = requests.length;
-    const error = await verifyHostedImages([asset('online.png', ONLINE)], { unreachable: 'refuse' }).catch((e: unknown) => e);
+    const error = await verifyHostedImages([asset('online.png', ONLINE)], { unreachable: 'refuse', setting: 'content/newsletter.yml assetsBaseUrl' }).catch((e: unknown) => e);
     expect(isNewsletterError(error) && error.code).toBe('EIMAGES');
     expect((error as Error).message).toMatch(/this machine or a private network.*nothing was sent/);
     expect((error as { fix?: string }).fix).toMatch(/public https:\/\/ address/);
@@ -52,11 +52,11 @@ describe('the issue’s images are online before a send', () => {
       expect(input).toBe('https://cdn.hemisphere-brief.net/assets/online.png');
       return Promise.resolve(new Response(ONLINE));
     };
-    await expect(verifyHostedImages([asset('online.png', ONLINE, 'https://cdn.hemisphere-brief.net/')], { unreachable: 'refuse', fetch: publicFetch })).resolves.toEqual([]);
+    await expect(verifyHostedImages([asset('online.png', ONLINE, 'https://cdn.hemisphere-brief.net/')], { unreachable: 'refuse', setting: 'content/newsletter.yml assetsBaseUrl', fetch: publicFetch })).resolves.toEqual([]);
   });
 
   it('refuses, naming every image that is missing or differs, with the folder to upload', async () => {
-    const error = await verifyHostedImages([asset('online.png', ONLINE), asset('missing.png', ONLINE), asset('changed.jpg', Buffer.from('the new photo'))], { unreachable: 'warn' }).catch((e: unknown) => e);
+    const error = await verifyHostedImages([asset('online.png', ONLINE), asset('missing.png', ONLINE), asset('changed.jpg', Buffer.from('the new photo'))], { unreachable: 'warn', setting: 'content/newsletter.yml assetsBaseUrl' }).catch((e: unknown) => e);
     expect(isNewsletterError(error) && error.code).toBe('EIMAGES');
     const message = (error as Error).message;
     expect(message).toContain('2 of the issue\'s 3 images are not online');
@@ -72,13 +72,13 @@ describe('the issue’s images are online before a send', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await verifyHostedImages([asset('online.png', ONLINE, `http://127.0.0.1:${port}/`)], { unreachable: 'warn' }).catch((e: unknown) => e);
+    const error = await verifyHostedImages([asset('online.png', ONLINE, `http://127.0.0.1:${port}/`)], { unreachable: 'warn', setting: 'content/newsletter.yml assetsBaseUrl' }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/cannot be fetched \(ECONNREFUSED\)/);
   });
 
   it('refuses a send to the list when the images are at an example domain, without fetching them', async () => {
     const before = requests.length;
-    const error = await verifyHostedImages([asset('online.png', ONLINE, 'https://news.example.com/')], { unreachable: 'refuse' }).catch((e: unknown) => e);
+    const error = await verifyHostedImages([asset('online.png', ONLINE, 'https://news.example.com/')], { unreachable: 'refuse', setting: 'content/newsletter.yml assetsBaseUrl' }).catch((e: unknown) => e);
     expect(requests.length).toBe(before);
     expect(isNewsletterError(error) && error.code).toBe('EIMAGES');
     expect((error as Error).message).toMatch(/load from https:\/\/news\.example\.com, an example domain, which is never online.*nothing was sent/);
@@ -102,7 +102,7 @@ describe('the issue’s images are online before a send', () => {
 
   it('only warns about an example domain for a --test copy, still without fetching', async () => {
     const before = requests.length;
-    const warnings = await verifyHostedImages([asset('online.png', ONLINE, 'https://news.example.com/')], { unreachable: 'warn' });
+    const warnings = await verifyHostedImages([asset('online.png', ONLINE, 'https://news.example.com/')], { unreachable: 'warn', setting: 'content/newsletter.yml assetsBaseUrl' });
     expect(requests.length).toBe(before);
     expect(warnings.join('\n')).toMatch(/load from https:\/\/news\.example\.com, an example domain.*blank boxes/);
   });

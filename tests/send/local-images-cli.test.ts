@@ -81,7 +81,7 @@ function expectRefused(result: { code: number | null; stderr: string }) {
 function expectUnreachable(result: { code: number | null; stderr: string }) {
   expect(result.code).toBe(1);
   expect(result.stderr).toMatch(/2 of the issue's 2 images load from http:\/\/127\.0\.0\.1:\d+, this machine or a private network, which readers’ mail clients cannot reach.*nothing was sent/);
-  expect(result.stderr).toMatch(/fix: Set assetsBaseUrl \(or siteUrl\).*public https:\/\/ address/);
+  expect(result.stderr).toMatch(/fix: Set content\/newsletter\.yml assetsBaseUrl to the public https:\/\/ address/);
 }
 
 describe('newsletter send checks the issue’s images are online first', () => {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { formatProblem } from '../../content/index.ts';
 import { formatRowProblem, type RowProblem, type SuppressionProblem } from '../../audience/index.ts';
 import { EXIT, NewsletterError, type ExitCode } from '../../errors.ts';
@@ -283,11 +284,12 @@ async function enqueue(req: SendRequest, queue: string, env: SendEnv): Promise<E
 }
 
 /** Before a real send, --test or --queue: the issue's own images must be online (unless --skip-image-check). */
-async function imagesOnline(built: BuiltIssue, values: { 'skip-image-check'?: boolean | undefined; test?: string | undefined }): Promise<void> {
+async function imagesOnline(built: BuiltIssue, values: { 'skip-image-check'?: boolean | undefined; test?: string | undefined; content?: string | undefined }): Promise<void> {
   if (!built.assets.length) return;
   if (values['skip-image-check']) return console.error(`⚠ Warning: --skip-image-check: the issue's ${built.assets.length} images were not checked online`);
   // A --test copy may try images on this machine; readers on the list never could load them.
-  for (const w of await verifyHostedImages(built.assets, { unreachable: values.test ? 'warn' : 'refuse' })) console.error(w);
+  const setting = `${join(values.content ?? 'content', 'newsletter.yml')} ${built.props.newsletter.assetsBaseUrl ? 'assetsBaseUrl' : 'siteUrl'}`;
+  for (const w of await verifyHostedImages(built.assets, { unreachable: values.test ? 'warn' : 'refuse', setting })) console.error(w);
 }
 
 export async function run(argv: string[]): Promise<ExitCode> {
