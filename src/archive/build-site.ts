@@ -1,5 +1,6 @@
 import { createElement } from 'react';
-import type { ContentProblem } from '../content/index.ts';
+import { join, relative, resolve } from 'node:path';
+import { CONFIG_FILE, type ContentProblem } from '../content/index.ts';
 import { NewsletterError } from '../errors.ts';
 import { pageHtml, FEED_FILES } from './document.tsx';
 import { atomFeed, jsonFeed } from './feeds.ts';
@@ -56,6 +57,23 @@ export async function buildSite(options: ArchiveOptions = {}): Promise<BuiltSite
   const cwd = options.cwd ?? process.cwd();
   const contentDir = options.contentDir ?? 'content';
   const { config, issues, warnings } = await loadArchive(contentDir, cwd);
-  const site = siteOf(issues, config, siteBase(config, contentDir, options.baseUrl, cwd));
-  return { site, files: siteFiles(site), warnings };
+  const base = siteBase(config, contentDir, options.baseUrl, cwd);
+  const site = siteOf(issues, config, base);
+  const reached = config.siteUrl || config.webVersionUrl === `${base}{slug}/`;
+  const outside = reached ? [] : [viewInBrowserElsewhere(config.webVersionUrl, base, relative(cwd, join(resolve(cwd, contentDir), CONFIG_FILE)))];
+  return { site, files: siteFiles(site), warnings: [...warnings, ...outside] };
+}
+
+/**
+ * With --base-url and no siteUrl the pages are at "<slug>/" of that URL, which is not where the
+ * emails' "View in browser" (webVersionUrl) leads: say so rather than publish an archive nobody reaches.
+ */
+function viewInBrowserElsewhere(webVersionUrl: string, base: string, file: string): ContentProblem {
+  return {
+    severity: 'warning',
+    file,
+    field: 'siteUrl',
+    message: `there is no siteUrl, so each page is written at <slug>/ of ${base}; the emails' "View in browser" links (webVersionUrl ${webVersionUrl}) lead elsewhere`,
+    fix: 'Set siteUrl to the URL the archive is published at (webVersionUrl then defaults to <siteUrl>{slug}/); keep --base-url for a staging copy.',
+  };
 }

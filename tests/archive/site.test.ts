@@ -325,7 +325,10 @@ describe('the pages', () => {
     expect(isNewsletterError(error) && error.code).toBe('ECONTENT');
     expect((error as Error).message).toContain('newsletter.yml has no siteUrl');
     expect((error as { fix: string }).fix).toContain('siteUrl: https://hemispherebrief.example.com/issues/');
-    expect((await build('https://staging.example.net/')).site.baseUrl).toBe('https://staging.example.net/');
+    const staging = await build('https://staging.example.net/');
+    expect(staging.site.baseUrl).toBe('https://staging.example.net/');
+    // The pages are not where the emails' View in browser leads: a warning on newsletter.yml says so.
+    expect(staging.warnings.find((w) => w.field === 'siteUrl')).toMatchObject({ severity: 'warning', file: expect.stringMatching(/newsletter\.yml$/) as string, message: expect.stringMatching(/"View in browser" links \(webVersionUrl https:\/\/hemispherebrief\.example\.com\/issues\/\{slug\}\/\) lead elsewhere/) as string });
   });
 });
 
