@@ -44,7 +44,7 @@ async function findOne(ref: LocalImageRef, { issueFile, cwd, contentDir }: Image
   const shown = relative(cwd, path);
   const contentShown = relative(cwd, contentDir) || '.';
   const problem = (message: string, fix: string): ContentProblem => ({ severity: 'error', file: issueFile, line: ref.line, field: ref.field, message, received: JSON.stringify(ref.src), fix });
-  const keepInside = `Keep images inside ${contentShown}/ (e.g. next to the issue in an images/ folder) and write the path relative to the issue file; or use an https:// URL.`;
+  const keepInside = `Keep images inside ${contentShown}/ (e.g. next to the issue in an images/ folder) and write the path relative to the issue file; or use an https:// URL. (If the issue belongs to another content folder, pass it: --content DIR.)`;
   if (!inside(contentDir, path)) return problem(`the image path leads outside the content folder ${contentShown}/ (to ${shown}); only files inside it are published`, keepInside);
   let real: string;
   try {
