@@ -1,6 +1,6 @@
 import { Heading, Img, Link, Text } from '@react-email/components';
 import type { CSSProperties, ReactNode } from 'react';
-import type { Block, Inline } from '../../src/content/index.ts';
+import { fitToColumn, type Block, type Inline } from '../../src/content/index.ts';
 import { FONT_SERIF, LIGHT, type Colors } from './theme.ts';
 
 /** Render Markdown inline nodes. Each text value is emitted as one string so placeholders stay whole. */
@@ -50,14 +50,10 @@ export const bodyText = (colors: Colors): CSSProperties => ({
 /** The content column's width in px; a story card's image column is 482. */
 export const COLUMN_WIDTH = 520;
 
-/**
- * The width and height attributes of an image shown in a column: its width capped at the column
- * (the column itself when unknown), and its height scaled to match when known, so Outlook, which
- * sizes by the attributes, keeps the proportions (other clients follow the CSS height: auto).
- */
+/** fitToColumn as the string attributes <Img> takes. */
 export function imageSize(width: number | undefined, height: number | undefined, column: number): { width: string; height?: string } {
-  const shown = Math.min(width ?? column, column);
-  return height !== undefined && width ? { width: String(shown), height: String(Math.max(1, Math.round((height * shown) / width))) } : { width: String(shown) };
+  const size = fitToColumn(width, height, column);
+  return size.height === undefined ? { width: String(size.width) } : { width: String(size.width), height: String(size.height) };
 }
 
 /** Render Markdown blocks of a lead or section. */

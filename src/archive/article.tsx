@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Block, Inline, IssueModel, Section } from '../content/index.ts';
+import { fitToColumn, type Block, type Inline, type IssueModel, type Section } from '../content/index.ts';
 
 /** Turns a URL of the content into the one the output writes (relative in pages, absolute in feeds; see links.ts). */
 export type UrlOf = (url: string) => string;
@@ -10,17 +10,6 @@ export type UrlOf = (url: string) => string;
  */
 const ARTICLE_COLUMN = 560;
 const STORY_COLUMN = 522;
-
-/**
- * An image's width and height attributes: its own size (a local image's is the size src/assets
- * shows it at) but never wider than the column, the aspect kept, so a small image is not blown
- * up and the browser reserves its box before it loads. Without a known size, the column's width
- * and no height (the browser keeps the image's aspect), as the email does (emails/components/blocks.tsx imageSize()).
- */
-function imageSize(width: number | undefined, height: number | undefined, column: number): { width: number; height?: number } {
-  const shown = Math.min(width ?? column, column);
-  return width && height ? { width: shown, height: Math.max(1, Math.round((height * shown) / width)) } : { width: shown };
-}
 
 /** Markdown inline nodes as HTML; React escapes every text and attribute. */
 function Inlines({ nodes, url }: { nodes: readonly Inline[]; url: UrlOf }): ReactNode {
@@ -87,7 +76,7 @@ function Blocks({ blocks, url }: { blocks: readonly Block[]; url: UrlOf }): Reac
           </blockquote>
         );
       case 'image':
-        return <img key={i} src={url(block.src)} alt={block.alt} title={block.title} {...imageSize(block.width, block.height, ARTICLE_COLUMN)} loading="lazy" decoding="async" />;
+        return <img key={i} src={url(block.src)} alt={block.alt} title={block.title} {...fitToColumn(block.width, block.height, ARTICLE_COLUMN)} loading="lazy" decoding="async" />;
       case 'rule':
         return <hr key={i} />;
     }
@@ -113,7 +102,7 @@ function Stories({ stories, url }: { stories: readonly Story[]; url: UrlOf }) {
       <h2 id="more-stories">More stories</h2>
       {stories.map((story, i) => (
         <div className="story" key={i}>
-          {story.image ? <img src={url(story.image.src)} alt={story.image.alt} {...imageSize(story.image.width, story.image.height, STORY_COLUMN)} loading="lazy" decoding="async" /> : null}
+          {story.image ? <img src={url(story.image.src)} alt={story.image.alt} {...fitToColumn(story.image.width, story.image.height, STORY_COLUMN)} loading="lazy" decoding="async" /> : null}
           <h3>
             <a href={url(story.url)}>{story.title}</a>
           </h3>
@@ -137,7 +126,7 @@ export function ArticleBody({ issue, url, heroLoading = 'eager' }: { issue: Issu
       {issue.greeting === false ? null : <p className="greeting">{issue.greeting}</p>}
       {issue.hero ? (
         <figure className="hero">
-          <img src={url(issue.hero.src)} alt={issue.hero.alt} {...imageSize(issue.hero.width, issue.hero.height, ARTICLE_COLUMN)} {...(heroLoading === 'lazy' ? { loading: 'lazy', decoding: 'async' } : {})} />
+          <img src={url(issue.hero.src)} alt={issue.hero.alt} {...fitToColumn(issue.hero.width, issue.hero.height, ARTICLE_COLUMN)} {...(heroLoading === 'lazy' ? { loading: 'lazy', decoding: 'async' } : {})} />
         </figure>
       ) : null}
       <Blocks blocks={issue.lead} url={url} />

@@ -54,3 +54,14 @@ export function inlineText(nodes: readonly Inline[]): string {
     .map((n) => (n.type === 'text' || n.type === 'code' ? n.value : n.type === 'break' ? ' ' : inlineText(n.children)))
     .join('');
 }
+
+/**
+ * An image's width and height as shown in a column: its own width capped at the column (the
+ * column itself when unknown) and, when its height is known, the height scaled to match, so a
+ * small image is not blown up and the box keeps its proportions before the image loads (Outlook
+ * sizes by these attributes alone). The email's template and the archive's pages both use it.
+ */
+export function fitToColumn(width: number | undefined, height: number | undefined, column: number): { width: number; height?: number } {
+  const shown = Math.min(width ?? column, column);
+  return width && height !== undefined ? { width: shown, height: Math.max(1, Math.round((height * shown) / width)) } : { width: shown };
+}
