@@ -21,19 +21,22 @@ async function axeViolations(page: Page): Promise<Pick<Result, 'id' | 'impact' |
   });
 }
 
+/** The test archive built (after `prepare` edits its content), served on 127.0.0.1 at /issues/, and a browser. */
+async function servedArchive(prepare?: (contentDir: string) => Promise<void>) {
+  const content = await archiveContent();
+  await prepare?.(content.content);
+  const built = await buildSite({ contentDir: content.content, cwd: content.dir });
+  const pages = [...built.files.keys()].filter((p) => p.endsWith('.html')).map((p) => p.replace(/index\.html$/, ''));
+  const server = await serveSite(built.files, { port: 0, mount: '/issues/' });
+  return { browser: await launchBrowser(), server, pages, remove: content.remove };
+}
+
 describe.skipIf(SKIP_BROWSER)('the archive pages in headless Chromium', () => {
   let browser: Browser;
   let server: SiteServer;
   let pages: string[];
   let remove: () => Promise<void>;
-  beforeAll(async () => {
-    const content = await archiveContent();
-    remove = content.remove;
-    const built = await buildSite({ contentDir: content.content, cwd: content.dir });
-    pages = [...built.files.keys()].filter((p) => p.endsWith('.html')).map((p) => p.replace(/index\.html$/, ''));
-    server = await serveSite(built.files, { port: 0, mount: '/issues/' });
-    browser = await launchBrowser();
-  });
+  beforeAll(async () => ({ browser, server, pages, remove } = await servedArchive()));
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -94,15 +97,7 @@ describe.skipIf(SKIP_BROWSER)('the archive pages right to left (language: ar, di
   let server: SiteServer;
   let pages: string[];
   let remove: () => Promise<void>;
-  beforeAll(async () => {
-    const content = await archiveContent();
-    remove = content.remove;
-    await makeRightToLeft(content.content);
-    const built = await buildSite({ contentDir: content.content, cwd: content.dir });
-    pages = [...built.files.keys()].filter((p) => p.endsWith('.html')).map((p) => p.replace(/index\.html$/, ''));
-    server = await serveSite(built.files, { port: 0, mount: '/issues/' });
-    browser = await launchBrowser();
-  });
+  beforeAll(async () => ({ browser, server, pages, remove } = await servedArchive(makeRightToLeft)));
   afterAll(async () => {
     await browser?.close();
     await server?.close();
