@@ -16,6 +16,22 @@ async function processIn(dir: string, memo: ImageMemo = new Map(), file = LOCAL_
   return processLocalImages(loaded, { cwd: dir, memo });
 }
 
+/**
+ * Edit the fixture issue, process it, and return the content error it must give (its message) and
+ * `lineOf(needle)`, the 1-based line of the edited issue that holds `needle`.
+ */
+async function refusalOf(dir: string, edit: (text: string) => string): Promise<{ message: string; lineOf: (needle: string) => number }> {
+  const file = join(dir, LOCAL_ISSUE);
+  const text = edit(await readFile(file, 'utf8'));
+  await writeFile(file, text);
+  const error = await processIn(dir).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isNewsletterError(error) && error.code).toBe('ECONTENT');
+  return { message: (error as Error).message, lineOf: (needle) => text.split('\n').findIndex((l) => l.includes(needle)) + 1 };
+}
+
 /** The colour at (x, y) of an image. */
 async function pixel(data: Buffer, x: number, y: number) {
   const { data: raw, info } = await sharp(data).raw().toBuffer({ resolveWithObject: true });
@@ -104,13 +120,9 @@ describe('local images are processed into email-safe assets (sharp)', () => {
 
   it('one src naming two files (the hero takes "map%20v2.png" as written, the body decodes it) is an error at the second, not the wrong picture', async () => {
     const dir = await localImageProject({ 'content/issues/images/map%20v2.png': await transparentPng(), 'content/issues/images/map v2.png': await cameraJpeg() });
-    const file = join(dir, LOCAL_ISSUE);
-    const text = (await readFile(file, 'utf8')).replace('src: images/photo.jpg', 'src: images/map%20v2.png').replace('![The same photo again](images/photo.jpg)', '![The same map](images/map%20v2.png)');
-    await writeFile(file, text);
-    const error = (await processIn(dir).catch((e: unknown) => e)) as Error;
-    expect(isNewsletterError(error) && error.code).toBe('ECONTENT');
-    expect(error.message).toContain(`${LOCAL_ISSUE}:${text.split('\n').findIndex((l) => l.includes('![The same map]')) + 1}`);
-    expect(error.message).toMatch(/"images\/map%20v2\.png" names content\/issues\/images\/map v2\.png here but content\/issues\/images\/map%20v2\.png elsewhere/);
+    const { message, lineOf } = await refusalOf(dir, (text) => text.replace('src: images/photo.jpg', 'src: images/map%20v2.png').replace('![The same photo again](images/photo.jpg)', '![The same map](images/map%20v2.png)'));
+    expect(message).toContain(`${LOCAL_ISSUE}:${lineOf('![The same map]')}`);
+    expect(message).toMatch(/"images\/map%20v2\.png" names content\/issues\/images\/map v2\.png here but content\/issues\/images\/map%20v2\.png elsewhere/);
   });
 
   it("keeps the author's smaller width and scales the height to the file", async () => {
@@ -188,19 +200,10 @@ describe('images that cannot go into an email are content errors at their line',
       'content/issues/images/moving.gif': await animatedGif(),
       'content/issues/images/broken.jpg': Buffer.from('this is not an image, only text with a .jpg name'),
     });
-    const file = join(dir, LOCAL_ISSUE);
-    const text = (await readFile(file, 'utf8'))
-      .replace('src: images/photo.jpg', 'src: images/drawing.svg')
-      .replace('![A transparent shape](images/shape.png)', '![Moving](images/moving.gif)\n\n![Broken](images/broken.jpg)');
-    await writeFile(file, text);
-    const error = await processIn(dir).then(
-      () => undefined,
-      (e: unknown) => e as Error & { code?: string },
+    const { message, lineOf: line } = await refusalOf(dir, (text) =>
+      text.replace('src: images/photo.jpg', 'src: images/drawing.svg').replace('![A transparent shape](images/shape.png)', '![Moving](images/moving.gif)\n\n![Broken](images/broken.jpg)'),
     );
-    expect(error?.code).toBe('ECONTENT');
-    const message = error!.message;
     expect(message).toMatch(/3 problems/);
-    const line = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
     expect(message).toMatch(new RegExp(`${LOCAL_ISSUE}:${line('drawing.svg')} .*hero\\.src.*drawing\\.svg is an SVG`));
     expect(message).toMatch(new RegExp(`${LOCAL_ISSUE}:${line('moving.gif')} .*moving\\.gif is an animated GIF \\(2 frames\\)`));
     expect(message).toMatch(new RegExp(`${LOCAL_ISSUE}:${line('broken.jpg')} .*broken\\.jpg is not an image sharp can read`));
@@ -212,16 +215,7 @@ describe('images that cannot go into an email are content errors at their line',
       'content/issues/images/scan.tiff': await multiPageTiff(),
       'content/issues/images/huge.jpg': await hugeJpeg(),
     });
-    const file = join(dir, LOCAL_ISSUE);
-    const text = (await readFile(file, 'utf8')).replace('![A transparent shape](images/shape.png)', '![A scan](images/scan.tiff)\n\n![Huge](images/huge.jpg)');
-    await writeFile(file, text);
-    const error = await processIn(dir).then(
-      () => undefined,
-      (e: unknown) => e as Error & { code?: string },
-    );
-    expect(error?.code).toBe('ECONTENT');
-    const message = error!.message;
-    const line = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const { message, lineOf: line } = await refusalOf(dir, (text) => text.replace('![A transparent shape](images/shape.png)', '![A scan](images/scan.tiff)\n\n![Huge](images/huge.jpg)'));
     expect(message).toMatch(new RegExp(`${LOCAL_ISSUE}:${line('scan.tiff')} .*scan\\.tiff is a multi-page TIFF \\(3 pages\\)`));
     expect(message).toMatch(new RegExp(`${LOCAL_ISSUE}:${line('huge.jpg')} .*huge\\.jpg is too large in pixels: 30000×20000`));
     expect(message).toMatch(/fix: Resize it/);
