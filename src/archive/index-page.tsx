@@ -1,5 +1,6 @@
+import { formatIssueDate } from '../content/index.ts';
 import { Document, FEED_FILES } from './document.tsx';
-import { formatDate, type Site } from './model.ts';
+import type { Site } from './model.ts';
 import { absoluteUrl, relativeHref } from './urls.ts';
 
 const INDEX_FILE = 'index.html';
@@ -20,7 +21,7 @@ export function IndexPage({ site }: { site: Site }) {
         {newestFirst.map((issue) => (
           <li key={issue.path}>
             <p className="meta">
-              <time dateTime={issue.date}>{formatDate(issue.date, config.language)}</time>
+              <time dateTime={issue.date}>{formatIssueDate(issue.date, config.language)}</time>
               {` · Issue ${issue.number}`}
             </p>
             <h2>

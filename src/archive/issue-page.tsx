@@ -1,7 +1,8 @@
+import { formatIssueDate } from '../content/index.ts';
 import { ArticleBody, Inlines } from './article.tsx';
 import { Document } from './document.tsx';
 import { absoluteUrls, pageUrls } from './links.ts';
-import { formatDate, type ArchivedIssue, type Site } from './model.ts';
+import type { ArchivedIssue, Site } from './model.ts';
 import { relativeHref } from './urls.ts';
 
 /** Open Graph (https://ogp.me/) and Twitter card meta: how the page looks when shared. */
@@ -81,7 +82,7 @@ export function IssuePage({ site, issue, previous, next }: { site: Site; issue: 
       <article>
         <p className="meta">
           {`Issue ${issue.number} · `}
-          <time dateTime={issue.date}>{formatDate(issue.date, config.language)}</time>
+          <time dateTime={issue.date}>{formatIssueDate(issue.date, config.language)}</time>
         </p>
         <h1>
           <Inlines nodes={model.headline} url={pageUrls(issue.file, config.siteUrl, site.assets)} />

@@ -52,10 +52,5 @@ export function siteOf(built: readonly BuiltIssue[], config: NewsletterConfig, b
   return { config, baseUrl, issues: built.map((b) => archivedIssue(b, config, baseUrl)), assets: assetMap(built.flatMap((b) => b.assets)) };
 }
 
-/** "February 5, 2026" in the newsletter's language; dates are calendar days, so UTC. */
-export function formatDate(date: string, language: string): string {
-  return new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
-}
-
 /** An issue's date as a moment: midnight UTC of its day (never "now": the same content gives the same feed). */
 export const dateTime = (date: string): Date => new Date(`${date}T00:00:00Z`);

@@ -10,5 +10,5 @@ export { CONTROL_CHAR } from './text-rules.ts';
 export { escapeHtml } from './html-text.ts';
 export { MERGE_FIELDS, MERGE_FIELD_NAMES, placeholder, templateToDisplay, type MergeField, type MergeValues } from './merge-fields.ts';
 export { newsletterSchema, frontMatterSchema, type NewsletterConfig, type FrontMatter } from './schema.ts';
-export { fitToColumn, inlineText, type Block, type Inline, type IssueModel, type NewsletterProps, type Section } from './model.ts';
+export { fitToColumn, formatIssueDate, inlineText, type Block, type Inline, type IssueModel, type NewsletterProps, type Section } from './model.ts';
 export { type Slot, isMergeField, splitMarked, hasFields } from './merge-fields.ts';
