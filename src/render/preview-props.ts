@@ -24,10 +24,14 @@ export function fillMarked(marked: string, values: MergeValues): string {
   return slots.reduce((out, slot, i) => out + fillSlot(slot, values, false) + literals[i + 1]!, literals[0]!);
 }
 
+/** The props with every merge field of every string filled (every string of the props is marked text). */
+export function fillProps(props: NewsletterProps, values: MergeValues): NewsletterProps {
+  return JSON.parse(JSON.stringify(props, (_key, value: unknown) => (typeof value === 'string' ? fillMarked(value, values) : value))) as NewsletterProps;
+}
+
 /** The props as TypeScript literals, every merge field filled: React Email shows "Hi Ada,", not a mark or {{firstName}}. */
 function literals(props: NewsletterProps, values: MergeValues): { props: string; sample: string } {
-  const fill = (_key: string, value: unknown) => (typeof value === 'string' ? fillMarked(value, values) : value);
-  return { props: JSON.stringify(props, fill, 2), sample: JSON.stringify(values, null, 2) };
+  return { props: JSON.stringify(fillProps(props, values), null, 2), sample: JSON.stringify(values, null, 2) };
 }
 
 /** Source of the generated React Email entry (PREVIEW_ENTRY) for an issue. */
